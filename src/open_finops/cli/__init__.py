@@ -1,0 +1,1 @@
+"""The ``finops`` command line: built by a factory from the plugin registry."""

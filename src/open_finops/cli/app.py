@@ -1,0 +1,123 @@
+"""The ``finops`` application: a factory that builds the CLI from a plugin registry, and ``main``.
+
+``main`` is the one place where our errors become messages and exit codes: one line on stderr, no
+traceback unless ``--debug`` (or ``OPEN_FINOPS_DEBUG=1``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import typer
+
+from open_finops import __version__, plugins
+from open_finops.cli import config_cmd, pipelines_cmd, plugins_cmd
+from open_finops.cli.context import DEBUG_ENV, CliState, set_state
+from open_finops.contributions import CommandGroup
+from open_finops.errors import OpenFinopsError, PluginNotInstalled
+from open_finops.vendors import KNOWN_VENDORS, KnownVendor
+
+HELP = (
+    "open-finops: load cloud billing exports into an analytical database and turn them into FOCUS.\n\n"
+    "Command groups come from installed plugins; see 'finops plugins list'."
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"open-finops {__version__}")
+        raise typer.Exit()
+
+
+def _missing_vendor(app: typer.Typer, vendor: KnownVendor) -> None:
+    """A hidden stand-in for a vendor's command group that explains what to install."""
+
+    @app.command(
+        vendor.name,
+        hidden=True,
+        add_help_option=False,
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )
+    def stand_in(ctx: typer.Context) -> None:
+        raise PluginNotInstalled(vendor.hint())
+
+
+def build_app(registry: plugins.Registry) -> typer.Typer:
+    """Build the command line from what the registry's plugins contribute."""
+    app = typer.Typer(
+        name="finops",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+
+    @app.callback()
+    def root(
+        version: bool = typer.Option(
+            False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+        config: Path | None = typer.Option(
+            None, "--config", "-c", help="Path to config.toml (default: $OPEN_FINOPS_CONFIG or ./config.toml).",
+            show_default=False,
+        ),
+        debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    ) -> None:
+        set_state(CliState(config_path=config, debug=debug or bool(os.environ.get(DEBUG_ENV))))
+
+    app.add_typer(plugins_cmd.make_app(registry), name="plugins")
+    app.add_typer(pipelines_cmd.make_app(registry), name="pipelines")
+    app.add_typer(config_cmd.app, name="config")
+    for name, (contribution, _plugin) in sorted(registry.commands.items()):
+        if isinstance(contribution, CommandGroup):
+            app.add_typer(contribution.app, name=name, help=contribution.help)
+        else:
+            app.command(name=name, help=contribution.help)(contribution.callback)
+    for vendor in KNOWN_VENDORS.values():
+        if vendor.name not in registry.commands:
+            _missing_vendor(app, vendor)
+    return app
+
+
+def run(app: typer.Typer, argv: Sequence[str], *, debug: bool = False) -> int:
+    """Run ``app`` on ``argv`` and turn every outcome into an exit code.
+
+    Typer reports its own usage errors (exit 2) in standalone mode; our errors and anything unexpected
+    are caught here.
+    """
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=list(argv), prog_name="finops", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except OpenFinopsError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Aborted.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        else:
+            print(
+                f"Error: unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback)",
+                file=sys.stderr,
+            )
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or bool(os.environ.get(DEBUG_ENV))
+    registry = plugins.discover()
+    plugins.warn(registry)
+    return run(build_app(registry), args, debug=debug)

@@ -1,0 +1,43 @@
+"""``finops plugins``: what is installed, what it contributes, and what failed to load."""
+
+from __future__ import annotations
+
+import typer
+
+from open_finops.cli.output import console, print_json
+from open_finops.plugins import Registry
+
+
+def make_app(registry: Registry) -> typer.Typer:
+    app = typer.Typer(help="Inspect installed plugins.", no_args_is_help=True)
+
+    @app.command("list")
+    def list_plugins(
+        as_json: bool = typer.Option(False, "--json", help="Print a JSON array for scripts."),
+    ) -> None:
+        """List every plugin with its distribution, version, hooks, contributions and load errors."""
+        rows = [p.as_dict() for p in registry.plugins]
+        if as_json:
+            print_json(rows)
+            return
+        if not rows:
+            typer.echo("No plugins installed. Install some with: pip install 'open-finops[all]'")
+            return
+        from rich.table import Table
+
+        table = Table(show_lines=True)
+        for header in ("Plugin", "Distribution", "Version", "Status", "Hooks", "Contributes", "Errors"):
+            table.add_column(header)
+        for row in rows:
+            contributes = []
+            for key, label in (("commands", "commands"), ("pipelines", "pipelines"),
+                               ("manifest_parsers", "manifest parsers")):
+                if row[key]:
+                    contributes.append(f"{label}: {', '.join(row[key])}")
+            table.add_row(
+                row["name"], row["distribution"] or "-", row["version"] or "-", row["status"],
+                "\n".join(row["hooks"]) or "-", "\n".join(contributes) or "-", "\n".join(row["errors"]) or "-",
+            )
+        console().print(table)
+
+    return app

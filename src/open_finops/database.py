@@ -1,0 +1,56 @@
+"""The local DuckDB file: where data lands by default and where load state always lives.
+
+Opening it read-write takes DuckDB's file lock, which is also what keeps two imports from running into
+the same file at once: a second one waits a bounded time, then says another import is running.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from open_finops.errors import DestinationError
+
+if TYPE_CHECKING:
+    import duckdb
+
+DATABASE_FILE = "finops.duckdb"
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+def database_path(data_dir: Path) -> Path:
+    return Path(data_dir) / DATABASE_FILE
+
+
+def connect(path: Path, *, read_only: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+    """Open the DuckDB file, waiting up to ``lock_timeout`` seconds while another process holds it."""
+    import duckdb
+
+    path = Path(path)
+    if read_only and not path.exists():
+        raise DestinationError(f"database {path} does not exist yet; run an import first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + max(lock_timeout, 0.0)
+    delay = 0.1
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise DestinationError(f"database {path} cannot be opened: {exc}") from None
+            if time.monotonic() >= deadline:
+                raise DestinationError(
+                    f"database {path} is in use by another process (another import is running); "
+                    f"waited {lock_timeout:.0f}s, try again when it has finished"
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])

@@ -1,0 +1,59 @@
+"""The hooks a plugin can implement. Read this file as the table of contents of what plugins do.
+
+Hooks take no arguments today; pluggy passes arguments by keyword and only those an implementation asks
+for, so a hook can grow an argument later without breaking plugins written before it.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT_NAME = "open_finops"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_commands():
+    """Return a list of ``CommandGroup`` or ``Command`` to add to the ``finops`` command line.
+
+    Example::
+
+        app = typer.Typer()
+
+        @app.command()
+        def greet() -> None:
+            typer.echo("hi")
+
+        @hookimpl
+        def register_commands():
+            return [CommandGroup(name="hello", help="Say hello.", app=app)]
+    """
+
+
+@hookspec
+def register_pipelines():
+    """Return a list of ``Pipeline`` the plugin can run; runners are dotted paths imported on use.
+
+    Example::
+
+        @hookimpl
+        def register_pipelines():
+            return [Pipeline(name="hello-import", vendor="hello", description="Load greetings.",
+                             runner="finops_hello.pipeline:run")]
+    """
+
+
+@hookspec
+def register_manifest_parsers():
+    """Return a list of ``ManifestParser`` that recognise a billing export's manifest by its key.
+
+    Example::
+
+        @hookimpl
+        def register_manifest_parsers():
+            return [ManifestParser(name="hello-v1", vendor="hello", format_version="v1",
+                                   description="Hello export manifests.",
+                                   key_pattern=r"-Manifest\\.json$", parse="finops_hello.manifest:parse")]
+    """

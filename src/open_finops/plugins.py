@@ -1,0 +1,218 @@
+"""Plugin discovery and the validated registry of what plugins contribute.
+
+Plugins are found through the entry-point group ``open_finops``. Each one is loaded on its own: a plugin
+that fails to import, or whose hook raises, is recorded with its error and skipped, and the rest of the
+command line keeps working. ``OPEN_FINOPS_PLUGINS`` (a comma-separated list of entry-point names; empty
+for none) restricts which plugins load.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from open_finops import hookspecs
+from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
+
+ENTRY_POINT_GROUP = "open_finops"
+PLUGINS_ENV = "OPEN_FINOPS_PLUGINS"
+HOOKS = ("register_commands", "register_pipelines", "register_manifest_parsers")
+# Names the core command line uses itself; a plugin may not take them.
+RESERVED_COMMANDS = frozenset({"plugins", "pipelines", "config", "focus", "version", "help"})
+
+_EXPECTED: dict[str, tuple[type, ...]] = {
+    "register_commands": (CommandGroup, Command),
+    "register_pipelines": (Pipeline,),
+    "register_manifest_parsers": (ManifestParser,),
+}
+
+
+@dataclass
+class PluginInfo:
+    """What is known about one plugin, loaded or not."""
+
+    name: str
+    distribution: str | None = None
+    version: str | None = None
+    module: str | None = None
+    hooks: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+    pipelines: list[str] = field(default_factory=list)
+    manifest_parsers: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    # "loaded" once registered; "failed" when it could not be imported or registered.
+    status: str = "failed"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "module": self.module,
+            "hooks": list(self.hooks),
+            "commands": list(self.commands),
+            "pipelines": list(self.pipelines),
+            "manifest_parsers": list(self.manifest_parsers),
+            "status": self.status,
+            "errors": list(self.errors),
+        }
+
+
+@dataclass
+class Registry:
+    """Everything installed plugins contribute, validated: names are unique across plugins."""
+
+    plugins: list[PluginInfo] = field(default_factory=list)
+    commands: dict[str, tuple[CommandGroup | Command, str]] = field(default_factory=dict)
+    pipelines: dict[str, tuple[Pipeline, str]] = field(default_factory=dict)
+    manifest_parsers: dict[str, tuple[ManifestParser, str]] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"plugin {p.name!r}: {error}" for p in self.plugins for error in p.errors]
+
+    def plugin(self, name: str) -> PluginInfo | None:
+        return next((p for p in self.plugins if p.name == name), None)
+
+    def pipelines_of_kind(self, kind: str) -> list[Pipeline]:
+        return [p for p, _ in self.pipelines.values() if p.kind == kind]
+
+    def parsers_for_vendor(self, vendor: str) -> list[ManifestParser]:
+        return [p for p, _ in self.manifest_parsers.values() if p.vendor == vendor]
+
+
+def new_plugin_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+def selected_names(environ: Mapping[str, str] | None = None) -> set[str] | None:
+    """The plugin names ``OPEN_FINOPS_PLUGINS`` allows, or None when it is unset (all plugins)."""
+    env = os.environ if environ is None else environ
+    if PLUGINS_ENV not in env:
+        return None
+    return {name.strip() for name in env[PLUGINS_ENV].split(",") if name.strip()}
+
+
+def discover(environ: Mapping[str, str] | None = None) -> Registry:
+    """Load every plugin installed under the ``open_finops`` entry-point group."""
+    allowed = selected_names(environ)
+    candidates: list[tuple[PluginInfo, Any]] = []
+    seen: dict[str, PluginInfo] = {}
+    for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if allowed is not None and ep.name not in allowed:
+            continue
+        dist = getattr(ep, "dist", None)
+        info = PluginInfo(
+            name=ep.name,
+            distribution=dist.metadata["Name"] if dist is not None else None,
+            version=dist.version if dist is not None else None,
+            module=ep.value,
+        )
+        if ep.name in seen:
+            # pluggy would refuse the second registration with a bare ValueError; say who clashes.
+            info.errors.append(
+                f"plugin name {ep.name!r} is also used by {seen[ep.name].distribution}; "
+                f"uninstall one of {seen[ep.name].distribution} and {info.distribution}"
+            )
+            candidates.append((info, None))
+            continue
+        seen[ep.name] = info
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a broken plugin must not take the command line down
+            info.errors.append(f"failed to import {ep.value}: {type(exc).__name__}: {exc}")
+            obj = None
+        candidates.append((info, obj))
+    return build_registry(candidates)
+
+
+def build_registry(candidates: Iterable[tuple[PluginInfo, Any]]) -> Registry:
+    """Register plugin objects, call their hooks one plugin at a time and validate what they return.
+
+    Tests call this directly with in-memory plugin objects.
+    """
+    pm = new_plugin_manager()
+    registry = Registry()
+    for info, obj in candidates:
+        registry.plugins.append(info)
+        if obj is None:
+            continue
+        try:
+            pm.register(obj, name=info.name)
+        except Exception as exc:
+            info.errors.append(f"could not be registered: {exc}")
+            continue
+        try:
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            info.errors.append(f"implements an unknown hook: {exc}")
+            pm.unregister(obj)
+            continue
+        info.status = "loaded"
+        _collect(pm, obj, info, registry)
+    return registry
+
+
+def _collect(pm: pluggy.PluginManager, obj: Any, info: PluginInfo, registry: Registry) -> None:
+    for hook_name in HOOKS:
+        impls = [i for i in getattr(pm.hook, hook_name).get_hookimpls() if i.plugin is obj]
+        if not impls:
+            continue
+        info.hooks.append(hook_name)
+        for impl in impls:
+            try:
+                result = impl.function()
+            except Exception as exc:
+                info.errors.append(f"{hook_name} raised {type(exc).__name__}: {exc}")
+                continue
+            for item in _as_list(result):
+                error = _add(registry, hook_name, item, info)
+                if error:
+                    info.errors.append(error)
+
+
+def _as_list(result: Any) -> list[Any]:
+    if result is None:
+        return []
+    if isinstance(result, list | tuple):
+        return list(result)
+    return [result]
+
+
+def _add(registry: Registry, hook_name: str, item: Any, info: PluginInfo) -> str | None:
+    expected = _EXPECTED[hook_name]
+    if not isinstance(item, expected):
+        names = " or ".join(t.__name__ for t in expected)
+        return f"{hook_name} returned {type(item).__name__}, expected {names}"
+    if hook_name == "register_commands":
+        table, listing, what = registry.commands, info.commands, "command"
+        if item.name in RESERVED_COMMANDS:
+            return f"command {item.name!r} is a built-in finops command and cannot be replaced"
+    elif hook_name == "register_pipelines":
+        table, listing, what = registry.pipelines, info.pipelines, "pipeline"
+    else:
+        table, listing, what = registry.manifest_parsers, info.manifest_parsers, "manifest parser"
+    if item.name in table:
+        other = table[item.name][1]
+        return (
+            f"{what} {item.name!r} is contributed by both plugin {other!r} and plugin {info.name!r}; "
+            f"the one from {other!r} is kept (set {PLUGINS_ENV} to choose)"
+        )
+    table[item.name] = (item, info.name)
+    listing.append(item.name)
+    return None
+
+
+def warn(registry: Registry, stream: Any = None) -> None:
+    """One warning line on stderr per plugin problem."""
+    out = sys.stderr if stream is None else stream
+    for line in registry.warnings:
+        print(f"Warning: {line}", file=out)

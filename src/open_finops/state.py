@@ -1,0 +1,220 @@
+"""Load-state tracking: which version of which billing period is loaded, and the history of attempts.
+
+The table ``billing_state.load_state`` lives in the local DuckDB file whatever the destination, so an
+import can read it before touching any data file. A load goes ``running`` -> ``completed`` (and becomes
+the period's current version) or ``failed``. A ``running`` row whose process died is marked
+``interrupted`` by the next import; it never becomes current.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from open_finops.errors import StateError
+
+if TYPE_CHECKING:
+    import duckdb
+
+SCHEMA = "billing_state"
+TABLE = "load_state"
+QUALIFIED = f"{SCHEMA}.{TABLE}"
+
+_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+CREATE TABLE IF NOT EXISTS {QUALIFIED} (
+    load_id VARCHAR PRIMARY KEY,
+    vendor VARCHAR NOT NULL,
+    export_name VARCHAR NOT NULL,
+    billing_period VARCHAR NOT NULL,
+    version_id VARCHAR NOT NULL,
+    format_version VARCHAR,
+    destination VARCHAR,
+    table_name VARCHAR,
+    manifest_key VARCHAR,
+    is_current BOOLEAN NOT NULL DEFAULT FALSE,
+    status VARCHAR NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    rows BIGINT,
+    files INTEGER,
+    bytes BIGINT,
+    error VARCHAR
+);
+"""
+
+_COLUMNS = (
+    "load_id, vendor, export_name, billing_period, version_id, format_version, destination, table_name, "
+    "manifest_key, is_current, status, started_at, finished_at, rows, files, bytes, error"
+)
+
+
+@dataclass(frozen=True)
+class LoadRecord:
+    load_id: str
+    vendor: str
+    export_name: str
+    billing_period: str
+    version_id: str
+    format_version: str | None
+    destination: str | None
+    table_name: str | None
+    manifest_key: str | None
+    is_current: bool
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    rows: int | None
+    files: int | None
+    bytes: int | None
+    error: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("started_at", "finished_at"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        return data
+
+    @property
+    def seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run a block in one transaction: all of it is committed, or none."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+class LoadStateStore:
+    """Reads and writes ``billing_state.load_state`` through a connection the caller owns.
+
+    Writes are single statements, or run inside the caller's transaction when ``complete`` must be
+    atomic with the swap of the data it describes.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        con.execute(_DDL)
+
+    def start(
+        self,
+        *,
+        vendor: str,
+        export_name: str,
+        billing_period: str,
+        version_id: str,
+        format_version: str | None = None,
+        destination: str | None = None,
+        table_name: str | None = None,
+        manifest_key: str | None = None,
+    ) -> str:
+        load_id = uuid.uuid4().hex
+        self.con.execute(
+            f"INSERT INTO {QUALIFIED} (load_id, vendor, export_name, billing_period, version_id, format_version,"
+            " destination, table_name, manifest_key, is_current, status, started_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, 'running', now())",
+            [load_id, vendor, export_name, billing_period, version_id, format_version, destination,
+             table_name, manifest_key],
+        )
+        return load_id
+
+    def complete(self, load_id: str, *, rows: int, files: int, bytes: int) -> None:
+        """Mark a load completed and make it the current version of its period.
+
+        Call inside :func:`transaction` together with the data swap, so state and data change together.
+        """
+        record = self.get(load_id)
+        if record.status != "running":
+            raise StateError(f"load {load_id} is {record.status}, not running; it cannot be completed")
+        self.con.execute(
+            f"UPDATE {QUALIFIED} SET is_current = FALSE"
+            " WHERE vendor = ? AND export_name = ? AND billing_period = ? AND is_current",
+            [record.vendor, record.export_name, record.billing_period],
+        )
+        self.con.execute(
+            f"UPDATE {QUALIFIED} SET is_current = TRUE, status = 'completed', finished_at = now(),"
+            " rows = ?, files = ?, bytes = ?, error = NULL WHERE load_id = ?",
+            [rows, files, bytes, load_id],
+        )
+
+    def fail(self, load_id: str, error: str, *, status: str = "failed") -> None:
+        self.con.execute(
+            f"UPDATE {QUALIFIED} SET status = ?, finished_at = now(), error = ?, is_current = FALSE"
+            " WHERE load_id = ? AND status = 'running'",
+            [status, error[:2000], load_id],
+        )
+
+    def mark_interrupted(self, vendor: str, export_name: str | None = None) -> int:
+        """Loads left ``running`` by a process that died; call while holding the database lock."""
+        sql = (
+            f"UPDATE {QUALIFIED} SET status = 'interrupted', finished_at = now(),"
+            " error = 'the import stopped before this load finished' WHERE status = 'running' AND vendor = ?"
+        )
+        params: list[Any] = [vendor]
+        if export_name is not None:
+            sql += " AND export_name = ?"
+            params.append(export_name)
+        before = self._count("status = 'running' AND vendor = ?" + (" AND export_name = ?" if export_name else ""),
+                             params)
+        self.con.execute(sql, params)
+        return before
+
+    def _count(self, where: str, params: list[Any]) -> int:
+        row = self.con.execute(f"SELECT count(*) FROM {QUALIFIED} WHERE {where}", params).fetchone()
+        return int(row[0]) if row else 0
+
+    def get(self, load_id: str) -> LoadRecord:
+        rows = self._select("load_id = ?", [load_id])
+        if not rows:
+            raise StateError(f"no load with id {load_id}")
+        return rows[0]
+
+    def current(self, vendor: str, export_name: str, billing_period: str) -> LoadRecord | None:
+        rows = self._select(
+            "vendor = ? AND export_name = ? AND billing_period = ? AND is_current",
+            [vendor, export_name, billing_period],
+        )
+        return rows[0] if rows else None
+
+    def current_versions(self, vendor: str, export_name: str | None = None) -> list[LoadRecord]:
+        where, params = "vendor = ? AND is_current", [vendor]
+        if export_name is not None:
+            where += " AND export_name = ?"
+            params.append(export_name)
+        return self._select(where, params, order="export_name, billing_period")
+
+    def history(self, vendor: str, export_name: str | None = None, billing_period: str | None = None) -> list[LoadRecord]:
+        where, params = "vendor = ?", [vendor]
+        if export_name is not None:
+            where += " AND export_name = ?"
+            params.append(export_name)
+        if billing_period is not None:
+            where += " AND billing_period = ?"
+            params.append(billing_period)
+        return self._select(where, params, order="export_name, billing_period, started_at")
+
+    def exports(self, vendor: str) -> list[str]:
+        rows = self.con.execute(
+            f"SELECT DISTINCT export_name FROM {QUALIFIED} WHERE vendor = ? ORDER BY 1", [vendor]
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _select(self, where: str, params: list[Any], order: str = "started_at") -> list[LoadRecord]:
+        rows = self.con.execute(
+            f"SELECT {_COLUMNS} FROM {QUALIFIED} WHERE {where} ORDER BY {order}", params
+        ).fetchall()
+        return [LoadRecord(*row) for row in rows]
