@@ -33,8 +33,16 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _missing_vendor(app: typer.Typer, vendor: KnownVendor) -> None:
-    """A hidden stand-in for a vendor's command group that explains what to install."""
+def _missing_vendor(app: typer.Typer, vendor: KnownVendor, broken: plugins.PluginInfo | None) -> None:
+    """A hidden stand-in for a vendor's command group that explains what to install or what broke."""
+    if broken is not None and broken.errors:
+        message = (
+            f"The '{vendor.name}' commands come from plugin {broken.name!r} ({broken.distribution}), which is "
+            f"installed but failed to load: {broken.errors[0]}. See 'finops plugins list'; reinstall it with: "
+            f"pip install --force-reinstall 'open-finops[{vendor.extra}]'"
+        )
+    else:
+        message = vendor.hint()
 
     @app.command(
         vendor.name,
@@ -43,7 +51,7 @@ def _missing_vendor(app: typer.Typer, vendor: KnownVendor) -> None:
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     )
     def stand_in(ctx: typer.Context) -> None:
-        raise PluginNotInstalled(vendor.hint())
+        raise PluginNotInstalled(message)
 
 
 def build_app(registry: plugins.Registry) -> typer.Typer:
@@ -79,7 +87,7 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
             app.command(name=name, help=contribution.help)(contribution.callback)
     for vendor in KNOWN_VENDORS.values():
         if vendor.name not in registry.commands:
-            _missing_vendor(app, vendor)
+            _missing_vendor(app, vendor, registry.plugin(vendor.name))
     return app
 
 
