@@ -13,9 +13,9 @@ import re
 from open_finops.manifest import check_period
 
 MAX_LENGTH = 63  # PostgreSQL's identifier limit, the tightest of the destinations we support
-_CLEAN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
-_RESERVED_SUFFIXES = ("_unified", "_staging")
-_PERIOD_SEP = "__"
+_CLEAN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")  # no "__", no trailing "_"
+# Names we derive from an export's stem; a stem that ends like one of them would collide, so it is hashed.
+_RESERVED = re.compile(r"(_unified|_staging(_[a-z0-9]+)?|_\d{4}_\d{2})$")
 
 
 def _digest(text: str) -> str:
@@ -28,8 +28,7 @@ def export_identifier(export_name: str) -> str:
         raise ValueError("export name must not be empty")
     is_clean = (
         _CLEAN.match(export_name) is not None
-        and _PERIOD_SEP not in export_name
-        and not export_name.endswith(_RESERVED_SUFFIXES)
+        and _RESERVED.search(export_name) is None
         and len(export_name) <= MAX_LENGTH - 20
     )
     if is_clean:
@@ -47,8 +46,11 @@ def period_suffix(period: str) -> str:
 
 
 def period_table(export_name: str, period: str) -> str:
-    """The table of one billing period (``separate`` strategy): ``<export>__YYYY_MM``."""
-    return f"{export_identifier(export_name)}{_PERIOD_SEP}{period_suffix(period)}"
+    """The table of one billing period (``separate`` strategy): ``<export>_YYYY_MM``.
+
+    A single underscore: dlt reserves ``__`` for nested tables and rewrites names that contain it.
+    """
+    return f"{export_identifier(export_name)}_{period_suffix(period)}"
 
 
 def export_table(export_name: str) -> str:

@@ -106,9 +106,18 @@ class LoadStateStore:
     atomic with the swap of the data it describes.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, create: bool = True) -> None:
+        """``create=False`` for a read-only connection: the table may not exist yet (nothing loaded)."""
         self.con = con
-        con.execute(_DDL)
+        if create:
+            con.execute(_DDL)
+            self.exists = True
+        else:
+            row = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                [SCHEMA, TABLE],
+            ).fetchone()
+            self.exists = bool(row and row[0])
 
     def start(
         self,
@@ -141,9 +150,9 @@ class LoadStateStore:
         if record.status != "running":
             raise StateError(f"load {load_id} is {record.status}, not running; it cannot be completed")
         self.con.execute(
-            f"UPDATE {QUALIFIED} SET is_current = FALSE"
-            " WHERE vendor = ? AND export_name = ? AND billing_period = ? AND is_current",
-            [record.vendor, record.export_name, record.billing_period],
+            f"UPDATE {QUALIFIED} SET is_current = FALSE WHERE vendor = ? AND export_name = ?"
+            " AND billing_period = ? AND destination IS NOT DISTINCT FROM ? AND is_current",
+            [record.vendor, record.export_name, record.billing_period, record.destination],
         )
         self.con.execute(
             f"UPDATE {QUALIFIED} SET is_current = TRUE, status = 'completed', finished_at = now(),"
@@ -183,11 +192,16 @@ class LoadStateStore:
             raise StateError(f"no load with id {load_id}")
         return rows[0]
 
-    def current(self, vendor: str, export_name: str, billing_period: str) -> LoadRecord | None:
-        rows = self._select(
-            "vendor = ? AND export_name = ? AND billing_period = ? AND is_current",
-            [vendor, export_name, billing_period],
-        )
+    def current(
+        self, vendor: str, export_name: str, billing_period: str, destination: str | None = None
+    ) -> LoadRecord | None:
+        """The current version of a period; with ``destination``, the one loaded there."""
+        where = "vendor = ? AND export_name = ? AND billing_period = ? AND is_current"
+        params: list[Any] = [vendor, export_name, billing_period]
+        if destination is not None:
+            where += " AND destination = ?"
+            params.append(destination)
+        rows = self._select(where, params)
         return rows[0] if rows else None
 
     def current_versions(self, vendor: str, export_name: str | None = None) -> list[LoadRecord]:
@@ -197,7 +211,9 @@ class LoadStateStore:
             params.append(export_name)
         return self._select(where, params, order="export_name, billing_period")
 
-    def history(self, vendor: str, export_name: str | None = None, billing_period: str | None = None) -> list[LoadRecord]:
+    def history(
+        self, vendor: str, export_name: str | None = None, billing_period: str | None = None
+    ) -> list[LoadRecord]:
         where, params = "vendor = ?", [vendor]
         if export_name is not None:
             where += " AND export_name = ?"
@@ -208,12 +224,16 @@ class LoadStateStore:
         return self._select(where, params, order="export_name, billing_period, started_at")
 
     def exports(self, vendor: str) -> list[str]:
+        if not self.exists:
+            return []
         rows = self.con.execute(
             f"SELECT DISTINCT export_name FROM {QUALIFIED} WHERE vendor = ? ORDER BY 1", [vendor]
         ).fetchall()
         return [r[0] for r in rows]
 
     def _select(self, where: str, params: list[Any], order: str = "started_at") -> list[LoadRecord]:
+        if not self.exists:
+            return []
         rows = self.con.execute(
             f"SELECT {_COLUMNS} FROM {QUALIFIED} WHERE {where} ORDER BY {order}", params
         ).fetchall()

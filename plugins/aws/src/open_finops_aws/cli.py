@@ -1,7 +1,326 @@
-"""The ``finops aws`` command group."""
+"""The ``finops aws`` command group.
+
+Imports only typer and open_finops's light modules at the top: boto3, pyarrow, dlt and duckdb are imported
+inside the commands, so ``finops aws --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
+from open_finops.cli.context import ConfigOption, load_settings
+
 app = typer.Typer(help="Import AWS Cost and Usage Reports (CUR v1 and CUR 2.0).", no_args_is_help=True)
+
+SOURCE = "Source"
+RANGE = "Billing periods"
+
+BucketOption = typer.Option(None, "--bucket", "-b", help="S3 bucket holding the CUR export.", rich_help_panel=SOURCE)
+PrefixOption = typer.Option(None, "--prefix", "-p", help="Prefix (folder) under which the export folders live.",
+                            rich_help_panel=SOURCE)
+ExportOption = typer.Option(None, "--export-name", "-n", help="Export (report) name; default: every export found.",
+                            rich_help_panel=SOURCE)
+VersionOption = typer.Option(None, "--cur-version", "-v", help="v1 (legacy CUR) or v2 (CUR 2.0); default: both.",
+                             rich_help_panel=SOURCE)
+EndpointOption = typer.Option(None, "--endpoint-url", help="S3-compatible endpoint (also AWS_ENDPOINT_URL).",
+                              rich_help_panel=SOURCE)
+ProfileOption = typer.Option(None, "--profile", help="AWS profile from ~/.aws/config.", rich_help_panel=SOURCE)
+RegionOption = typer.Option(None, "--region", help="AWS region of the bucket.", rich_help_panel=SOURCE)
+FromDirOption = typer.Option(None, "--from-dir", help="Read a local copy of the bucket (what 'aws s3 sync' leaves).",
+                             rich_help_panel=SOURCE)
+StartOption = typer.Option(None, "--start-date", "-s", help="First billing period, YYYY-MM.", rich_help_panel=RANGE)
+EndOption = typer.Option(None, "--end-date", "-e", help="Last billing period, YYYY-MM.", rich_help_panel=RANGE)
+JsonOption = typer.Option(False, "--json", help="Print a JSON object for scripts.")
+DataDirOption = typer.Option(None, "--data-dir", help="Data directory (default: [project] data_dir or ./data).")
+
+
+def _human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+@app.command("import-cur")
+def import_cur(
+    bucket: str | None = BucketOption,
+    prefix: str | None = PrefixOption,
+    export_name: str | None = ExportOption,
+    cur_version: str | None = VersionOption,
+    export_format: str | None = typer.Option(
+        None, "--export-format", "-f", help="csv or parquet; default: detect from the data files."
+    ),
+    start_date: str | None = StartOption,
+    end_date: str | None = EndOption,
+    reset: bool = typer.Option(False, "--reset", "-r", help="Reload every period in range, even if loaded."),
+    table_strategy: str | None = typer.Option(
+        None, "--table-strategy", "-t", help="separate: a table per period plus <export>_unified; single: one table."
+    ),
+    destination: str | None = typer.Option(
+        None, "--destination", "-d", help="duckdb (default) or any dlt destination name, e.g. postgres."
+    ),
+    dataset: str | None = typer.Option(None, "--dataset", help="Schema the tables go into (default aws_cur)."),
+    endpoint_url: str | None = EndpointOption,
+    profile: str | None = ProfileOption,
+    region: str | None = RegionOption,
+    from_dir: Path | None = FromDirOption,
+    data_dir: Path | None = DataDirOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary table."),
+    as_json: bool = JsonOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """Import CUR billing periods into the database; periods already loaded at their current version are skipped."""
+    from open_finops.cli.output import console, print_json, progress
+    from open_finops.errors import OpenFinopsError, UsageError
+    from open_finops.plugins import discover
+    from open_finops_aws import VENDOR, settings
+    from open_finops_aws.importer import ImportOptions, run_import
+
+    cfg = load_settings(config)
+    src = settings.source_settings(
+        cfg, bucket=bucket, prefix=prefix, export_name=export_name, cur_version=cur_version,
+        endpoint_url=endpoint_url, profile=profile, region=region, from_dir=from_dir,
+        start=start_date, end=end_date,
+    )
+    fmt = cfg.get("aws", "export_format", export_format)
+    if fmt is not None and fmt not in ("csv", "parquet"):
+        raise UsageError(f"--export-format {fmt!r} is not csv or parquet")
+    options = ImportOptions(
+        data_dir=cfg.data_dir(data_dir),
+        prefix=src.prefix,
+        export_name=src.export_name,
+        cur_version=src.cur_version,
+        export_format=fmt,
+        start=src.start,
+        end=src.end,
+        reset=cfg.get_bool("aws", "reset", reset or None, False),
+        strategy=str(cfg.get("aws", "table_strategy", table_strategy, "separate")),
+        destination=str(cfg.get("aws", "destination", destination, "duckdb")),
+        dataset=settings.dataset_name(cfg, dataset),
+        lock_timeout=float(cfg.get("project", "lock_timeout", None, 30)),
+    )
+    source = settings.open_source(src)
+    parsers = discover().parsers_for_vendor(VENDOR)
+    out = console(stderr=True)
+
+    def report(result) -> None:
+        if quiet or as_json:
+            return
+        if result.status == "skipped":
+            out.print(f"{result.export_name} {result.billing_period}: up to date (version {result.version_id})")
+        elif result.status == "loaded":
+            out.print(
+                f"{result.export_name} {result.billing_period}: loaded {result.rows:,} rows from {result.files} "
+                f"files ({_human_bytes(result.bytes)}) in {result.seconds:.1f}s into {result.table}"
+            )
+        else:
+            out.print(f"[red]{result.export_name} {result.billing_period}: failed: {result.error}[/red]")
+
+    with progress(quiet or as_json) as bar:
+        summary = run_import(options, source, parsers, bar, on_period=report)
+    if as_json:
+        print_json(summary.as_dict())
+    elif not quiet and all(p.status == "skipped" for p in summary.periods):
+        out.print("Every billing period is up to date; nothing was read.")
+    if summary.failed:
+        first = summary.failed[0]
+        raise OpenFinopsError(
+            f"{len(summary.failed)} of {len(summary.periods)} billing periods failed; "
+            f"{first.export_name} {first.billing_period}: {first.error}"
+        )
+
+
+@app.command("list-manifests")
+def list_manifests(
+    bucket: str | None = BucketOption,
+    prefix: str | None = PrefixOption,
+    export_name: str | None = ExportOption,
+    cur_version: str | None = VersionOption,
+    start_date: str | None = StartOption,
+    end_date: str | None = EndOption,
+    endpoint_url: str | None = EndpointOption,
+    profile: str | None = ProfileOption,
+    region: str | None = RegionOption,
+    from_dir: Path | None = FromDirOption,
+    destination: str | None = typer.Option(None, "--destination", "-d", help="Destination to compare with."),
+    dataset: str | None = typer.Option(None, "--dataset", help="Schema to compare with (default aws_cur)."),
+    data_dir: Path | None = DataDirOption,
+    as_json: bool = JsonOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """List the billing periods an export has: version, files, bytes, and whether each is loaded."""
+    from open_finops.cli.output import console, print_json
+    from open_finops.plugins import discover
+    from open_finops_aws import VENDOR, settings
+    from open_finops_aws.discovery import find_versions
+
+    cfg = load_settings(config)
+    src = settings.source_settings(
+        cfg, bucket=bucket, prefix=prefix, export_name=export_name, cur_version=cur_version,
+        endpoint_url=endpoint_url, profile=profile, region=region, from_dir=from_dir,
+        start=start_date, end=end_date,
+    )
+    source = settings.open_source(src)
+    listing = find_versions(
+        source, discover().parsers_for_vendor(VENDOR), prefix=src.prefix, export_name=src.export_name,
+        cur_version=src.cur_version, start=src.start, end=src.end,
+    )
+    dest_key = f"{cfg.get('aws', 'destination', destination, 'duckdb')}:{settings.dataset_name(cfg, dataset)}"
+    current: dict[tuple[str, str], str] = {}
+    opened = _open_state(cfg, data_dir)
+    if opened is not None:
+        con, store = opened
+        try:
+            for rec in store.current_versions(VENDOR):
+                if rec.destination == dest_key:
+                    current[(rec.export_name, rec.billing_period)] = rec.version_id
+        finally:
+            con.close()
+    rows = []
+    for v in listing.versions:
+        loaded_version = current.get((v.export_name, v.billing_period))
+        rows.append({
+            "export_name": v.export_name,
+            "billing_period": v.billing_period,
+            "cur_version": v.format_version,
+            "version_id": v.version_id,
+            "files": len(v.data_files),
+            "bytes": sum(listing.size_of(f.uri) or 0 for f in v.data_files),
+            "format": v.data_files[0].format if v.data_files else None,
+            "manifest_key": v.manifest_key,
+            "loaded": loaded_version == v.version_id,
+            "loaded_version_id": loaded_version,
+        })
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo(f"No CUR manifests found in {source.description} under prefix {src.prefix!r}.")
+        return
+    from rich.table import Table
+
+    table = Table()
+    for header in ("Export", "Period", "CUR", "Version", "Files", "Size", "Loaded"):
+        table.add_column(header)
+    for r in rows:
+        state = "yes" if r["loaded"] else ("older version" if r["loaded_version_id"] else "no")
+        table.add_row(r["export_name"], r["billing_period"], r["cur_version"], r["version_id"], str(r["files"]),
+                      _human_bytes(r["bytes"]), state)
+    console().print(table)
+
+
+def _open_state(cfg, data_dir: Path | None):
+    """The state, read-only; None when nothing was ever imported into this data directory."""
+    from open_finops.database import connect, database_path
+    from open_finops.state import LoadStateStore
+
+    path = database_path(cfg.data_dir(data_dir))
+    if not path.exists():
+        return None
+    con = connect(path, read_only=True)
+    return con, LoadStateStore(con, create=False)
+
+
+@app.command("show-state")
+def show_state(
+    export_name: str | None = ExportOption,
+    billing_period: str | None = typer.Option(
+        None, "--billing-period", "-B", help="One period (YYYY-MM): show its whole version history."
+    ),
+    data_dir: Path | None = DataDirOption,
+    as_json: bool = JsonOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """Show the current version of each period, or one period's history including failed loads."""
+    from open_finops.cli.output import console, print_json
+    from open_finops_aws import VENDOR, settings
+
+    cfg = load_settings(config)
+    period = settings.check_month(billing_period, "--billing-period")
+    records = []
+    opened = _open_state(cfg, data_dir)
+    if opened is not None:
+        con, store = opened
+        try:
+            if period:
+                records = store.history(VENDOR, export_name, period)
+            else:
+                records = store.current_versions(VENDOR, export_name)
+        finally:
+            con.close()
+    if as_json:
+        print_json([r.as_dict() for r in records])
+        return
+    if not records:
+        typer.echo("No loads recorded yet." if not period else f"No loads recorded for {period}.")
+        return
+    from rich.table import Table
+
+    table = Table()
+    headers = ("Export", "Period", "Version", "Status", "Current", "Rows", "Files", "Size", "Started", "Seconds",
+               "Destination", "Error")
+    for header in headers:
+        table.add_column(header)
+    for r in records:
+        table.add_row(
+            r.export_name, r.billing_period, r.version_id, r.status, "yes" if r.is_current else "",
+            f"{r.rows:,}" if r.rows is not None else "", str(r.files or ""), _human_bytes(r.bytes or 0),
+            r.started_at.strftime("%Y-%m-%d %H:%M:%S"), f"{r.seconds:.1f}" if r.seconds is not None else "",
+            r.destination or "", r.error or "",
+        )
+    console().print(table)
+
+
+@app.command("list-exports")
+def list_exports(
+    data_dir: Path | None = DataDirOption,
+    as_json: bool = JsonOption,
+    config: Path | None = ConfigOption,
+) -> None:
+    """List every export in the database with its tables, periods and row counts."""
+    from open_finops.cli.output import console, print_json
+    from open_finops.naming import export_table, unified_view
+    from open_finops_aws import VENDOR
+
+    cfg = load_settings(config)
+    exports: dict[str, dict] = {}
+    records = []
+    opened = _open_state(cfg, data_dir)
+    if opened is not None:
+        con, store = opened
+        try:
+            records = store.current_versions(VENDOR)
+        finally:
+            con.close()
+    for r in records:
+        entry = exports.setdefault(f"{r.export_name}@{r.destination}", {
+            "export_name": r.export_name, "destination": r.destination, "tables": [], "periods": [], "rows": 0,
+        })
+        if r.table_name not in entry["tables"]:
+            entry["tables"].append(r.table_name)
+        entry["periods"].append(r.billing_period)
+        entry["rows"] += r.rows or 0
+    for entry in exports.values():
+        if entry["tables"] and entry["tables"][0] != export_table(entry["export_name"]):
+            entry["view"] = unified_view(entry["export_name"])
+    rows = list(exports.values())
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo("No exports loaded yet. Run 'finops aws import-cur' first.")
+        return
+    from rich.table import Table
+
+    table = Table()
+    for header in ("Export", "Destination", "Periods", "Rows", "Tables", "View"):
+        table.add_column(header)
+    for e in rows:
+        periods = f"{e['periods'][0]} .. {e['periods'][-1]} ({len(e['periods'])})"
+        table.add_row(e["export_name"], e["destination"] or "", periods, f"{e['rows']:,}",
+                      "\n".join(e["tables"]), e.get("view", ""))
+    console().print(table)

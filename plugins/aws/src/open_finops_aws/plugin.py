@@ -34,7 +34,7 @@ def register_manifest_parsers():
             name="aws-cur-v1",
             vendor=VENDOR,
             format_version="v1",
-            description="Legacy CUR: <export>/<YYYYMMDD-YYYYMMDD>/<export>-Manifest.json with assemblyId and reportKeys.",
+            description="Legacy CUR: <export>/<YYYYMMDD-YYYYMMDD>/<export>-Manifest.json (assemblyId, reportKeys).",
             key_pattern=r"(^|/)\d{8}-\d{8}/[^/]+-Manifest\.json$",
             parse="open_finops_aws.manifests:parse_v1",
         ),

@@ -1,0 +1,177 @@
+"""Parsers for CUR manifests: legacy CUR (v1) and CUR 2.0 (Data Exports).
+
+Each turns one manifest object into core's :class:`~open_finops.manifest.ExportVersion`. Anything that is
+not a manifest we understand raises :class:`~open_finops.errors.ManifestError` naming the key, never an
+unhandled exception: manifests come from a bucket we do not control.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any
+
+from open_finops.errors import ManifestError
+from open_finops.manifest import Column, DataFile, ExportVersion
+from open_finops_aws import VENDOR
+
+# v1 declares Redshift-ish types; CUR 2.0 declares Athena/Glue-ish ones. Both map to core's types.
+_V1_TYPES = {
+    "string": "string",
+    "optionalstring": "string",
+    "bigdecimal": "decimal",
+    "optionalbigdecimal": "decimal",
+    "datetime": "timestamp",
+    "optionaldatetime": "timestamp",
+    "interval": "interval",
+}
+_MANIFEST_SUFFIX = "-Manifest.json"
+
+
+def _normalise_v2_type(vendor_type: str) -> str:
+    t = vendor_type.strip().lower()
+    if t.startswith(("map", "struct", "array", "json")):
+        return "json"
+    if t.startswith(("decimal", "double", "float", "bigdecimal", "numeric", "real")):
+        return "decimal"
+    if t.startswith(("timestamp", "datetime")):
+        return "timestamp"
+    if t == "date":
+        return "date"
+    if t in ("bigint", "int", "integer", "long", "smallint", "tinyint"):
+        return "integer"
+    if t in ("boolean", "bool"):
+        return "boolean"
+    return "string"
+
+
+def export_name_from_key(key: str) -> str:
+    name = key.rsplit("/", 1)[-1]
+    if not name.endswith(_MANIFEST_SUFFIX) or len(name) == len(_MANIFEST_SUFFIX):
+        raise ManifestError(f"manifest {key}: file name must be <export>{_MANIFEST_SUFFIX}")
+    return name[: -len(_MANIFEST_SUFFIX)]
+
+
+def _load(key: str, body: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"manifest {key} is not valid JSON ({exc}); the export may be incomplete") from None
+    if not isinstance(doc, dict):
+        raise ManifestError(f"manifest {key} is not a JSON object")
+    return doc
+
+
+def _field(doc: dict[str, Any], key: str, name: str, kind: type | tuple[type, ...]) -> Any:
+    value = doc.get(name)
+    if not isinstance(value, kind) or (isinstance(value, str | list) and not value):
+        raise ManifestError(f"manifest {key} has no valid {name!r}; it is not a CUR manifest we can read")
+    return value
+
+
+def _period(key: str, doc: dict[str, Any]) -> str:
+    bp = _field(doc, key, "billingPeriod", dict)
+    start = bp.get("start")
+    if not isinstance(start, str):
+        raise ManifestError(f"manifest {key}: billingPeriod.start is missing")
+    match = re.match(r"^(\d{4})-?(\d{2})-?(\d{2})", start)
+    if not match:
+        raise ManifestError(f"manifest {key}: billingPeriod.start {start!r} is not a date")
+    try:
+        day = date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ManifestError(f"manifest {key}: billingPeriod.start {start!r} is not a date") from None
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _format_of(name: str, declared: str | None) -> tuple[str, str | None]:
+    lower = name.lower()
+    if lower.endswith(".parquet"):
+        return "parquet", None
+    if lower.endswith((".csv.gz", ".gz")):
+        return "csv", "gzip"
+    if lower.endswith(".csv.zip") or lower.endswith(".zip"):
+        return "csv", "zip"
+    if lower.endswith(".csv"):
+        return "csv", None
+    if declared and "parquet" in declared.lower():
+        return "parquet", None
+    return "csv", "gzip"
+
+
+def _columns(key: str, doc: dict[str, Any], *, v1: bool) -> tuple[Column, ...]:
+    raw = doc.get("columns", [])
+    if not isinstance(raw, list):
+        raise ManifestError(f"manifest {key}: 'columns' must be a list")
+    columns = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
+            raise ManifestError(f"manifest {key}: a column entry has no name")
+        vendor_type = str(item.get("type") or "String")
+        if v1:
+            category = item.get("category")
+            name = f"{category}/{item['name']}" if isinstance(category, str) and category else item["name"]
+            core_type = _V1_TYPES.get(vendor_type.lower(), "string")
+        else:
+            name = item["name"]
+            core_type = _normalise_v2_type(vendor_type)
+        columns.append(Column(name=name, type=core_type, vendor_type=vendor_type))
+    return tuple(columns)
+
+
+def parse_v1(key: str, body: bytes) -> ExportVersion:
+    """Legacy CUR: ``assemblyId``, ``reportKeys`` (object keys), ``columns`` with categories."""
+    doc = _load(key, body)
+    assembly_id = _field(doc, key, "assemblyId", str)
+    report_keys = _field(doc, key, "reportKeys", list)
+    declared = doc.get("contentType") or doc.get("compression")
+    files = []
+    for report_key in report_keys:
+        if not isinstance(report_key, str) or not report_key:
+            raise ManifestError(f"manifest {key}: reportKeys holds a non-string entry")
+        fmt, compression = _format_of(report_key, declared if isinstance(declared, str) else None)
+        files.append(DataFile(uri=report_key, format=fmt, compression=compression))
+    try:
+        return ExportVersion(
+            vendor=VENDOR,
+            export_name=export_name_from_key(key),
+            billing_period=_period(key, doc),
+            version_id=assembly_id,
+            format_version="v1",
+            manifest_key=key,
+            data_files=tuple(files),
+            columns=_columns(key, doc, v1=True),
+        )
+    except ValueError as exc:
+        raise ManifestError(f"manifest {key}: {exc}") from None
+
+
+def parse_v2(key: str, body: bytes) -> ExportVersion:
+    """CUR 2.0: ``executionId``, ``dataFiles`` as ``s3://`` URIs, snake_case ``columns``."""
+    doc = _load(key, body)
+    execution_id = _field(doc, key, "executionId", str)
+    data_files = _field(doc, key, "dataFiles", list)
+    files = []
+    for uri in data_files:
+        if not isinstance(uri, str) or not uri:
+            raise ManifestError(f"manifest {key}: dataFiles holds a non-string entry")
+        fmt, compression = _format_of(uri, None)
+        files.append(DataFile(uri=uri, format=fmt, compression=compression))
+    period = _period(key, doc)
+    folder = re.search(r"BILLING_PERIOD=(\d{4}-\d{2})", key)
+    if folder and folder[1] != period:
+        raise ManifestError(f"manifest {key}: billingPeriod {period} does not match its folder {folder[1]}")
+    try:
+        return ExportVersion(
+            vendor=VENDOR,
+            export_name=export_name_from_key(key),
+            billing_period=period,
+            version_id=execution_id,
+            format_version="v2",
+            manifest_key=key,
+            data_files=tuple(files),
+            columns=_columns(key, doc, v1=False),
+        )
+    except ValueError as exc:
+        raise ManifestError(f"manifest {key}: {exc}") from None

@@ -1,0 +1,288 @@
+"""Read CUR data files as streams of Arrow record batches with one stable schema per export.
+
+The target schema comes from what the manifest declares, never from inference on the first rows: a
+column that is empty at the start of a file stays text (or numeric), identifiers stay text with their
+leading zeros. Memory is bounded by the block (CSV) or batch (Parquet) size, not by the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from open_finops.errors import SourceError
+from open_finops.manifest import ExportVersion
+
+CSV_BLOCK_SIZE = 8 * 1024 * 1024
+PARQUET_BATCH_ROWS = 65_536
+PERIOD_COLUMN = "billing_period"
+
+DECIMAL = pa.decimal128(38, 18)
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "decimal": DECIMAL,
+    "timestamp": TIMESTAMP,
+    "date": pa.date32(),
+    "integer": pa.int64(),
+    "boolean": pa.bool_(),
+    "interval": pa.string(),
+    "json": pa.string(),
+}
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """The target schema of one export version: source names, final names, Arrow types."""
+
+    source_names: tuple[str, ...]
+    names: tuple[str, ...]
+    types: tuple[pa.DataType, ...]
+    period: str
+    strict: bool  # the manifest declared the columns, so a file must have exactly these
+
+    @property
+    def schema(self) -> pa.Schema:
+        fields = [pa.field(n, t) for n, t in zip(self.names, self.types, strict=True)]
+        if PERIOD_COLUMN not in self.names:
+            fields.append(pa.field(PERIOD_COLUMN, pa.string()))
+        return pa.schema(fields)
+
+
+def plan_columns(version: ExportVersion, normalize: Callable[[str], str]) -> ColumnPlan:
+    """Final column names (normalised, de-duplicated) and Arrow types from the manifest's declaration."""
+    sources, names, types = [], [], []
+    taken: set[str] = set()
+    for column in version.columns:
+        name = _unique(normalize(column.name), taken)
+        sources.append(column.name)
+        names.append(name)
+        # Our own period column is always text, whatever a vendor declares under that name.
+        types.append(pa.string() if name == PERIOD_COLUMN else _ARROW_TYPES[column.type])
+    return ColumnPlan(tuple(sources), tuple(names), tuple(types), version.billing_period, strict=bool(names))
+
+
+def extend_plan(plan: ColumnPlan, header: list[str], normalize: Callable[[str], str]) -> ColumnPlan:
+    """For a manifest that declares no columns: take the file's header, all as text."""
+    if plan.strict:
+        return plan
+    taken: set[str] = set()
+    names = tuple(_unique(normalize(h), taken) for h in header)
+    return ColumnPlan(tuple(header), names, tuple(pa.string() for _ in header), plan.period, strict=True)
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}_{n}"
+    taken.add(candidate)
+    return candidate
+
+
+class _Prepended(io.RawIOBase):
+    """A stream whose first bytes were already read (to see the header), put back in front."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._head:
+            return self._rest.read(size)
+        if size < 0:
+            out, self._head = self._head + self._rest.read(), b""
+            return out
+        out, self._head = self._head[:size], self._head[size:]
+        return out
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _Gunzip(io.RawIOBase):
+    """Streaming gzip decompression (multi-member, as some writers produce) with a clear truncation error."""
+
+    def __init__(self, raw: IO[bytes], key: str, chunk: int = 1024 * 1024) -> None:
+        self._raw = raw
+        self._key = key
+        self._chunk = chunk
+        self._z = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        self._buffer = b""
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self, size: int) -> None:
+        while not self._eof and (size < 0 or len(self._buffer) < size):
+            data = self._raw.read(self._chunk)
+            if not data:
+                if not self._z.eof:
+                    raise SourceError(
+                        f"data file {self._key} is a truncated gzip file; the export may still be being "
+                        "written or the copy is incomplete: fetch it again"
+                    )
+                self._eof = True
+                break
+            try:
+                out = self._z.decompress(data)
+                while self._z.eof and self._z.unused_data:
+                    rest = self._z.unused_data
+                    self._z = zlib.decompressobj(zlib.MAX_WBITS | 16)
+                    out += self._z.decompress(rest)
+            except zlib.error as exc:
+                raise SourceError(f"data file {self._key} is not valid gzip ({exc}); fetch it again") from None
+            self._buffer += out
+
+    def read(self, size: int = -1) -> bytes:
+        self._fill(size)
+        if size < 0:
+            out, self._buffer = self._buffer, b""
+        else:
+            out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _read_header(stream: IO[bytes], key: str) -> tuple[list[str], bytes]:
+    head = b""
+    while b"\n" not in head:
+        chunk = stream.read(64 * 1024)
+        if not chunk:
+            break
+        head += chunk
+        if len(head) > 16 * 1024 * 1024:
+            raise SourceError(f"data file {key} has no line break in its first 16 MiB; it is not a CUR CSV")
+    if not head.strip():
+        raise SourceError(f"data file {key} is empty; the export may be incomplete: fetch it again")
+    first_line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        header = next(csv.reader([first_line.decode("utf-8-sig")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        raise SourceError(f"data file {key} does not start with a CSV header") from None
+    return header, head
+
+
+def _check_header(header: list[str], plan: ColumnPlan, key: str) -> None:
+    expected = set(plan.source_names)
+    found = set(header)
+    if found != expected or len(header) != len(found):
+        missing = sorted(expected - found)[:5]
+        extra = sorted(found - expected)[:5]
+        raise SourceError(
+            f"data file {key}: its header does not match the manifest (missing {missing}, unexpected {extra}); "
+            "the file and manifest belong to different versions: fetch the export again"
+        )
+
+
+def _finish(batch: pa.RecordBatch, plan: ColumnPlan, order: list[int]) -> pa.RecordBatch:
+    """Rename to final names, order as the plan, and set the billing period column."""
+    arrays = [batch.column(i) for i in order]
+    period = pa.repeat(pa.scalar(plan.period, pa.string()), batch.num_rows)
+    if PERIOD_COLUMN in plan.names:
+        arrays[plan.names.index(PERIOD_COLUMN)] = period
+    else:
+        arrays.append(period)
+    return pa.RecordBatch.from_arrays(arrays, schema=plan.schema)
+
+
+def iter_csv(raw: IO[bytes], key: str, compression: str | None, plan: ColumnPlan,
+             normalize: Callable[[str], str], block_size: int = CSV_BLOCK_SIZE) -> Iterator[pa.RecordBatch]:
+    """Stream a CSV (optionally gzip) data file as record batches of the plan's schema."""
+    stream: IO[bytes] = _Gunzip(raw, key) if compression == "gzip" else raw
+    header, head = _read_header(stream, key)
+    plan = extend_plan(plan, header, normalize)
+    _check_header(header, plan, key)
+    types = dict(zip(plan.source_names, plan.types, strict=True))
+    reader_input = _Prepended(head, stream)
+    try:
+        reader = pacsv.open_csv(
+            reader_input,
+            read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True,
+            ),
+        )
+        index = {name: i for i, name in enumerate(reader.schema.names)}
+        order = [index[s] for s in plan.source_names]
+        for batch in reader:
+            yield _finish(batch, plan, order)
+    except pa.ArrowInvalid as exc:
+        raise SourceError(f"data file {key} cannot be parsed as CSV: {exc}") from None
+
+
+def _to_target(column: pa.ChunkedArray | pa.Array, target: pa.DataType, name: str, key: str) -> pa.Array:
+    if column.type == target:
+        return column
+    if pa.types.is_map(column.type) or pa.types.is_struct(column.type) or pa.types.is_list(column.type):
+        return _nested_to_json(column)
+    try:
+        return pc.cast(column, target, safe=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise SourceError(f"data file {key}: column {name!r} cannot be read as {target}: {exc}") from None
+
+
+def _nested_to_json(column: pa.Array) -> pa.Array:
+    """Maps and structs (CUR 2.0 tags, cost categories) become JSON text, as they are in the CSV form."""
+    import duckdb
+
+    table = pa.table({"v": column})  # noqa: F841 - read by DuckDB's replacement scan below
+    query = "SELECT CASE WHEN v IS NULL THEN NULL ELSE to_json(v)::VARCHAR END AS v FROM table"
+    return duckdb.sql(query).arrow().column(0).combine_chunks()
+
+
+def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[str], str],
+                 batch_rows: int = PARQUET_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """Stream a Parquet data file row group by row group, cast to the plan's schema."""
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise SourceError(f"data file {key} is not a readable Parquet file ({exc}); fetch it again") from None
+    file_names = parquet.schema_arrow.names
+    plan = extend_plan(plan, file_names, normalize)
+    by_normal = {normalize(n): i for i, n in enumerate(file_names)}
+    by_source = {n: i for i, n in enumerate(file_names)}
+    order = []
+    for source, name in zip(plan.source_names, plan.names, strict=True):
+        idx = by_source.get(source, by_normal.get(name, by_normal.get(normalize(source))))
+        if idx is None:
+            raise SourceError(
+                f"data file {key}: column {source!r} declared in the manifest is missing from the file; "
+                "the file and manifest belong to different versions: fetch the export again"
+            )
+        order.append(idx)
+    if plan.strict and len(set(order)) != len(file_names):
+        extra = sorted(set(file_names) - {file_names[i] for i in order})[:5]
+        raise SourceError(f"data file {key}: columns not declared in the manifest: {extra}")
+    try:
+        for batch in parquet.iter_batches(batch_size=batch_rows, use_threads=True):
+            arrays = [
+                _to_target(batch.column(i), t, n, key)
+                for i, t, n in zip(order, plan.types, plan.names, strict=True)
+            ]
+            cast = pa.RecordBatch.from_arrays(arrays, names=list(plan.names))
+            yield _finish(cast, plan, list(range(len(plan.names))))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise SourceError(f"data file {key} cannot be read as Parquet: {exc}") from None

@@ -1,0 +1,216 @@
+"""Where a CUR export is read from: an S3 bucket (or S3-compatible store), or a local copy of one.
+
+Both present the same small interface: list objects under a prefix, read a small object whole, open a
+large one as a stream. Every failure becomes a :class:`~open_finops.errors.SourceError` that names the
+bucket or key and says what to check.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from open_finops.errors import SourceError, UsageError
+
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 60
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    last_modified: float
+
+
+def key_from_uri(uri: str) -> str:
+    """``s3://bucket/a/b`` -> ``a/b``; a plain key is returned as it is."""
+    if uri.startswith("s3://"):
+        rest = uri[len("s3://"):]
+        _, _, key = rest.partition("/")
+        return key
+    return uri
+
+
+def _check_key(key: str) -> str:
+    parts = PurePosixPath(key).parts
+    if key.startswith("/") or ".." in parts:
+        raise SourceError(f"object key {key!r} points outside the export; the manifest is not trustworthy")
+    return key
+
+
+class LocalSource:
+    """A folder holding a bucket's contents, as ``aws s3 sync s3://bucket DIR`` leaves it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            raise UsageError(f"--from-dir {root} is not a folder; give the folder that holds the bucket's contents")
+        self.description = f"folder {self.root}"
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / _check_key(key)).resolve()
+        if path != self.root and self.root not in path.parents:
+            raise SourceError(f"object key {key!r} points outside {self.root}")
+        return path
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
+        if not base.exists():
+            return
+        for dirpath, _dirnames, filenames in os.walk(base):
+            for name in filenames:
+                path = Path(dirpath) / name
+                stat = path.stat()
+                yield ObjectInfo(path.relative_to(self.root).as_posix(), stat.st_size, stat.st_mtime)
+
+    def read(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise SourceError(f"{key} does not exist in {self.description}") from None
+        except OSError as exc:
+            raise SourceError(f"{key} cannot be read from {self.description}: {exc.strerror}") from None
+
+    def size(self, key: str) -> int:
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError:
+            raise SourceError(
+                f"data file {key} listed in the manifest does not exist in {self.description}; "
+                "the export may be incomplete or still being written"
+            ) from None
+
+    def open(self, key: str) -> IO[bytes]:
+        self.size(key)
+        return self._path(key).open("rb")
+
+    def local_copy(self, key: str, scratch: Path) -> tuple[Path, bool]:
+        """A path to read with random access; the bool says whether it is a temporary copy."""
+        self.size(key)
+        return self._path(key), False
+
+
+class S3Source:
+    """An S3 bucket through boto3's normal credential chain, or an S3-compatible store by endpoint."""
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint_url: str | None = None,
+        profile: str | None = None,
+        region: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        session_token: str | None = None,
+    ) -> None:
+        import boto3
+        import botocore.config
+        from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+        if not bucket:
+            raise UsageError("no bucket given; pass --bucket/-b, set [aws] bucket, or use --from-dir")
+        self.bucket = bucket
+        self.description = f"s3://{bucket}" + (f" at {endpoint_url}" if endpoint_url else "")
+        config = botocore.config.Config(
+            retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
+        )
+        try:
+            session = boto3.session.Session(
+                profile_name=profile, region_name=region, aws_access_key_id=access_key_id,
+                aws_secret_access_key=secret_access_key, aws_session_token=session_token,
+            )
+            self.client = session.client("s3", endpoint_url=endpoint_url or None, config=config)
+        except ProfileNotFound:
+            raise UsageError(f"AWS profile {profile!r} is not configured; check --profile or ~/.aws/config") from None
+        except (BotoCoreError, ValueError) as exc:
+            raise UsageError(f"cannot set up the S3 client: {exc}") from None
+
+    def _error(self, exc: Exception, what: str) -> SourceError:
+        from botocore.exceptions import (
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            NoCredentialsError,
+            PartialCredentialsError,
+        )
+
+        if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+            return SourceError(
+                "no AWS credentials found; configure them (aws configure, AWS_PROFILE, or "
+                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) or pass --profile"
+            )
+        if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
+            return SourceError(
+                f"cannot reach the S3 endpoint for {self.description}; check --endpoint-url and the network"
+            )
+        if isinstance(exc, ClientError):
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code == "NoSuchBucket":
+                return SourceError(f"bucket {self.bucket!r} does not exist; check --bucket and --region")
+            if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled"):
+                return SourceError(
+                    f"access denied to {what} in {self.description} ({code}); check the credentials' "
+                    "s3:ListBucket and s3:GetObject permissions"
+                )
+            if code in ("NoSuchKey", "404", "NotFound"):
+                return SourceError(
+                    f"{what} does not exist in {self.description}; the export may be incomplete or still "
+                    "being written"
+                )
+            return SourceError(f"S3 error {code} on {what} in {self.description}")
+        return SourceError(f"reading {what} from {self.description} failed: {type(exc).__name__}: {exc}")
+
+    def _call(self, what: str, fn: Any, **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return fn(Bucket=self.bucket, **kwargs)
+        except (BotoCoreError, ClientError) as exc:
+            raise self._error(exc, what) from None
+
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                for obj in page.get("Contents", []):
+                    yield ObjectInfo(obj["Key"], int(obj["Size"]), obj["LastModified"].timestamp())
+        except (BotoCoreError, ClientError) as exc:
+            raise self._error(exc, f"prefix {prefix!r}") from None
+
+    def read(self, key: str) -> bytes:
+        response = self._call(key, self.client.get_object, Key=_check_key(key))
+        return response["Body"].read()
+
+    def size(self, key: str) -> int:
+        response = self._call(f"data file {key}", self.client.head_object, Key=_check_key(key))
+        return int(response["ContentLength"])
+
+    def open(self, key: str) -> IO[bytes]:
+        response = self._call(f"data file {key}", self.client.get_object, Key=_check_key(key))
+        return response["Body"]
+
+    def local_copy(self, key: str, scratch: Path) -> tuple[Path, bool]:
+        """Parquet needs random access: stream the object to a scratch file first."""
+        scratch.mkdir(parents=True, exist_ok=True)
+        target = scratch / (PurePosixPath(key).name + ".part")
+        body = self.open(key)
+        try:
+            with target.open("wb") as out:
+                shutil.copyfileobj(body, out, length=8 * 1024 * 1024)
+        except Exception as exc:
+            target.unlink(missing_ok=True)
+            raise self._error(exc, f"data file {key}") from None
+        finally:
+            body.close()
+        return target, True

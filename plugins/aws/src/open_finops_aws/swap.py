@@ -1,0 +1,126 @@
+"""Replace a billing period atomically: the staged load becomes the period's data in one transaction.
+
+While a new version loads (into a staging table), queries see the previous one; the swap drops or
+deletes the old rows and moves the new ones in inside one transaction, so a failure or a kill at any
+point leaves either the old version or the new one, never a mix. On DuckDB, the same transaction also
+records the load as current in the state table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from open_finops.naming import quote_identifier as q
+from open_finops_aws.readers import PERIOD_COLUMN
+
+
+@dataclass
+class Sql:
+    """The few things the swap needs from a destination: run SQL, read its catalogue, a transaction."""
+
+    execute: Callable[..., Any]
+    fetchall: Callable[..., list[tuple]]
+    transaction: Callable[[], Any]
+    placeholder: str
+    dataset: str
+
+    def table(self, name: str) -> str:
+        return f"{q(self.dataset)}.{q(name)}"
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        p = self.placeholder
+        return [
+            (r[0], r[1])
+            for r in self.fetchall(
+                "SELECT column_name, data_type FROM information_schema.columns"
+                f" WHERE table_schema = {p} AND table_name = {p} ORDER BY ordinal_position",
+                self.dataset, table,
+            )
+        ]
+
+    def exists(self, table: str) -> bool:
+        p = self.placeholder
+        rows = self.fetchall(
+            f"SELECT count(*) FROM information_schema.tables WHERE table_schema = {p} AND table_name = {p}",
+            self.dataset, table,
+        )
+        return bool(rows and rows[0][0])
+
+
+def duckdb_sql(con, dataset: str) -> Sql:
+    from open_finops.state import transaction
+
+    def execute(sql: str, *params: Any) -> None:
+        con.execute(sql, list(params))
+
+    def fetchall(sql: str, *params: Any) -> list[tuple]:
+        return con.execute(sql, list(params)).fetchall()
+
+    return Sql(execute, fetchall, lambda: transaction(con), "?", dataset)
+
+
+def dlt_sql(client, dataset: str) -> Sql:
+    """Any other destination, through dlt's SQL client (``pipeline.sql_client()``)."""
+
+    def execute(sql: str, *params: Any) -> None:
+        client.execute_sql(sql, *params)
+
+    def fetchall(sql: str, *params: Any) -> list[tuple]:
+        return list(client.execute_sql(sql, *params) or [])
+
+    @contextmanager
+    def transaction() -> Iterator[None]:
+        with client.begin_transaction():
+            yield
+
+    return Sql(execute, fetchall, transaction, "%s", dataset)
+
+
+def replace_period_table(sql: Sql, staging: str, final: str) -> None:
+    """``separate`` strategy: the staging table becomes the period's table."""
+    sql.execute(f"DROP TABLE IF EXISTS {sql.table(final)}")
+    sql.execute(f"ALTER TABLE {sql.table(staging)} RENAME TO {q(final)}")
+
+
+def replace_period_rows(sql: Sql, staging: str, final: str, period: str) -> None:
+    """``single`` strategy: the period's rows in the export table are replaced by the staged ones."""
+    if not sql.exists(final):
+        sql.execute(f"ALTER TABLE {sql.table(staging)} RENAME TO {q(final)}")
+        return
+    existing = {name for name, _ in sql.columns(final)}
+    staged = sql.columns(staging)
+    for name, data_type in staged:
+        if name not in existing:  # schema drift: a new column; older periods read it as NULL
+            sql.execute(f"ALTER TABLE {sql.table(final)} ADD COLUMN {q(name)} {data_type}")
+    names = ", ".join(q(name) for name, _ in staged)
+    sql.execute(f"DELETE FROM {sql.table(final)} WHERE {q(PERIOD_COLUMN)} = {sql.placeholder}", period)
+    sql.execute(f"INSERT INTO {sql.table(final)} ({names}) SELECT {names} FROM {sql.table(staging)}")
+    sql.execute(f"DROP TABLE {sql.table(staging)}")
+
+
+def create_unified_view(sql: Sql, view: str, tables: Sequence[str]) -> None:
+    """A view over all period tables, matched by column name; a column a table lacks reads as NULL."""
+    sql.execute(f"DROP VIEW IF EXISTS {sql.table(view)}")
+    present = [t for t in tables if sql.exists(t)]
+    if not present:
+        return
+    per_table = {t: dict(sql.columns(t)) for t in present}
+    all_columns: dict[str, str] = {}
+    for t in present:
+        for name, data_type in per_table[t].items():
+            all_columns.setdefault(name, data_type)
+    selects = []
+    for t in present:
+        parts = [
+            q(name) if name in per_table[t] else f"CAST(NULL AS {dt}) AS {q(name)}"
+            for name, dt in all_columns.items()
+        ]
+        selects.append(f"SELECT {', '.join(parts)} FROM {sql.table(t)}")
+    sql.execute(f"CREATE VIEW {sql.table(view)} AS " + " UNION ALL ".join(selects))
+
+
+def drop_table(sql: Sql, table: str) -> None:
+    sql.execute(f"DROP TABLE IF EXISTS {sql.table(table)}")
