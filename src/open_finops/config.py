@@ -36,6 +36,10 @@ def env_name(section: str, key: str) -> str:
     return f"{ENV_PREFIX}{section}_{key}".upper().replace("-", "_")
 
 
+def _env_prefix(section: str) -> str:
+    return f"{ENV_PREFIX}{section}_".upper().replace("-", "_")
+
+
 @dataclass(frozen=True)
 class Config:
     """Settings from one file plus the environment. Read with :meth:`get` and friends."""
@@ -103,7 +107,7 @@ class Config:
     def section(self, name: str) -> dict[str, Any]:
         """Every setting of a section, the file's values overridden by the environment's."""
         merged: dict[str, Any] = dict(self.data.get(name, {}) or {})
-        prefix = f"{ENV_PREFIX}{name}_".upper()
+        prefix = _env_prefix(name)
         for var, value in self.environ.items():
             if var.startswith(prefix) and var != CONFIG_ENV:
                 merged[var[len(prefix):].lower()] = value
@@ -111,10 +115,15 @@ class Config:
 
     def masked(self) -> dict[str, dict[str, Any]]:
         """All settings, with secrets replaced by a mask, for display."""
-        names = set(self.data) | {"project"}
+        known = set(self.data) | {"project"}
+        names = set(known)
         for var in self.environ:
-            if var.startswith(ENV_PREFIX) and var != CONFIG_ENV:
-                names.add(var[len(ENV_PREFIX):].split("_", 1)[0].lower())
+            rest = var[len(ENV_PREFIX):]
+            # OPEN_FINOPS_CONFIG, _PLUGINS and _DEBUG are core's own switches: they name no setting.
+            if not var.startswith(ENV_PREFIX) or "_" not in rest:
+                continue
+            if not any(var.startswith(_env_prefix(name)) for name in known):
+                names.add(rest.split("_", 1)[0].lower())
         shown: dict[str, dict[str, Any]] = {}
         for name in sorted(names):
             values = self.section(name)
