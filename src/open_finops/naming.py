@@ -14,8 +14,9 @@ from open_finops.manifest import check_period
 
 MAX_LENGTH = 63  # PostgreSQL's identifier limit, the tightest of the destinations we support
 _CLEAN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")  # no "__", no trailing "_"
-# Names we derive from an export's stem; a stem that ends like one of them would collide, so it is hashed.
-_RESERVED = re.compile(r"(_unified|_staging(_[a-z0-9]+)?|_\d{4}_\d{2})$")
+# Names we derive from an export's stem, and the hash suffix of a normalised name: a clean name that ends
+# like one of them could equal another export's derived name, so it is hashed too.
+_RESERVED = re.compile(r"(_unified|_staging(_[a-z0-9]+)?|_\d{4}_\d{2}|_[0-9a-f]{8})$")
 
 
 def _digest(text: str) -> str:
