@@ -1,14 +1,34 @@
-"""Entry point of the docker plugin: imports only typer and the open_finops plugin API."""
+"""Entry point of the docker plugin: imports only the open_finops plugin API.
+
+The Typer app is imported when the command line is built; the engine and stack modules only when a
+command runs.
+"""
 
 from __future__ import annotations
 
-import typer
+from open_finops import CommandGroup, Pipeline, hookimpl
 
-from open_finops import CommandGroup, hookimpl
-
-app = typer.Typer(help="Run the open-finops visualization stack and pipeline in containers.", no_args_is_help=True)
+VENDOR = "docker"
 
 
 @hookimpl
 def register_commands():
-    return [CommandGroup(name="docker", help="Run the visualization stack and pipeline in containers.", app=app)]
+    from open_finops_docker.cli import HELP, app
+
+    return [CommandGroup(name="docker", help=HELP, app=app)]
+
+
+@hookimpl
+def register_pipelines():
+    return [
+        Pipeline(
+            name="docker-pipeline",
+            vendor=VENDOR,
+            kind="service",
+            description=(
+                "Run the stack's pipeline service once in Docker/Podman (default command: finops aws import-cur), "
+                "writing into the data directory Metabase reads."
+            ),
+            runner="open_finops_docker.service:run_pipeline",
+        )
+    ]

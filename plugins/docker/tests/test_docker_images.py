@@ -1,0 +1,100 @@
+"""The Dockerfiles: pinned base images, what they install, who they run as, what they start."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from open_finops_docker import __version__, settings
+from open_finops_docker.stack import template
+
+# A tag with a full version (3.11.13, 21.0.7_6), never latest or a bare major version.
+PINNED = re.compile(r"^[a-z0-9./-]+:\d+\.\d+\.\d+[^\s:]*(@sha256:[0-9a-f]{64})?$")
+
+
+def instructions(dockerfile: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with continuation lines joined and comments dropped."""
+    text = re.sub(r"\\\n", " ", dockerfile)
+    pairs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            pairs.append((keyword.upper(), rest.strip()))
+    return pairs
+
+
+def values(dockerfile: str, keyword: str) -> list[str]:
+    return [rest for kw, rest in instructions(dockerfile) if kw == keyword]
+
+
+def arg_defaults(dockerfile: str) -> dict[str, str]:
+    return dict(arg.split("=", 1) for arg in values(dockerfile, "ARG") if "=" in arg)
+
+
+@pytest.mark.parametrize("name", ["pipeline/Dockerfile", "metabase/Dockerfile"])
+def test_base_image_is_pinned(name: str) -> None:
+    (base,) = values(template(name), "FROM")
+    assert PINNED.match(base), f"{name}: base image {base!r} is not pinned to a full version"
+
+
+@pytest.mark.parametrize("name", ["pipeline/Dockerfile", "metabase/Dockerfile"])
+def test_container_runs_as_a_non_root_user(name: str) -> None:
+    steps = instructions(template(name))
+    users = [rest for kw, rest in steps if kw == "USER"]
+    assert users and users[-1] not in ("root", "0", "0:0")
+    last_user = max(i for i, (kw, _) in enumerate(steps) if kw == "USER")
+    assert all(kw not in ("RUN", "ADD", "COPY") for kw, _ in steps[last_user:]), "installs happen as root first"
+
+
+def test_pipeline_image_installs_open_finops_with_the_aws_plugin() -> None:
+    dockerfile = template("pipeline/Dockerfile")
+    installs = [run for run in values(dockerfile, "RUN") if "pip install" in run]
+    assert any('"open-finops[aws]==${OPEN_FINOPS_VERSION}"' in run for run in installs)
+    assert arg_defaults(dockerfile)["OPEN_FINOPS_VERSION"] == __version__
+
+
+def test_pipeline_image_runs_finops() -> None:
+    dockerfile = template("pipeline/Dockerfile")
+    (entrypoint,) = values(dockerfile, "ENTRYPOINT")
+    assert json.loads(entrypoint) == ["finops"], "exec form, so arguments go straight to finops"
+
+
+def test_metabase_image_bundles_the_duckdb_driver_with_the_pinned_versions() -> None:
+    dockerfile = template("metabase/Dockerfile")
+    defaults = arg_defaults(dockerfile)
+    assert defaults["METABASE_VERSION"] == settings.METABASE_VERSION
+    assert defaults["METABASE_DUCKDB_DRIVER_VERSION"] == settings.DUCKDB_DRIVER_VERSION
+    plugins_dir = dict(v.split("=", 1) for v in values(dockerfile, "ENV"))["MB_PLUGINS_DIR"]
+    assert any(
+        "${METABASE_DUCKDB_DRIVER_VERSION}/duckdb.metabase-driver.jar" in add and plugins_dir in add
+        for add in values(dockerfile, "ADD")
+    )
+    assert json.loads(values(dockerfile, "CMD")[0])[:2] == ["java", "-jar"]
+
+
+def test_templates_are_package_data() -> None:
+    from importlib import resources
+
+    root = resources.files("open_finops_docker") / "templates"
+    for name in ("compose.yaml", "env.template", "config.toml", "pipeline/Dockerfile", "metabase/Dockerfile"):
+        assert root.joinpath(name).is_file(), name
+
+
+def test_the_built_distribution_ships_the_templates(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    plugin = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(plugin)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    (wheel,) = tmp_path.glob("open_finops_docker-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("compose.yaml", "env.template", "config.toml", "pipeline/Dockerfile", "metabase/Dockerfile"):
+        assert f"open_finops_docker/templates/{name}" in names
