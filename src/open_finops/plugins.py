@@ -101,18 +101,26 @@ def selected_names(environ: Mapping[str, str] | None = None) -> set[str] | None:
     return {name.strip() for name in env[PLUGINS_ENV].split(",") if name.strip()}
 
 
+def _distribution_name(ep: metadata.EntryPoint) -> str | None:
+    dist = getattr(ep, "dist", None)
+    return dist.metadata["Name"] if dist is not None else None
+
+
 def discover(environ: Mapping[str, str] | None = None) -> Registry:
     """Load every plugin installed under the ``open_finops`` entry-point group."""
     allowed = selected_names(environ)
     candidates: list[tuple[PluginInfo, Any]] = []
     seen: dict[str, PluginInfo] = {}
-    for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    # Ordered by distribution too, so which of two same-named plugins wins does not depend on the order
+    # in which the file system lists site-packages.
+    entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
+    for ep in sorted(entry_points, key=lambda e: (e.name, _distribution_name(e) or "")):
         if allowed is not None and ep.name not in allowed:
             continue
         dist = getattr(ep, "dist", None)
         info = PluginInfo(
             name=ep.name,
-            distribution=dist.metadata["Name"] if dist is not None else None,
+            distribution=_distribution_name(ep),
             version=dist.version if dist is not None else None,
             module=ep.value,
         )
@@ -127,7 +135,8 @@ def discover(environ: Mapping[str, str] | None = None) -> Registry:
         seen[ep.name] = info
         try:
             obj = ep.load()
-        except Exception as exc:  # a broken plugin must not take the command line down
+        # A broken plugin must not take the command line down, not even one that calls sys.exit().
+        except (Exception, SystemExit) as exc:
             info.errors.append(f"failed to import {ep.value}: {type(exc).__name__}: {exc}")
             obj = None
         candidates.append((info, obj))
@@ -170,7 +179,7 @@ def _collect(pm: pluggy.PluginManager, obj: Any, info: PluginInfo, registry: Reg
         for impl in impls:
             try:
                 result = impl.function()
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 info.errors.append(f"{hook_name} raised {type(exc).__name__}: {exc}")
                 continue
             for item in _as_list(result):
