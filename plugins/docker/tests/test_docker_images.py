@@ -84,17 +84,26 @@ def test_templates_are_package_data() -> None:
 
 
 def test_the_built_distribution_ships_the_templates(tmp_path: Path) -> None:
+    import importlib.util
+    import shutil
     import subprocess
     import sys
     import zipfile
 
-    plugin = Path(__file__).resolve().parents[1]
+    # Build from a copy, so the working tree gets no build/ or egg-info folders.
+    source = tmp_path / "src"
+    shutil.copytree(
+        Path(__file__).resolve().parents[1], source,
+        ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", "tests"),
+    )
+    # Without setuptools in this environment, pip fetches it into an isolated build environment.
+    isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(plugin)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-w", str(tmp_path / "dist"), str(source)],
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    (wheel,) = tmp_path.glob("open_finops_docker-*.whl")
+    (wheel,) = (tmp_path / "dist").glob("open_finops_docker-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("compose.yaml", "env.template", "config.toml", "pipeline/Dockerfile", "metabase/Dockerfile"):
         assert f"open_finops_docker/templates/{name}" in names

@@ -20,10 +20,10 @@ def quote(name: str, value: str) -> str:
     """``value`` as it must appear after ``NAME=`` so that Compose reads it back unchanged."""
     if _PLAIN.match(value):
         return value
-    if "'" in value or "\n" in value or "\r" in value:
+    if "'" in value or not value.isprintable():
         raise ConfigError(
-            f"the value for {name} contains a single quote or a line break, which a Compose .env file "
-            f"cannot hold; choose another value"
+            f"the value for {name} contains a single quote, a line break or another control character, "
+            f"which a Compose .env file cannot hold; choose another value"
         )
     return f"'{value}'"
 
@@ -36,7 +36,8 @@ def _unquote(raw: str) -> str:
 
 def parse(text: str) -> dict[str, str]:
     values: dict[str, str] = {}
-    for line in text.splitlines():
+    # Only \n ends a line in a dotenv file; str.splitlines would also split on form feeds and the like.
+    for line in text.replace("\r\n", "\n").split("\n"):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         match = _LINE.match(line)
