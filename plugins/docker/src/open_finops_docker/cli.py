@@ -18,10 +18,11 @@ HELP = "Run the visualization stack (Metabase over DuckDB) and the pipeline in D
 app = typer.Typer(help=HELP, no_args_is_help=True)
 
 DirOption = typer.Option(
-    None, "--dir", "-d", help="Stack directory (default: [docker] stack_dir or ./finops-stack).", show_default=False
+    None, "--dir", "-d", help="Stack directory (default: setting docker.stack_dir or ./finops-stack).",
+    show_default=False,
 )
 EngineOption = typer.Option(
-    None, "--engine", help="docker or podman (default: [docker] engine, else auto-detect).",
+    None, "--engine", help="docker or podman (default: setting docker.engine, else auto-detect).",
     show_default=False,
 )
 
@@ -50,7 +51,8 @@ def _attached(command: list[str], cwd: Path, what: str) -> None:
 @app.command()
 def init(
     directory: Path | None = typer.Argument(
-        None, help="Where to write the stack (default: [docker] stack_dir or ./finops-stack).", show_default=False
+        None, help="Where to write the stack (default: setting docker.stack_dir or ./finops-stack).",
+        show_default=False,
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite files you changed since the last init."),
     config: Path | None = ConfigOption,
@@ -195,7 +197,9 @@ def run(
         show_default=False,
     ),
     engine: str | None = EngineOption,
-    image: str | None = typer.Option(None, "--image", help="Pipeline image (default: [docker] pipeline_image)."),
+    image: str | None = typer.Option(
+        None, "--image", help="Pipeline image (default: setting docker.pipeline_image).", show_default=False
+    ),
     data_dir: Path | None = typer.Option(
         None, "--data-dir", help="Data directory to mount at /data (default: the project's).", show_default=False
     ),
