@@ -8,6 +8,7 @@ import, is also the lock that keeps two imports apart.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -40,6 +41,7 @@ class ImportOptions:
     destination: str = "duckdb"
     dataset: str = DEFAULT_DATASET
     lock_timeout: float = 30.0
+    read_workers: int = 2
 
 
 @dataclass
@@ -111,21 +113,30 @@ def _normalizer() -> Callable[[str], str]:
 
 
 def _batches(version: ExportVersion, source, plan, normalize, scratch: Path, counters: dict[str, int],
-             advance: Callable[[int], None]) -> Iterator[Any]:
+             advance: Callable[[int], None], workers: int) -> Iterator[Any]:
+    """Every data file of a version as Arrow tables, several files read at once."""
     import pyarrow as pa
 
     from open_finops_aws import readers
+    from open_finops_aws.prefetch import parallel_batches
     from open_finops_aws.sources import key_from_uri
 
-    for data_file in version.data_files:
+    lock = threading.Lock()
+
+    def count(name: str, n: int) -> None:
+        with lock:
+            counters[name] += n
+
+    def read(data_file) -> Iterator[Any]:
         key = key_from_uri(data_file.uri)
         if data_file.format == "parquet":
             path, temporary = source.local_copy(key, scratch)
             try:
-                counters["bytes"] += path.stat().st_size
-                advance(path.stat().st_size)
+                size = path.stat().st_size
+                count("bytes", size)
+                advance(size)
                 for batch in readers.iter_parquet(path, key, plan, normalize):
-                    counters["rows"] += batch.num_rows
+                    count("rows", batch.num_rows)
                     yield pa.Table.from_batches([batch])
             finally:
                 if temporary:
@@ -134,12 +145,14 @@ def _batches(version: ExportVersion, source, plan, normalize, scratch: Path, cou
             raw = _Counting(source.open(key), advance)
             try:
                 for batch in readers.iter_csv(raw, key, data_file.compression, plan, normalize):
-                    counters["rows"] += batch.num_rows
+                    count("rows", batch.num_rows)
                     yield pa.Table.from_batches([batch])
             finally:
-                counters["bytes"] += raw.count
+                count("bytes", raw.count)
                 raw.close()
-        counters["files"] += 1
+        count("files", 1)
+
+    yield from parallel_batches(version.data_files, read, workers=workers)
 
 
 def _unwrap(exc: BaseException) -> BaseException:
@@ -213,7 +226,7 @@ class Importer:
             pipeline = self._pipeline(load_id)
             scratch = options.data_dir / ".tmp" / load_id
             batches = _batches(version, source, plan, self.normalize, scratch,
-                               counters, lambda n: progress.advance(task, n))
+                               counters, lambda n: progress.advance(task, n), options.read_workers)
             self._run(pipeline, batches, staging)
             if counters["rows"] == 0:
                 raise SourceError(

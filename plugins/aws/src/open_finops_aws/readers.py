@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -246,9 +247,24 @@ def _nested_to_json(column: pa.Array) -> pa.Array:
     """Maps and structs (CUR 2.0 tags, cost categories) become JSON text, as they are in the CSV form."""
     import duckdb
 
-    table = pa.table({"v": column})  # noqa: F841 - read by DuckDB's replacement scan below
-    query = "SELECT CASE WHEN v IS NULL THEN NULL ELSE to_json(v)::VARCHAR END AS v FROM table"
-    return duckdb.sql(query).arrow().column(0).combine_chunks()
+    # A private in-memory connection per call: reader threads must not share DuckDB's default one.
+    con = duckdb.connect()
+    try:
+        con.register("nested", pa.table({"v": column}))
+        query = "SELECT CASE WHEN v IS NULL THEN NULL ELSE to_json(v)::VARCHAR END AS v FROM nested"
+        result = con.execute(query)
+        # DuckDB 2 renamed fetch_arrow_table to to_arrow_table.
+        fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+        return fetch().column(0).combine_chunks()
+    finally:
+        con.close()
+
+
+def athena_name(name: str) -> str:
+    """The column name AWS writes in legacy CUR Parquet: ``reservation/ReservationARN`` ->
+    ``reservation_reservation_a_r_n`` (every capital letter starts a word)."""
+    spaced = re.sub(r"([A-Z])", r"_\1", name).lower()
+    return re.sub(r"_+", "_", re.sub(r"[^a-z0-9]+", "_", spaced)).strip("_")
 
 
 def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[str], str],
@@ -266,7 +282,7 @@ def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[st
     by_source = {n: i for i, n in enumerate(file_names)}
     order = []
     for source, name in zip(plan.source_names, plan.names, strict=True):
-        idx = by_source.get(source, by_normal.get(name, by_normal.get(normalize(source))))
+        idx = by_source.get(source, by_source.get(athena_name(source), by_normal.get(name)))
         if idx is None:
             raise SourceError(
                 f"data file {key}: column {source!r} declared in the manifest is missing from the file; "
