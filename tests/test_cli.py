@@ -1,0 +1,247 @@
+"""The ``finops`` command line built with ``build_app`` from fake plugins."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from finops_fakes import group_plugin, make_plugin, registry_of, working_plugin
+
+from open_finops import Command, __version__
+from open_finops.cli.app import build_app, run
+from open_finops.errors import DestinationError, UsageError
+from open_finops.plugins import Registry
+
+NO_PLUGINS = Registry()
+AWS_HINT = (
+    "Error: The 'aws' commands come from the open-finops-aws plugin, which is not installed. "
+    "Install it with: pip install 'open-finops[aws]'\n"
+)
+DOCKER_HINT = (
+    "Error: The 'docker' commands come from the open-finops-docker plugin, which is not installed. "
+    "Install it with: pip install 'open-finops[docker]'\n"
+)
+
+
+def commands_in_help(text: str) -> list[str]:
+    """The command names of the help's Commands panel."""
+    panel = text.split("Commands", 1)[1]
+    return re.findall(r"^[│|]\s+([a-z][a-z0-9_-]*)\s", panel, flags=re.MULTILINE)
+
+
+def test_help_lists_core_commands_and_the_groups_plugins_contribute(cli) -> None:
+    registry = registry_of(working_plugin(), group_plugin("cloudy", "cloudy", "Cloudy things."))
+    result = cli(registry, "--help")
+    assert result.exit_code == 0
+    assert sorted(commands_in_help(result.stdout)) == ["acme", "cloudy", "config", "greet", "pipelines", "plugins"]
+    assert "Cloudy things." in result.stdout
+
+
+def test_help_does_not_list_the_stand_ins_for_missing_vendors(cli) -> None:
+    assert sorted(commands_in_help(cli(NO_PLUGINS, "--help").stdout)) == ["config", "pipelines", "plugins"]
+
+
+def test_no_arguments_shows_the_help(cli) -> None:
+    result = cli(NO_PLUGINS)
+    assert "Usage: finops" in result.stdout + result.stderr
+    assert "plugins" in result.stdout + result.stderr
+
+
+def test_version(cli) -> None:
+    result = cli(NO_PLUGINS, "--version")
+    assert (result.exit_code, result.stdout) == (0, f"open-finops {__version__}\n")
+
+
+def test_the_version_is_the_distributions_version() -> None:
+    assert __version__ == metadata.version("open-finops")
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["aws", "import-cur", "--bucket", "b", "-p", "cur"], AWS_HINT),
+        (["aws"], AWS_HINT),
+        (["aws", "--help"], AWS_HINT),
+        (["docker", "up"], DOCKER_HINT),
+    ],
+)
+def test_a_known_vendor_without_its_plugin_exits_2_with_the_install_hint(cli, argv: list[str], hint: str) -> None:
+    result = cli(NO_PLUGINS, *argv)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", hint)
+
+
+@pytest.mark.parametrize("vendor", ["azure", "gcp"])
+def test_a_planned_vendor_says_it_is_not_available_yet(cli, vendor: str) -> None:
+    result = cli(NO_PLUGINS, vendor, "import")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: The '{vendor}' commands are planned for a future open-finops release and are not available yet.\n"
+    )
+
+
+def test_an_installed_vendor_plugin_replaces_the_stand_in(cli) -> None:
+    registry = registry_of(group_plugin("aws", "aws", "Import AWS Cost and Usage Reports."))
+    result = cli(registry, "aws", "status")
+    assert (result.exit_code, result.stdout) == (0, "aws status from aws\n")
+    assert "docker" not in commands_in_help(cli(registry, "--help").stdout)
+    assert cli(registry, "docker").stderr == DOCKER_HINT
+
+
+def test_an_unknown_command_gets_the_usual_usage_error(cli) -> None:
+    result = cli(NO_PLUGINS, "frobnicate")
+    assert result.exit_code == 2
+    assert "No such command 'frobnicate'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_plugins_list_json_prints_every_plugin(cli) -> None:
+    registry = registry_of(working_plugin(), group_plugin("first", "cloud"), group_plugin("second", "cloud"))
+    listed = json.loads(cli(registry, "plugins", "list", "--json").stdout)
+    assert [p["name"] for p in listed] == ["acme", "first", "second"]
+    assert listed[0]["hooks"] == ["register_commands", "register_pipelines", "register_manifest_parsers"]
+    assert listed[0]["commands"] == ["acme", "greet"]
+    assert listed[2]["errors"] == [
+        "command 'cloud' is contributed by both plugin 'first' and plugin 'second'; "
+        "the one from 'first' is kept (set OPEN_FINOPS_PLUGINS to choose)"
+    ]
+
+
+def test_plugins_list_shows_a_table_for_people(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    registry = registry_of(working_plugin(), group_plugin("first", "cloud"), group_plugin("second", "cloud"))
+    out = cli(registry, "plugins", "list").stdout
+    for text in ("acme", "fake-acme", "loaded", "register_manifest_parsers", "pipelines: acme-sync",
+                 "manifest parsers: acme-v1", "command 'cloud' is contributed by both"):
+        assert text in out
+
+
+def test_plugins_list_with_no_plugins_says_how_to_install_some(cli) -> None:
+    assert cli(NO_PLUGINS, "plugins", "list").stdout == (
+        "No plugins installed. Install some with: pip install 'open-finops[all]'\n"
+    )
+    assert json.loads(cli(NO_PLUGINS, "plugins", "list", "--json").stdout) == []
+
+
+def test_pipelines_list_shows_a_table_for_people(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    out = cli(registry_of(working_plugin()), "pipelines", "list").stdout
+    assert re.search(r"acme-sync\s.*import\s.*acme\s.*acme\s.*Load Acme billing exports\.", out)
+
+
+def test_pipelines_list_with_no_pipelines(cli) -> None:
+    assert "No pipelines registered" in cli(NO_PLUGINS, "pipelines", "list").stdout
+    assert json.loads(cli(NO_PLUGINS, "pipelines", "list", "--json").stdout) == []
+
+
+# -- finops config show -------------------------------------------------------------------------------
+
+
+def test_config_show_masks_secrets_from_the_file_and_the_environment(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[project]\ndata_dir = "d"\n\n[aws]\nbucket = "b"\nsecret_access_key = "file-secret"\n')
+    monkeypatch.setenv("OPEN_FINOPS_AWS_SESSION_TOKEN", "env-secret")
+    monkeypatch.setenv("OPEN_FINOPS_DOCKER_METABASE_PASSWORD", "env-password")
+
+    result = cli(NO_PLUGINS, "config", "show", "-c", str(path))
+
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        f"# config file: {path}",
+        "[aws]",
+        'bucket = "b"',
+        'secret_access_key = "********"',
+        'session_token = "********"',
+        "[docker]",
+        'metabase_password = "********"',
+        "[project]",
+        'data_dir = "d"',
+    ]
+    for secret in ("file-secret", "env-secret", "env-password"):
+        assert secret not in result.stdout + result.stderr
+
+
+def test_config_show_json(cli, tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[aws]\napi_key = "k"\n')
+    shown = json.loads(cli(NO_PLUGINS, "config", "show", "--json", "-c", str(path)).stdout)
+    assert shown == {
+        "config_file": str(path),
+        "settings": {"aws": {"api_key": "********"}, "project": {"data_dir": "data"}},
+    }
+
+
+def test_config_show_without_a_file_says_so(cli) -> None:
+    out = cli(NO_PLUGINS, "config", "show").stdout
+    assert out.splitlines()[0] == "# config file: (none: defaults and environment only)"
+
+
+def test_the_top_level_config_flag_applies_to_commands(cli, tmp_path: Path) -> None:
+    top = tmp_path / "top.toml"
+    top.write_text('[aws]\nbucket = "top"\n')
+    local = tmp_path / "local.toml"
+    local.write_text('[aws]\nbucket = "local"\n')
+    assert 'bucket = "top"' in cli(NO_PLUGINS, "-c", str(top), "config", "show").stdout
+    assert 'bucket = "local"' in cli(NO_PLUGINS, "-c", str(top), "config", "show", "-c", str(local)).stdout
+
+
+def test_invalid_toml_exits_2_with_one_line(cli, tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[aws\nbucket = 'b'\n")
+    result = cli(NO_PLUGINS, "config", "show", "-c", str(path))
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"Error: config file {path} is not valid TOML: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_config_file_exits_2(cli, tmp_path: Path) -> None:
+    result = cli(NO_PLUGINS, "-c", str(tmp_path / "missing.toml"), "config", "show")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: config file {tmp_path / 'missing.toml'} does not exist; check the --config path\n"
+
+
+# -- errors become exit codes in one place -------------------------------------------------------------
+
+
+def failing_registry(error: BaseException) -> Registry:
+    def explode() -> None:
+        raise error
+
+    return registry_of(make_plugin("failing", register_commands=lambda: [Command(name="explode", help="x",
+                                                                                   callback=explode)]))
+
+
+def test_our_errors_become_one_line_and_their_exit_code(cli) -> None:
+    assert cli(failing_registry(DestinationError("database is busy")), "explode").stderr == (
+        "Error: database is busy\n"
+    )
+    result = cli(failing_registry(UsageError("--bucket is required")), "explode")
+    assert (result.exit_code, result.stderr) == (2, "Error: --bucket is required\n")
+
+
+def test_an_unexpected_error_is_one_line_pointing_at_debug(cli) -> None:
+    result = cli(failing_registry(KeyError("boom")), "explode")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: unexpected KeyError: 'boom' (run again with --debug for the traceback)\n"
+
+
+def test_debug_shows_the_traceback() -> None:
+    app = build_app(failing_registry(KeyError("boom")))
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = run(app, ["--debug", "explode"], debug=True)
+    assert code == 1
+    assert "Traceback (most recent call last)" in err.getvalue() and "KeyError: 'boom'" in err.getvalue()
+
+
+def test_ctrl_c_exits_130_without_a_traceback(cli) -> None:
+    result = cli(failing_registry(KeyboardInterrupt()), "explode")
+    assert result.exit_code == 130
+    assert "Traceback" not in result.stderr

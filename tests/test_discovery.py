@@ -1,0 +1,168 @@
+"""Discovery through real ``open_finops`` entry points of (fake) installed distributions.
+
+A plugin that fails to import costs one warning line, never the command line; ``OPEN_FINOPS_PLUGINS``
+chooses which plugins load at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from open_finops.cli.app import main
+from open_finops.plugins import discover
+
+GOOD = """
+import typer
+from open_finops import CommandGroup, Pipeline, hookimpl
+
+app = typer.Typer(no_args_is_help=True)
+
+@app.command("ping")
+def ping() -> None:
+    typer.echo("pong from {name}")
+
+@hookimpl
+def register_commands():
+    return [CommandGroup(name="{command}", help="Commands of {name}.", app=app)]
+
+@hookimpl
+def register_pipelines():
+    return [Pipeline(name="{name}-load", vendor="{name}", description="d", runner="{module}:run")]
+"""
+
+BROKEN = "import a_module_that_is_not_installed_anywhere\n"
+
+
+def good_plugin(site, name: str, command: str | None = None, distribution: str | None = None) -> None:
+    module = f"fake_{name}_plugin"
+    site.add(
+        distribution or f"finops-{name}",
+        {name: module},
+        {module: GOOD.format(name=name, command=command or name, module=module)},
+    )
+
+
+def names(registry) -> list[str]:
+    return [p.name for p in registry.plugins]
+
+
+def test_installed_plugins_are_found_through_the_entry_point_group(fake_site) -> None:
+    good_plugin(fake_site, "alpha")
+    good_plugin(fake_site, "beta")
+    registry = discover({"OPEN_FINOPS_PLUGINS": "alpha,beta"})
+    alpha = registry.plugin("alpha")
+    assert names(registry) == ["alpha", "beta"]
+    assert (alpha.distribution, alpha.version, alpha.module, alpha.status) == (
+        "finops-alpha", "1.0", "fake_alpha_plugin", "loaded"
+    )
+    assert alpha.hooks == ["register_commands", "register_pipelines"]
+    assert set(registry.commands) == {"alpha", "beta"}
+
+
+def test_a_plugin_that_fails_to_import_is_recorded_and_the_others_load(fake_site) -> None:
+    good_plugin(fake_site, "alpha")
+    fake_site.add("finops-broken", {"broken": "fake_broken_plugin"}, {"fake_broken_plugin": BROKEN})
+    registry = discover({"OPEN_FINOPS_PLUGINS": "alpha,broken"})
+    broken = registry.plugin("broken")
+    assert broken.status == "failed"
+    assert broken.errors == [
+        "failed to import fake_broken_plugin: ModuleNotFoundError: "
+        "No module named 'a_module_that_is_not_installed_anywhere'"
+    ]
+    assert registry.plugin("alpha").status == "loaded"
+
+
+def test_a_plugin_that_exits_while_being_imported_does_not_end_the_command_line(fake_site) -> None:
+    fake_site.add("finops-quitter", {"quitter": "fake_quitter"}, {"fake_quitter": "raise SystemExit(3)\n"})
+    registry = discover({"OPEN_FINOPS_PLUGINS": "quitter"})
+    assert registry.plugin("quitter").errors == ["failed to import fake_quitter: SystemExit: 3"]
+
+
+@pytest.mark.parametrize("fork", ["finops-alpha-fork", "aaa-finops-alpha"])
+def test_two_distributions_using_one_plugin_name_are_reported_by_name(fake_site, fork: str) -> None:
+    # Whichever order the file system lists them in, the first distribution by name is the one used.
+    fake_site.add("finops-alpha", {"alpha": "fake_alpha_a"}, {"fake_alpha_a": GOOD.format(
+        name="alpha", command="alpha", module="fake_alpha_a")})
+    fake_site.add(fork, {"alpha": "fake_alpha_b"}, {"fake_alpha_b": GOOD.format(
+        name="alpha", command="alpha", module="fake_alpha_b")})
+    registry = discover({"OPEN_FINOPS_PLUGINS": "alpha"})
+    (first, first_module), (second, second_module) = sorted(
+        [("finops-alpha", "fake_alpha_a"), (fork, "fake_alpha_b")]
+    )
+    assert [(p.distribution, p.status) for p in registry.plugins] == [(first, "loaded"), (second, "failed")]
+    assert registry.plugins[1].errors == [
+        f"plugin name 'alpha' is also used by {first}; uninstall one of {first} and {second}"
+    ]
+    assert first_module in sys.modules
+    assert second_module not in sys.modules  # the second one is never imported
+
+
+@pytest.mark.parametrize(
+    ("selection", "loaded"),
+    [("alpha", ["alpha"]), (" beta , alpha ", ["alpha", "beta"]), ("", []), ("nothing-by-that-name", [])],
+)
+def test_open_finops_plugins_chooses_which_plugins_load(fake_site, selection: str, loaded: list[str]) -> None:
+    good_plugin(fake_site, "alpha")
+    good_plugin(fake_site, "beta")
+    registry = discover({"OPEN_FINOPS_PLUGINS": selection})
+    assert names(registry) == loaded
+    for name in ("alpha", "beta"):
+        assert (f"fake_{name}_plugin" in sys.modules) == (name in loaded)
+
+
+def test_without_open_finops_plugins_every_installed_plugin_loads(fake_site) -> None:
+    good_plugin(fake_site, "alpha")
+    assert "alpha" in names(discover({}))
+
+
+def test_main_warns_once_on_stderr_and_the_command_line_keeps_working(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good_plugin(fake_site, "alpha")
+    fake_site.add("finops-broken", {"broken": "fake_broken_plugin"}, {"fake_broken_plugin": BROKEN})
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "alpha,broken")
+
+    code = main(["alpha", "ping"])
+
+    out, err = capsys.readouterr()
+    assert (code, out) == (0, "pong from alpha\n")
+    assert err.splitlines() == [
+        "Warning: plugin 'broken': failed to import fake_broken_plugin: ModuleNotFoundError: "
+        "No module named 'a_module_that_is_not_installed_anywhere'"
+    ]
+    assert "Traceback" not in err
+
+
+def test_plugins_list_json_shows_the_load_error(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_site.add("finops-broken", {"broken": "fake_broken_plugin"}, {"fake_broken_plugin": BROKEN})
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "broken")
+
+    assert main(["plugins", "list", "--json"]) == 0
+
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["name"] == "broken" and listed["distribution"] == "finops-broken"
+    assert listed["status"] == "failed"
+    assert listed["errors"][0].startswith("failed to import fake_broken_plugin")
+
+
+def test_a_plugin_named_after_a_vendor_that_fails_to_load_is_explained(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_site.add("open-finops-aws", {"aws": "fake_broken_aws"}, {"fake_broken_aws": BROKEN})
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "aws")
+
+    code = main(["aws", "import-cur", "--bucket", "b"])
+
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2
+    assert err[-1] == (
+        "Error: The 'aws' commands come from plugin 'aws' (open-finops-aws), which is installed but failed "
+        "to load: failed to import fake_broken_aws: ModuleNotFoundError: No module named "
+        "'a_module_that_is_not_installed_anywhere'. See 'finops plugins list'; reinstall it with: "
+        "pip install --force-reinstall 'open-finops[aws]'"
+    )

@@ -1,0 +1,190 @@
+"""The plugin registry: contributions are collected one plugin at a time and validated.
+
+A broken plugin is recorded with its error and skipped; it never stops the others from loading.
+"""
+
+from __future__ import annotations
+
+import pytest
+import typer
+from finops_fakes import (
+    ACME_PARSER,
+    ACME_PIPELINE,
+    group_plugin,
+    make_plugin,
+    parsers_plugin,
+    pipelines_plugin,
+    raise_runtime_error,
+    registry_of,
+    working_plugin,
+)
+
+from open_finops import Command, CommandGroup, ManifestParser, Pipeline
+from open_finops.plugins import RESERVED_COMMANDS
+
+
+def test_a_working_plugin_is_loaded_with_its_hooks_and_contributions() -> None:
+    registry = registry_of(working_plugin())
+    info = registry.plugin("acme")
+    assert info is not None
+    assert info.status == "loaded" and info.errors == []
+    assert info.hooks == ["register_commands", "register_pipelines", "register_manifest_parsers"]
+    assert (info.commands, info.pipelines, info.manifest_parsers) == (["acme", "greet"], ["acme-sync"], ["acme-v1"])
+    assert registry.commands["acme"][1] == "acme"
+    assert registry.pipelines["acme-sync"] == (ACME_PIPELINE, "acme")
+    assert registry.manifest_parsers["acme-v1"] == (ACME_PARSER, "acme")
+    assert registry.warnings == []
+
+
+def test_as_dict_is_what_plugins_list_json_prints() -> None:
+    data = registry_of(working_plugin()).plugin("acme").as_dict()
+    assert data == {
+        "name": "acme",
+        "distribution": "fake-acme",
+        "version": "1.0",
+        "module": "acme",
+        "hooks": ["register_commands", "register_pipelines", "register_manifest_parsers"],
+        "commands": ["acme", "greet"],
+        "pipelines": ["acme-sync"],
+        "manifest_parsers": ["acme-v1"],
+        "status": "loaded",
+        "errors": [],
+    }
+
+
+def test_two_plugins_contributing_one_command_name_is_an_error_naming_both() -> None:
+    registry = registry_of(group_plugin("first", "cloud"), group_plugin("second", "cloud"))
+    assert registry.commands["cloud"][1] == "first"
+    second = registry.plugin("second")
+    assert second.commands == []
+    assert second.errors == [
+        "command 'cloud' is contributed by both plugin 'first' and plugin 'second'; "
+        "the one from 'first' is kept (set OPEN_FINOPS_PLUGINS to choose)"
+    ]
+    assert registry.warnings == [f"plugin 'second': {second.errors[0]}"]
+
+
+def test_a_single_command_and_a_group_with_the_same_name_clash_too() -> None:
+    single = make_plugin("single", register_commands=lambda: [Command(name="cloud", help="x", callback=print)])
+    registry = registry_of(single, group_plugin("grouped", "cloud"))
+    assert "command 'cloud' is contributed by both plugin 'single' and plugin 'grouped'" in (
+        registry.plugin("grouped").errors[0]
+    )
+
+
+def test_two_plugins_contributing_one_pipeline_name_is_an_error_naming_both() -> None:
+    registry = registry_of(pipelines_plugin("first", ["sync"]), pipelines_plugin("second", ["sync", "other"]))
+    assert registry.pipelines["sync"][1] == "first"
+    assert registry.pipelines["other"][1] == "second"
+    assert registry.plugin("second").errors == [
+        "pipeline 'sync' is contributed by both plugin 'first' and plugin 'second'; "
+        "the one from 'first' is kept (set OPEN_FINOPS_PLUGINS to choose)"
+    ]
+
+
+def test_two_plugins_contributing_one_manifest_parser_name_is_an_error_naming_both() -> None:
+    registry = registry_of(parsers_plugin("first", ["v1"]), parsers_plugin("second", ["v1"]))
+    assert registry.manifest_parsers["v1"][1] == "first"
+    assert registry.plugin("second").errors == [
+        "manifest parser 'v1' is contributed by both plugin 'first' and plugin 'second'; "
+        "the one from 'first' is kept (set OPEN_FINOPS_PLUGINS to choose)"
+    ]
+
+
+@pytest.mark.parametrize("reserved", sorted(RESERVED_COMMANDS))
+def test_a_plugin_cannot_take_a_built_in_command_name(reserved: str) -> None:
+    registry = registry_of(group_plugin("greedy", reserved))
+    info = registry.plugin("greedy")
+    assert reserved not in registry.commands
+    assert info.errors == [f"command {reserved!r} is a built-in finops command and cannot be replaced"]
+
+
+def test_a_misspelled_hook_is_caught_and_the_plugin_is_not_used() -> None:
+    typo = make_plugin("typo", register_comands=lambda: [Command(name="typo", help="x", callback=print)])
+    registry = registry_of(typo, working_plugin())
+    info = registry.plugin("typo")
+    assert info.status == "failed"
+    assert len(info.errors) == 1 and info.errors[0].startswith("implements an unknown hook:")
+    assert "register_comands" in info.errors[0]
+    assert "typo" not in registry.commands
+    assert registry.plugin("acme").status == "loaded"  # the next plugin still loads
+
+
+def test_a_hook_with_arguments_the_spec_does_not_offer_cannot_be_registered() -> None:
+    wrong = make_plugin("wrong", register_commands=lambda registry: [])
+    info = registry_of(wrong).plugin("wrong")
+    assert info.status == "failed"
+    assert info.errors[0].startswith("could not be registered:") and "registry" in info.errors[0]
+
+
+def test_a_hook_that_raises_is_recorded_and_the_plugins_other_hooks_still_count() -> None:
+    flaky = make_plugin(
+        "flaky",
+        register_commands=raise_runtime_error,
+        register_pipelines=lambda: [ACME_PIPELINE],
+    )
+    registry = registry_of(flaky)
+    info = registry.plugin("flaky")
+    assert info.status == "loaded"
+    assert info.errors == ["register_commands raised RuntimeError: boom while registering"]
+    assert info.pipelines == ["acme-sync"] and registry.commands == {}
+
+
+def test_an_invalid_contribution_built_inside_a_hook_is_reported_as_that_hook_raising() -> None:
+    bad = make_plugin("bad", register_commands=lambda: [CommandGroup(name="Bad Name", help="x", app=typer.Typer())])
+    info = registry_of(bad).plugin("bad")
+    assert info.errors == [
+        "register_commands raised ValueError: command name 'Bad Name' is invalid: use lowercase letters, "
+        "digits, '-' or '_', starting with a letter"
+    ]
+
+
+def test_a_hook_returning_the_wrong_type_is_reported() -> None:
+    odd = make_plugin("odd", register_pipelines=lambda: [ACME_PARSER, ACME_PIPELINE])
+    registry = registry_of(odd)
+    assert registry.plugin("odd").errors == ["register_pipelines returned ManifestParser, expected Pipeline"]
+    assert list(registry.pipelines) == ["acme-sync"]
+
+
+def test_a_hook_may_return_one_contribution_or_none() -> None:
+    single = make_plugin("single", register_pipelines=lambda: ACME_PIPELINE, register_commands=lambda: None)
+    info = registry_of(single).plugin("single")
+    assert info.pipelines == ["acme-sync"] and info.commands == [] and info.errors == []
+
+
+def test_lookups_by_kind_and_vendor() -> None:
+    focus = make_plugin(
+        "focus",
+        register_pipelines=lambda: [
+            Pipeline(name="aws-focus", vendor="aws", description="d", runner="m:f", kind="focus", reads=("cur_*",))
+        ],
+    )
+    registry = registry_of(working_plugin(), focus)
+    assert [p.name for p in registry.pipelines_of_kind("focus")] == ["aws-focus"]
+    assert [p.name for p in registry.pipelines_of_kind("import")] == ["acme-sync"]
+    assert [p.name for p in registry.parsers_for_vendor("acme")] == ["acme-v1"]
+    assert registry.parsers_for_vendor("aws") == []
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Pipeline(name="p", vendor="v", description="d", runner="no_colon"), "runner must be a dotted path"),
+        (lambda: Pipeline(name="p", vendor="v", description="d", runner="m:f", kind="batch"), "kind must be one of"),
+        (lambda: Pipeline(name="p", vendor="AWS", description="d", runner="m:f"), "vendor name 'AWS' is invalid"),
+        (
+            lambda: ManifestParser(name="m", vendor="v", format_version="1", description="d", key_pattern="(",
+                                   parse="m:f"),
+            "key_pattern is not a regex",
+        ),
+        (
+            lambda: ManifestParser(name="m", vendor="v", format_version="1", description="d", key_pattern="x",
+                                   parse="m"),
+            "parse must be a dotted path",
+        ),
+        (lambda: Command(name="c", help="h", callback="not callable"), "callback must be callable"),
+    ],
+)
+def test_contributions_validate_themselves_when_built(build, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build()
