@@ -138,7 +138,8 @@ def postgres_url() -> Iterator[str]:
         check=True, capture_output=True,
     )
     try:
-        url = f"postgresql://finops@127.0.0.1:{port}/postgres"
+        # dlt insists on a password in the credentials; the cluster trusts local connections anyway.
+        url = f"postgresql://finops:finops@127.0.0.1:{port}/postgres"
         deadline = time.monotonic() + 30
         while True:
             try:

@@ -7,10 +7,10 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from open_finops_aws.manifests import parse_v1, parse_v2
 
 from open_finops.errors import ManifestError
 from open_finops.plugins import discover
-from open_finops_aws.manifests import parse_v1, parse_v2
 
 V1_KEY = "cur/mycur/20240101-20240201/mycur-Manifest.json"
 V2_KEY = "cur/mycur/metadata/BILLING_PERIOD=2024-03/mycur-Manifest.json"
@@ -31,7 +31,7 @@ def v1_manifest(**overrides) -> dict:
         "compression": "GZIP",
         "contentType": "text/csv",
         "billingPeriod": {"start": "20240101T000000.000Z", "end": "20240201T000000.000Z"},
-        "reportKeys": ["cur/mycur/20240101-20240201/a1b2/mycur-1.csv.gz", "cur/mycur/20240101-20240201/a1b2/mycur-2.csv.gz"],
+        "reportKeys": [f"cur/mycur/20240101-20240201/a1b2/mycur-{n}.csv.gz" for n in (1, 2)],
     }
     doc.update(overrides)
     return doc

@@ -324,3 +324,112 @@ def list_exports(
         table.add_row(e["export_name"], e["destination"] or "", periods, f"{e['rows']:,}",
                       "\n".join(e["tables"]), e.get("view", ""))
     console().print(table)
+
+
+def _months(start: str, count: int) -> list[str]:
+    year, month = int(start[:4]), int(start[5:7])
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+@app.command("generate-sample")
+def generate_sample_cmd(
+    out: Path = typer.Argument(..., help="Folder to write into, laid out as the bucket's contents."),
+    cur_version: str = typer.Option("v1", "--cur-version", "-v", help="v1 (legacy CUR) or v2 (CUR 2.0)."),
+    export_format: str = typer.Option("csv", "--export-format", "-f", help="csv (gzip) or parquet."),
+    export_name: str = typer.Option("sample-cur", "--export-name", "-n", help="Export (report) name."),
+    prefix: str = typer.Option("cur", "--prefix", "-p", help="Prefix the export folder goes under."),
+    start_date: str = typer.Option("2024-01", "--start-date", "-s", help="First billing period, YYYY-MM."),
+    months: int = typer.Option(2, "--months", "-m", min=1, max=120, help="How many billing periods."),
+    rows_per_month: int = typer.Option(10_000, "--rows-per-month", min=1, help="Line items per period."),
+    files_per_month: int = typer.Option(2, "--files-per-month", min=1, help="Data files per period."),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same data."),
+    drift_from: str | None = typer.Option(None, "--drift-from", help="Period from which extra columns appear."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Write a realistic sample CUR export (v1 or CUR 2.0, CSV.gz or Parquet) to a folder, with known totals."""
+    from open_finops.cli.output import print_json
+    from open_finops_aws import settings
+    from open_finops_aws.sample import generate_sample
+
+    start = settings.check_month(start_date, "--start-date")
+    drift = settings.check_month(drift_from, "--drift-from")
+    sample = generate_sample(
+        out, cur_version=cur_version, export_name=export_name, prefix=prefix, periods=_months(start, months),
+        rows_per_period=rows_per_month, files_per_period=files_per_month, data_format=export_format, seed=seed,
+        drift_columns_from=drift,
+    )
+    rows = [
+        {"billing_period": p, "version_id": t.version_id, "rows": t.rows, "files": len(t.data_keys),
+         "bytes": t.bytes, "unblended_cost": str(t.unblended_cost), "manifest_key": t.manifest_key}
+        for p, t in sample.periods.items()
+    ]
+    if as_json:
+        print_json({"root": str(out), "export_name": export_name, "cur_version": cur_version,
+                    "format": export_format, "periods": rows})
+        return
+    for r in rows:
+        typer.echo(f"{export_name} {r['billing_period']}: {r['rows']:,} rows in {r['files']} files, "
+                   f"unblended cost {r['unblended_cost']}")
+    typer.echo(f"Import it with: finops aws import-cur --from-dir {out} --prefix {prefix} --export-name {export_name}")
+
+
+DEMO_EXPORTS = (("demo-cur-v1", "v1", "csv"), ("demo-cur-v2", "v2", "parquet"))
+
+
+@app.command("demo")
+def demo(
+    data_dir: Path | None = DataDirOption,
+    rows_per_month: int = typer.Option(5_000, "--rows-per-month", min=1, help="Line items per sample period."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Generate sample CUR v1 (CSV.gz) and CUR 2.0 (Parquet) exports, import them into the data directory's
+    DuckDB file, and show what was loaded. Run it again: nothing new, nothing is read."""
+    from open_finops.cli.output import console, progress
+    from open_finops.database import connect
+    from open_finops.naming import unified_view
+    from open_finops.plugins import discover
+    from open_finops_aws import VENDOR
+    from open_finops_aws.importer import ImportOptions, run_import
+    from open_finops_aws.sample import generate_sample
+    from open_finops_aws.sources import LocalSource
+
+    cfg = load_settings(config)
+    target = cfg.data_dir(data_dir)
+    sample_root = target / "sample-bucket"
+    out = console(stderr=False)
+    parsers = discover().parsers_for_vendor(VENDOR)
+    for name, version, fmt in DEMO_EXPORTS:
+        if not (sample_root / "cur" / name).exists():
+            out.print(f"Generating sample export {name} (CUR {version}, {fmt}) in {sample_root} ...")
+            generate_sample(sample_root, cur_version=version, export_name=name, prefix="cur", data_format=fmt,
+                            periods=_months("2024-01", 3), rows_per_period=rows_per_month, files_per_period=2)
+        options = ImportOptions(data_dir=target, prefix="cur", export_name=name)
+        with progress(quiet) as bar:
+            summary = run_import(options, LocalSource(sample_root), parsers, bar)
+        for p in summary.periods:
+            what = (f"loaded {p.rows:,} rows into aws_cur.{p.table}" if p.status == "loaded"
+                    else "up to date" if p.status == "skipped" else f"failed: {p.error}")
+            out.print(f"{name} {p.billing_period}: {what}")
+    con = connect(summary_db := target / "finops.duckdb", read_only=True)
+    try:
+        from rich.table import Table
+
+        table = Table(title=f"Unblended cost by billing period ({summary_db})")
+        for header in ("Export", "Period", "Line items", "Unblended cost (USD)"):
+            table.add_column(header)
+        for name, _version, _fmt in DEMO_EXPORTS:
+            view = unified_view(name)
+            for period, count, cost in con.execute(
+                f'SELECT billing_period, count(*), sum(line_item_unblended_cost) FROM aws_cur."{view}" '
+                "GROUP BY 1 ORDER BY 1"
+            ).fetchall():
+                table.add_row(name, period, f"{count:,}", f"{cost:,.2f}")
+        out.print(table)
+    finally:
+        con.close()
+    typer.echo(f"Query it: duckdb {summary_db} -c 'SELECT * FROM aws_cur.{unified_view(DEMO_EXPORTS[0][0])} LIMIT 5'")

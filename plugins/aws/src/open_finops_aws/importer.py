@@ -8,6 +8,7 @@ import, is also the lock that keeps two imports apart.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -155,16 +156,38 @@ def _batches(version: ExportVersion, source, plan, normalize, scratch: Path, cou
     yield from parallel_batches(version.data_files, read, workers=workers)
 
 
+_URL_SECRET = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+
+
+def _describe(exc: BaseException, destination: str) -> OpenFinopsError:
+    """Our error for what went wrong in dlt: one line, no credentials."""
+    from open_finops.errors import DestinationError
+
+    name = type(exc).__name__
+    text = " ".join(str(exc).split())
+    if name == "ConfigFieldMissingException":
+        return DestinationError(
+            f"destination {destination!r} has no credentials configured; set "
+            f"DESTINATION__{destination.upper()}__CREDENTIALS (e.g. postgresql://user:password@host:5432/db) "
+            f"or add [destination.{destination}] credentials to .dlt/secrets.toml"
+        )
+    text = _URL_SECRET.sub(r"\1********@", text)
+    return DestinationError(f"loading into {destination!r} failed: {name}: {text[:400]}")
+
+
 def _unwrap(exc: BaseException) -> BaseException:
-    """dlt wraps what our generator raised in its own step exceptions; find ours."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, OpenFinopsError):
-            return exc
-        inner = getattr(exc, "exception", None)
-        exc = inner if isinstance(inner, BaseException) else (exc.__cause__ or exc.__context__)
-    return exc
+    """dlt wraps what our generator raised in its own step exceptions; find ours, else the innermost."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    innermost = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OpenFinopsError):
+            return current
+        innermost = current
+        inner = getattr(current, "exception", None)
+        current = inner if isinstance(inner, BaseException) else (current.__cause__ or current.__context__)
+    return innermost
 
 
 class Importer:
@@ -236,6 +259,8 @@ class Importer:
             self._swap(version, staging, final, load_id, counters, pipeline)
         except BaseException as exc:
             error = _unwrap(exc)
+            if isinstance(exc, Exception) and not isinstance(error, OpenFinopsError):
+                error = _describe(error, options.destination)
             message = error.message if isinstance(error, OpenFinopsError) else f"{type(error).__name__}: {error}"
             self._cleanup_failed(staging, pipeline)
             self.state.fail(load_id, message, status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
@@ -359,6 +384,8 @@ def run_import(
             else:
                 try:
                     result = importer.load(version, source, _sizes_by_uri(listing, version), progress)
+                except UsageError:
+                    raise  # a wrong flag is wrong for every period: stop and say so
                 except OpenFinopsError as exc:
                     result = PeriodResult(version.export_name, version.billing_period, version.version_id,
                                           "failed", importer.final_table(version), error=exc.message)

@@ -252,9 +252,9 @@ def _nested_to_json(column: pa.Array) -> pa.Array:
     try:
         con.register("nested", pa.table({"v": column}))
         query = "SELECT CASE WHEN v IS NULL THEN NULL ELSE to_json(v)::VARCHAR END AS v FROM nested"
-        result = con.execute(query)
-        # DuckDB 2 renamed fetch_arrow_table to to_arrow_table.
-        fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+        relation = con.sql(query)
+        # DuckDB 2 calls it to_arrow_table; DuckDB 1 calls it arrow.
+        fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
         return fetch().column(0).combine_chunks()
     finally:
         con.close()
