@@ -7,10 +7,9 @@ applies when a command has none.
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-
-from contextvars import ContextVar
 
 import typer
 
