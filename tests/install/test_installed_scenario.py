@@ -1,0 +1,143 @@
+"""What a user of one install scenario sees: exactly the plugins installed, their groups, and install
+hints for the first-party vendors that are not installed."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import duckdb
+import pytest
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+# What each plugin must contribute at least; a plugin may grow more hooks than these.
+REQUIRED = {
+    "aws": {"distribution": "open-finops-aws", "hooks": {"register_commands", "register_pipelines",
+                                                          "register_manifest_parsers"}, "group": "aws"},
+    "docker": {"distribution": "open-finops-docker", "hooks": {"register_commands"}, "group": "docker"},
+    "hello": {"distribution": "finops-hello-plugin", "hooks": {"register_commands", "register_pipelines"},
+              "group": "hello"},
+}
+FIRST_PARTY = ("aws", "docker")
+PACKAGES = {"core": "open_finops", "aws": "open_finops_aws", "docker": "open_finops_docker", "hello": "finops_hello"}
+
+
+def help_commands(text: str) -> set[str]:
+    panel = text.split("Commands", 1)[1]
+    return set(re.findall(r"^[│|]\s+([a-z][a-z0-9_-]*)\s", panel, flags=re.MULTILINE))
+
+
+def test_plugins_list_json_lists_exactly_the_installed_plugins_with_their_hooks(finops, scenario) -> None:
+    ran = finops("plugins", "list", "--json")
+    assert ran.code == 0, ran.stderr
+    assert ran.stderr == ""  # no plugin failed to load
+    listed = {p["name"]: p for p in json.loads(ran.stdout)}
+    assert set(listed) == set(scenario.plugins)
+    core_version = finops("--version").stdout.split()[-1]
+    for name, plugin in listed.items():
+        required = REQUIRED[name]
+        assert plugin["status"] == "loaded" and plugin["errors"] == []
+        assert plugin["distribution"] == required["distribution"]
+        assert required["hooks"] <= set(plugin["hooks"]), plugin["hooks"]
+        assert required["group"] in plugin["commands"]
+        if name in FIRST_PARTY:
+            assert plugin["version"] == core_version  # released together, pinned by the extras
+
+
+def test_help_lists_the_groups_of_the_installed_plugins_and_only_those(finops, scenario) -> None:
+    ran = finops("--help")
+    assert ran.code == 0
+    groups = {REQUIRED[name]["group"] for name in REQUIRED}
+    assert help_commands(ran.stdout) & groups == {REQUIRED[name]["group"] for name in scenario.plugins}
+    assert {"plugins", "pipelines", "config"} <= help_commands(ran.stdout)
+
+
+@pytest.mark.parametrize("vendor", FIRST_PARTY)
+def test_a_first_party_vendor_works_when_installed_and_explains_itself_when_not(finops, scenario, vendor) -> None:
+    ran = finops(vendor, "--help")
+    if vendor in scenario.plugins:
+        assert ran.code == 0 and f"Usage: finops {vendor}" in ran.stdout
+        return
+    hint = (
+        f"Error: The '{vendor}' commands come from the open-finops-{vendor} plugin, which is not installed. "
+        f"Install it with: pip install 'open-finops[{vendor}]'\n"
+    )
+    assert (ran.code, ran.stdout, ran.stderr) == (2, "", hint)
+
+
+def test_finops_aws_import_cur_without_the_aws_plugin_exits_2_without_a_traceback(finops, scenario) -> None:
+    ran = finops("aws", "import-cur", "--bucket", "billing", "--prefix", "cur", "--export-name", "daily")
+    if "aws" in scenario.plugins:
+        assert "not installed" not in ran.stderr
+        return
+    assert ran.code == 2
+    assert ran.stderr.splitlines() == [
+        "Error: The 'aws' commands come from the open-finops-aws plugin, which is not installed. "
+        "Install it with: pip install 'open-finops[aws]'"
+    ]
+    assert "Traceback" not in ran.stderr
+
+
+@pytest.mark.parametrize("vendor", ["azure", "gcp"])
+def test_planned_vendors_say_they_are_planned(finops, vendor) -> None:
+    ran = finops(vendor, "import")
+    assert ran.code == 2
+    assert "planned for a future open-finops release and are not available yet" in ran.stderr
+
+
+def test_the_hello_example_works_when_installed(finops, scenario, tmp_path: Path) -> None:
+    if "hello" not in scenario.plugins:
+        ran = finops("hello")
+        assert ran.code == 2 and "No such command 'hello'" in ran.stderr
+        return
+    assert finops("hello", "Ada").stdout == "Hello, Ada!\n"
+    pipelines = json.loads(finops("pipelines", "list", "--json").stdout)
+    assert {"name": "hello-greetings", "plugin": "hello", "runner": "finops_hello.pipeline:run"}.items() <= (
+        next(p for p in pipelines if p["name"] == "hello-greetings").items()
+    )
+
+    (tmp_path / "config.toml").write_text('[project]\ndata_dir = "warehouse"\n')
+    ran = finops("hello", "Grace", "--save")  # ./config.toml of the working directory
+
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout == "Hello, Grace!\nLoaded 1 greeting(s) into hello.greetings (duckdb).\n"
+    con = duckdb.connect(str(tmp_path / "warehouse" / "finops.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT name, greeting FROM hello.greetings").fetchall() == [("Grace", "Hello, Grace!")]
+    finally:
+        con.close()
+    assert sorted(p.name for p in (tmp_path / "warehouse").iterdir()) == [".dlt", "finops.duckdb"]
+
+
+def test_python_dash_m_open_finops_is_the_same_cli(finops, scenario) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "open_finops", "--version"], capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0
+    assert completed.stdout == finops("--version").stdout
+
+
+def test_the_code_under_test_is_the_installed_one(scenario) -> None:
+    """Wheel environments must not import the checkout's sources; editable ones must."""
+    packages = ["core", *sorted(scenario.plugins)]
+    code = (
+        "import importlib, json, sys\n"
+        "print(json.dumps({m: importlib.import_module(m).__file__ for m in sys.argv[1:]}))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code, *(PACKAGES[p] for p in packages)], capture_output=True, text=True,
+        cwd=CHECKOUT, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    site_packages = Path(sysconfig.get_paths()["purelib"]).resolve()
+    for module, file in json.loads(completed.stdout).items():
+        path = Path(file).resolve()
+        if scenario.install == "wheel":
+            assert path.is_relative_to(site_packages), f"{module} imported from {path}"
+        else:
+            assert path.is_relative_to(CHECKOUT) and not path.is_relative_to(site_packages), path
