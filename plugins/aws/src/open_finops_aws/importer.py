@@ -9,6 +9,7 @@ import, is also the lock that keeps two imports apart.
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -81,26 +82,6 @@ class ImportSummary:
         return data
 
 
-class _Counting:
-    """Counts the compressed bytes read from a data file, for the progress bar and the state."""
-
-    def __init__(self, raw, on_read: Callable[[int], None]) -> None:
-        self._raw = raw
-        self._on_read = on_read
-        self.count = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        self.count += len(data)
-        self._on_read(len(data))
-        return data
-
-    def close(self) -> None:
-        close = getattr(self._raw, "close", None)
-        if close:
-            close()
-
-
 def destination_key(options: ImportOptions) -> str:
     """How the state tells destinations apart: a period loaded into DuckDB is not loaded into Postgres."""
     return f"{options.destination}:{options.dataset}"
@@ -130,27 +111,22 @@ def _batches(version: ExportVersion, source, plan, normalize, scratch: Path, cou
 
     def read(data_file) -> Iterator[Any]:
         key = key_from_uri(data_file.uri)
-        if data_file.format == "parquet":
-            path, temporary = source.local_copy(key, scratch)
-            try:
-                size = path.stat().st_size
-                count("bytes", size)
-                advance(size)
-                for batch in readers.iter_parquet(path, key, plan, normalize):
+        path, temporary = source.local_copy(key, scratch, on_bytes=advance)
+        try:
+            count("bytes", path.stat().st_size)
+            if data_file.format == "parquet":
+                batches = readers.iter_parquet(path, key, plan, normalize)
+                for batch in batches:
                     count("rows", batch.num_rows)
                     yield pa.Table.from_batches([batch])
-            finally:
-                if temporary:
-                    path.unlink(missing_ok=True)
-        else:
-            raw = _Counting(source.open(key), advance)
-            try:
-                for batch in readers.iter_csv(raw, key, data_file.compression, plan, normalize):
-                    count("rows", batch.num_rows)
-                    yield pa.Table.from_batches([batch])
-            finally:
-                count("bytes", raw.count)
-                raw.close()
+            else:
+                with path.open("rb") as raw:
+                    for batch in readers.iter_csv(raw, key, data_file.compression, plan, normalize):
+                        count("rows", batch.num_rows)
+                        yield pa.Table.from_batches([batch])
+        finally:
+            if temporary:
+                path.unlink(missing_ok=True)
         count("files", 1)
 
     yield from parallel_batches(version.data_files, read, workers=workers)
@@ -206,6 +182,20 @@ class Importer:
         self.destination_ref = runner.destination(
             options.destination, options.data_dir, duckdb_connection=con if options.destination == "duckdb" else None
         )
+
+    def recover_interrupted(self) -> None:
+        """Loads still ``running`` belong to an import that died (we hold the lock, so none is live):
+        drop what they staged and record them as interrupted. Their periods keep the previous version."""
+        from open_finops_aws import swap
+
+        if self.options.destination == "duckdb":
+            sql = swap.duckdb_sql(self.con, self.options.dataset)
+            for record in self.state.history(VENDOR):
+                if record.status == "running" and record.table_name and record.destination == destination_key(
+                    self.options
+                ):
+                    swap.drop_table(sql, staging_table(record.table_name, record.load_id))
+        self.state.mark_interrupted(VENDOR)
 
     def is_loaded(self, version: ExportVersion) -> bool:
         current = self.state.current(VENDOR, version.export_name, version.billing_period, destination_key(self.options))
@@ -270,6 +260,7 @@ class Importer:
                 raise error from None
             raise
         finally:
+            shutil.rmtree(options.data_dir / ".tmp" / load_id, ignore_errors=True)
             if pipeline is not None:
                 from open_finops.runner import drop_working_dir
 
@@ -366,7 +357,7 @@ def run_import(
     con = connect(db_path, lock_timeout=options.lock_timeout)
     try:
         importer = Importer(options, con)
-        importer.state.mark_interrupted(VENDOR)
+        importer.recover_interrupted()
         listing = find_versions(
             source, parsers, prefix=options.prefix, export_name=options.export_name,
             cur_version=options.cur_version, start=options.start, end=options.end,

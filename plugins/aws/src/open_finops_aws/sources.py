@@ -1,18 +1,18 @@
 """Where a CUR export is read from: an S3 bucket (or S3-compatible store), or a local copy of one.
 
-Both present the same small interface: list objects under a prefix, read a small object whole, open a
-large one as a stream. Every failure becomes a :class:`~open_finops.errors.SourceError` that names the
-bucket or key and says what to check.
+Both present the same small interface: list objects under a prefix, read a small object (a manifest)
+whole, and give a local path for a data file (the file itself, or a downloaded scratch copy). Every
+failure becomes a :class:`~open_finops.errors.SourceError` that names the bucket or key and says what to
+check.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import Any
 
 from open_finops.errors import SourceError, UsageError
 
@@ -86,13 +86,11 @@ class LocalSource:
                 "the export may be incomplete or still being written"
             ) from None
 
-    def open(self, key: str) -> IO[bytes]:
-        self.size(key)
-        return self._path(key).open("rb")
-
-    def local_copy(self, key: str, scratch: Path) -> tuple[Path, bool]:
-        """A path to read with random access; the bool says whether it is a temporary copy."""
-        self.size(key)
+    def local_copy(self, key: str, scratch: Path, on_bytes=None) -> tuple[Path, bool]:
+        """The file itself: it is local already (the bool says it is not a temporary copy)."""
+        size = self.size(key)
+        if on_bytes is not None:
+            on_bytes(size)
         return self._path(key), False
 
 
@@ -196,21 +194,22 @@ class S3Source:
         response = self._call(f"data file {key}", self.client.head_object, Key=_check_key(key))
         return int(response["ContentLength"])
 
-    def open(self, key: str) -> IO[bytes]:
-        response = self._call(f"data file {key}", self.client.get_object, Key=_check_key(key))
-        return response["Body"]
+    def local_copy(self, key: str, scratch: Path, on_bytes=None) -> tuple[Path, bool]:
+        """Download a data file to a scratch file and return its path (a temporary copy).
 
-    def local_copy(self, key: str, scratch: Path) -> tuple[Path, bool]:
-        """Parquet needs random access: stream the object to a scratch file first."""
+        Parsing a local copy means a connection that breaks halfway through a file costs a retry of
+        that download (s3transfer retries the broken range), never rows read twice; Parquet needs the
+        random access anyway.
+        """
+        from boto3.s3.transfer import TransferConfig
+        from botocore.exceptions import BotoCoreError, ClientError
+
         scratch.mkdir(parents=True, exist_ok=True)
-        target = scratch / (PurePosixPath(key).name + ".part")
-        body = self.open(key)
+        target = scratch / (PurePosixPath(_check_key(key)).name + ".part")
+        config = TransferConfig(max_concurrency=4, multipart_chunksize=16 * 1024 * 1024, num_download_attempts=5)
         try:
-            with target.open("wb") as out:
-                shutil.copyfileobj(body, out, length=8 * 1024 * 1024)
-        except Exception as exc:
+            self.client.download_file(self.bucket, key, str(target), Config=config, Callback=on_bytes)
+        except (BotoCoreError, ClientError, OSError) as exc:
             target.unlink(missing_ok=True)
             raise self._error(exc, f"data file {key}") from None
-        finally:
-            body.close()
         return target, True
