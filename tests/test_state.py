@@ -186,3 +186,22 @@ def test_as_dict_is_json_friendly(store: LoadStateStore) -> None:
     data = store.get(load_id).as_dict()
     assert isinstance(data["started_at"], str) and isinstance(data["finished_at"], str)
     assert data["status"] == "completed"
+
+
+def test_a_state_table_of_the_monolithic_open_finops_is_a_state_error_saying_what_to_do(con) -> None:
+    con.execute("CREATE SCHEMA billing_state")
+    con.execute(
+        "CREATE TABLE billing_state.load_state (vendor VARCHAR, export_name VARCHAR, billing_period VARCHAR,"
+        " version_id VARCHAR, data_format_version VARCHAR, current_version BOOLEAN, load_timestamp TIMESTAMP,"
+        " load_completed BOOLEAN, row_count BIGINT, file_count INTEGER, error_message VARCHAR)"
+    )
+    message = (
+        "billing_state.load_state was written by an older open-finops (it has no load_id, format_version, "
+        "destination column); import into a new data directory, or drop schema billing_state to start its "
+        "history afresh"
+    )
+    with pytest.raises(StateError) as caught:
+        LoadStateStore(con)
+    assert caught.value.message == message
+    with pytest.raises(StateError):
+        LoadStateStore(con, create=False)

@@ -118,6 +118,22 @@ class LoadStateStore:
                 [SCHEMA, TABLE],
             ).fetchone()
             self.exists = bool(row and row[0])
+        if self.exists:
+            self._check_layout()
+
+    def _check_layout(self) -> None:
+        # CREATE TABLE IF NOT EXISTS keeps a table of the monolithic open-finops (current_version,
+        # load_completed, ...); every later statement would then fail with a bare binder error.
+        rows = self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [SCHEMA, TABLE],
+        ).fetchall()
+        missing = [c for c in _COLUMNS.split(", ") if c not in {r[0] for r in rows}]
+        if missing:
+            raise StateError(
+                f"{QUALIFIED} was written by an older open-finops (it has no {', '.join(missing[:3])} column); "
+                f"import into a new data directory, or drop schema {SCHEMA} to start its history afresh"
+            )
 
     def start(
         self,
