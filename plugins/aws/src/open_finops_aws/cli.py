@@ -348,6 +348,9 @@ def generate_sample_cmd(
     files_per_month: int = typer.Option(2, "--files-per-month", min=1, help="Data files per period."),
     seed: int = typer.Option(0, "--seed", help="Same seed, same data."),
     drift_from: str | None = typer.Option(None, "--drift-from", help="Period from which extra columns appear."),
+    layout: str | None = typer.Option(
+        None, "--layout", help="v1: assembly (default) or overwrite; v2: overwrite (default) or execution-folder."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Write a realistic sample CUR export (v1 or CUR 2.0, CSV.gz or Parquet) to a folder, with known totals."""
@@ -360,7 +363,7 @@ def generate_sample_cmd(
     sample = generate_sample(
         out, cur_version=cur_version, export_name=export_name, prefix=prefix, periods=_months(start, months),
         rows_per_period=rows_per_month, files_per_period=files_per_month, data_format=export_format, seed=seed,
-        drift_columns_from=drift,
+        drift_columns_from=drift, layout=layout,
     )
     rows = [
         {"billing_period": p, "version_id": t.version_id, "rows": t.rows, "files": len(t.data_keys),
