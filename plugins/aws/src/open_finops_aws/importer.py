@@ -94,6 +94,10 @@ def _normalizer() -> Callable[[str], str]:
     return naming.normalize_identifier
 
 
+def _pipeline_name(load_id: str) -> str:
+    return f"finops_aws_{load_id[:16]}"
+
+
 def _batches(version: ExportVersion, source, plan, normalize, scratch: Path, counters: dict[str, int],
              advance: Callable[[int], None], workers: int) -> Iterator[Any]:
     """Every data file of a version as Arrow tables, several files read at once."""
@@ -186,15 +190,19 @@ class Importer:
     def recover_interrupted(self) -> None:
         """Loads still ``running`` belong to an import that died (we hold the lock, so none is live):
         drop what they staged and record them as interrupted. Their periods keep the previous version."""
+        from open_finops import runner
         from open_finops_aws import swap
 
-        if self.options.destination == "duckdb":
-            sql = swap.duckdb_sql(self.con, self.options.dataset)
-            for record in self.state.history(VENDOR):
-                if record.status == "running" and record.table_name and record.destination == destination_key(
-                    self.options
-                ):
-                    swap.drop_table(sql, staging_table(record.table_name, record.load_id))
+        sql = swap.duckdb_sql(self.con, self.options.dataset) if self.options.destination == "duckdb" else None
+        for record in self.state.history(VENDOR):
+            if record.status != "running":
+                continue
+            # A killed load leaves its scratch copies and dlt's load files behind: a month's worth of data.
+            shutil.rmtree(self.options.data_dir / ".tmp" / record.load_id, ignore_errors=True)
+            shutil.rmtree(runner.dlt_dir(self.options.data_dir) / "pipelines" / _pipeline_name(record.load_id),
+                          ignore_errors=True)
+            if sql is not None and record.table_name and record.destination == destination_key(self.options):
+                swap.drop_table(sql, staging_table(record.table_name, record.load_id))
         self.state.mark_interrupted(VENDOR)
 
     def is_loaded(self, version: ExportVersion) -> bool:
@@ -275,7 +283,7 @@ class Importer:
         from open_finops import runner
 
         # One throwaway pipeline per load: its dlt schema holds only this load's staging table.
-        return runner.new_pipeline(f"finops_aws_{load_id[:16]}", self.destination_ref, self.options.dataset,
+        return runner.new_pipeline(_pipeline_name(load_id), self.destination_ref, self.options.dataset,
                                    self.options.data_dir)
 
     def _run(self, pipeline, batches: Iterator[Any], staging: str) -> None:
