@@ -56,7 +56,11 @@ def test_typed_getters_convert_environment_strings(config_file: Path) -> None:
 
 @pytest.mark.parametrize(
     ("getter", "value", "expected"),
-    [("get_bool", "maybe", "must be true or false"), ("get_int", "lots", "must be a whole number")],
+    [
+        ("get_bool", "maybe", "must be true or false"),
+        ("get_int", "lots", "must be a whole number"),
+        ("get_float", "soon", "must be a number"),
+    ],
 )
 def test_a_malformed_typed_setting_is_a_config_error_naming_it(getter: str, value: str, expected: str) -> None:
     config = load_config(None, environ={"OPEN_FINOPS_AWS_OPTION": value})

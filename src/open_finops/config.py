@@ -89,6 +89,15 @@ class Config:
         except ValueError:
             raise ConfigError(f"setting {section}.{key} must be a whole number, not {value!r}") from None
 
+    def get_float(self, section: str, key: str, flag: float | None = None, default: float | None = None):
+        value = self.get(section, key, flag, default)
+        if value is None or isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        try:
+            return float(str(value).strip())
+        except ValueError:
+            raise ConfigError(f"setting {section}.{key} must be a number, not {value!r}") from None
+
     def get_path(self, section: str, key: str, flag: str | Path | None = None, default: str | None = None):
         """A path setting; a relative path from the file is relative to the file's folder."""
         if flag is not None:

@@ -6,27 +6,43 @@ the same file at once: a second one waits a bounded time, then says another impo
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from open_finops.errors import DestinationError
+from open_finops.errors import DestinationError, UsageError
 
 if TYPE_CHECKING:
     import duckdb
 
 DATABASE_FILE = "finops.duckdb"
 DEFAULT_LOCK_TIMEOUT = 30.0
+# DuckDB's default is 80% of RAM; an import does not need it, and its buffer pool would otherwise grow
+# with the size of the month being loaded.
+DEFAULT_MEMORY_LIMIT = "512MB"
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 
 def database_path(data_dir: Path) -> Path:
     return Path(data_dir) / DATABASE_FILE
 
 
-def connect(path: Path, *, read_only: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
-    """Open the DuckDB file, waiting up to ``lock_timeout`` seconds while another process holds it."""
+def connect(
+    path: Path,
+    *,
+    read_only: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    memory_limit: str | None = None,
+):
+    """Open the DuckDB file, waiting up to ``lock_timeout`` seconds while another process holds it.
+
+    ``memory_limit`` (e.g. ``"512MB"``) caps DuckDB's buffer pool; beyond it DuckDB spills to disk.
+    """
     import duckdb
 
+    if memory_limit is not None and not _MEMORY.match(memory_limit.strip()):
+        raise UsageError(f"DuckDB memory limit {memory_limit!r} is not a size such as 512MB or 2GB")
     path = Path(path)
     if read_only and not path.exists():
         raise DestinationError(f"database {path} does not exist yet; run an import first")
@@ -35,7 +51,10 @@ def connect(path: Path, *, read_only: bool = False, lock_timeout: float = DEFAUL
     delay = 0.1
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            if memory_limit is not None:
+                con.execute(f"SET memory_limit = '{memory_limit.strip()}'")  # validated above
+            return con
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise DestinationError(f"database {path} cannot be opened: {exc}") from None

@@ -101,7 +101,8 @@ def import_cur(
         strategy=str(cfg.get("aws", "table_strategy", table_strategy, "separate")),
         destination=str(cfg.get("aws", "destination", destination, "duckdb")),
         dataset=settings.dataset_name(cfg, dataset),
-        lock_timeout=float(cfg.get("project", "lock_timeout", None, 30)),
+        lock_timeout=cfg.get_float("project", "lock_timeout", None, 30.0),
+        memory_limit=str(cfg.get("project", "duckdb_memory_limit", None, "512MB")),
     )
     source = settings.open_source(src)
     parsers = discover().parsers_for_vendor(VENDOR)

@@ -44,6 +44,7 @@ class ImportOptions:
     dataset: str = DEFAULT_DATASET
     lock_timeout: float = 30.0
     read_workers: int = 2
+    memory_limit: str | None = "512MB"
 
 
 @dataclass
@@ -124,10 +125,9 @@ def _batches(version: ExportVersion, source, plan, normalize, scratch: Path, cou
                     count("rows", batch.num_rows)
                     yield pa.Table.from_batches([batch])
             else:
-                with path.open("rb") as raw:
-                    for batch in readers.iter_csv(raw, key, data_file.compression, plan, normalize):
-                        count("rows", batch.num_rows)
-                        yield pa.Table.from_batches([batch])
+                for batch in readers.iter_csv(path, key, data_file.compression, plan, normalize):
+                    count("rows", batch.num_rows)
+                    yield pa.Table.from_batches([batch])
         finally:
             if temporary:
                 path.unlink(missing_ok=True)
@@ -362,7 +362,7 @@ def run_import(
     from open_finops_aws.discovery import find_versions
 
     db_path = database_path(options.data_dir)
-    con = connect(db_path, lock_timeout=options.lock_timeout)
+    con = connect(db_path, lock_timeout=options.lock_timeout, memory_limit=options.memory_limit)
     try:
         importer = Importer(options, con)
         importer.recover_interrupted()

@@ -8,13 +8,11 @@ leading zeros. Memory is bounded by the block (CSV) or batch (Parquet) size, not
 from __future__ import annotations
 
 import csv
-import io
+import gzip
 import re
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -90,97 +88,26 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-class _Prepended(io.RawIOBase):
-    """A stream whose first bytes were already read (to see the header), put back in front."""
-
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if not self._head:
-            return self._rest.read(size)
-        if size < 0:
-            out, self._head = self._head + self._rest.read(), b""
-            return out
-        out, self._head = self._head[:size], self._head[size:]
-        return out
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+def _open_native(path: Path, compression: str | None):
+    """Arrow's own file and gzip streams: decompression in C++, off the GIL, no Python copies."""
+    raw = pa.OSFile(str(path))
+    return pa.CompressedInputStream(raw, "gzip") if compression == "gzip" else raw
 
 
-class _Gunzip(io.RawIOBase):
-    """Streaming gzip decompression (multi-member, as some writers produce) with a clear truncation error."""
-
-    def __init__(self, raw: IO[bytes], key: str, chunk: int = 1024 * 1024) -> None:
-        self._raw = raw
-        self._key = key
-        self._chunk = chunk
-        self._z = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        self._buffer = b""
-        self._eof = False
-
-    def readable(self) -> bool:
-        return True
-
-    def _fill(self, size: int) -> None:
-        while not self._eof and (size < 0 or len(self._buffer) < size):
-            data = self._raw.read(self._chunk)
-            if not data:
-                if not self._z.eof:
-                    raise SourceError(
-                        f"data file {self._key} is a truncated gzip file; the export may still be being "
-                        "written or the copy is incomplete: fetch it again"
-                    )
-                self._eof = True
-                break
-            try:
-                out = self._z.decompress(data)
-                while self._z.eof and self._z.unused_data:
-                    rest = self._z.unused_data
-                    self._z = zlib.decompressobj(zlib.MAX_WBITS | 16)
-                    out += self._z.decompress(rest)
-            except zlib.error as exc:
-                raise SourceError(f"data file {self._key} is not valid gzip ({exc}); fetch it again") from None
-            self._buffer += out
-
-    def read(self, size: int = -1) -> bytes:
-        self._fill(size)
-        if size < 0:
-            out, self._buffer = self._buffer, b""
-        else:
-            out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-def _read_header(stream: IO[bytes], key: str) -> tuple[list[str], bytes]:
-    head = b""
-    while b"\n" not in head:
-        chunk = stream.read(64 * 1024)
-        if not chunk:
-            break
-        head += chunk
-        if len(head) > 16 * 1024 * 1024:
-            raise SourceError(f"data file {key} has no line break in its first 16 MiB; it is not a CUR CSV")
-    if not head.strip():
-        raise SourceError(f"data file {key} is empty; the export may be incomplete: fetch it again")
-    first_line = head.split(b"\n", 1)[0].rstrip(b"\r")
+def _read_header(path: Path, compression: str | None, key: str) -> list[str]:
+    """The header line of a CSV, for a manifest that declares no columns."""
+    opener = gzip.open if compression == "gzip" else open
     try:
-        header = next(csv.reader([first_line.decode("utf-8-sig")]))
+        with opener(path, "rb") as fh:
+            first_line = fh.readline(16 * 1024 * 1024)
+    except (OSError, EOFError) as exc:
+        raise SourceError(f"data file {key} cannot be read: {exc}") from None
+    if not first_line.strip():
+        raise SourceError(f"data file {key} is empty; the export may be incomplete: fetch it again")
+    try:
+        return next(csv.reader([first_line.decode("utf-8-sig").rstrip("\r\n")]))
     except (UnicodeDecodeError, StopIteration, csv.Error):
         raise SourceError(f"data file {key} does not start with a CSV header") from None
-    return header, head
 
 
 def _check_header(header: list[str], plan: ColumnPlan, key: str) -> None:
@@ -206,30 +133,47 @@ def _finish(batch: pa.RecordBatch, plan: ColumnPlan, order: list[int]) -> pa.Rec
     return pa.RecordBatch.from_arrays(arrays, schema=plan.schema)
 
 
-def iter_csv(raw: IO[bytes], key: str, compression: str | None, plan: ColumnPlan,
+def _csv_error(exc: Exception, key: str) -> SourceError:
+    text = str(exc)
+    if "Truncated compressed stream" in text:
+        return SourceError(
+            f"data file {key} is a truncated gzip file; the export may still be being written or the copy is "
+            "incomplete: fetch it again"
+        )
+    if "inflate failed" in text or "gzip" in text.lower():
+        return SourceError(f"data file {key} is not valid gzip ({text}); fetch it again")
+    if "Empty CSV file" in text:
+        return SourceError(f"data file {key} is empty; the export may be incomplete: fetch it again")
+    return SourceError(f"data file {key} cannot be parsed as CSV: {text}")
+
+
+def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
              normalize: Callable[[str], str], block_size: int = CSV_BLOCK_SIZE) -> Iterator[pa.RecordBatch]:
-    """Stream a CSV (optionally gzip) data file as record batches of the plan's schema."""
-    stream: IO[bytes] = _Gunzip(raw, key) if compression == "gzip" else raw
-    header, head = _read_header(stream, key)
-    plan = extend_plan(plan, header, normalize)
-    _check_header(header, plan, key)
+    """Stream a CSV (optionally gzip) data file as record batches of the plan's schema.
+
+    Types are given for every declared column up front, so nothing is inferred from the first block;
+    the header is then checked against the manifest before a single row is used.
+    """
+    if not plan.strict:
+        plan = extend_plan(plan, _read_header(path, compression, key), normalize)
     types = dict(zip(plan.source_names, plan.types, strict=True))
-    reader_input = _Prepended(head, stream)
     try:
         reader = pacsv.open_csv(
-            reader_input,
+            _open_native(path, compression),
             read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True,
             ),
         )
-        index = {name: i for i, name in enumerate(reader.schema.names)}
+        header = reader.schema.names
+        _check_header(header, plan, key)
+        index = {name: i for i, name in enumerate(header)}
         order = [index[s] for s in plan.source_names]
         for batch in reader:
             yield _finish(batch, plan, order)
-    except pa.ArrowInvalid as exc:
-        raise SourceError(f"data file {key} cannot be parsed as CSV: {exc}") from None
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise _csv_error(exc, key) from None
 
 
 def _to_target(column: pa.ChunkedArray | pa.Array, target: pa.DataType, name: str, key: str) -> pa.Array:
