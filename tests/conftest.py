@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from finops_support import INHERITED, clean_environ
+from finops_support import INHERITED
 
 from open_finops.cli.app import run
 from open_finops.plugins import Registry
@@ -73,14 +73,6 @@ class FakeSite:
         for module, source in (modules or {}).items():
             (self.path / f"{module}.py").write_text(source)
             self.modules.append(module)
-
-    def environ(self, plugins: Sequence[str] | None = None, **extra: str) -> dict[str, str]:
-        """An environment for a subprocess that sees this site (and only ``plugins``, when given)."""
-        env = clean_environ(**extra)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(self.path), env.get("PYTHONPATH")) if p)
-        if plugins is not None:
-            env["OPEN_FINOPS_PLUGINS"] = ",".join(plugins)
-        return env
 
 
 @pytest.fixture
