@@ -65,7 +65,8 @@ def _load(key: str, body: bytes) -> dict[str, Any]:
 
 def _field(doc: dict[str, Any], key: str, name: str, kind: type | tuple[type, ...]) -> Any:
     value = doc.get(name)
-    if not isinstance(value, kind) or (isinstance(value, str | list) and not value):
+    # An empty file list is still a manifest: a period without data (yet), which the import reports as such.
+    if not isinstance(value, kind) or (isinstance(value, str) and not value):
         raise ManifestError(f"manifest {key} has no valid {name!r}; it is not a CUR manifest we can read")
     return value
 
