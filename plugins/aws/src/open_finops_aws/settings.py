@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from open_finops.config import Config
 from open_finops.errors import UsageError
@@ -20,6 +20,13 @@ def check_month(value: str | None, flag: str) -> str | None:
     value = str(value).strip()
     if not _PERIOD.match(value):
         raise UsageError(f"{flag} {value!r} is not a month; use YYYY-MM, e.g. 2024-01")
+    return value
+
+
+def check_inside(value: str | None, flag: str) -> str | None:
+    """A prefix or export name is a path inside the bucket (or the --from-dir folder): no '..' in it."""
+    if value is not None and ".." in PurePosixPath(str(value)).parts:
+        raise UsageError(f"{flag} {value!r} climbs out of the bucket with '..'; give a path inside it")
     return value
 
 
@@ -57,8 +64,8 @@ def source_settings(config: Config, *, bucket=None, prefix=None, export_name=Non
     check_range(start_value, end_value)
     return SourceSettings(
         bucket=get(SECTION, "bucket", bucket),
-        prefix=str(get(SECTION, "prefix", prefix, "") or ""),
-        export_name=get(SECTION, "export_name", export_name),
+        prefix=check_inside(str(get(SECTION, "prefix", prefix, "") or ""), "--prefix") or "",
+        export_name=check_inside(get(SECTION, "export_name", export_name), "--export-name"),
         cur_version=version,
         endpoint_url=get(SECTION, "endpoint_url", endpoint_url),
         profile=get(SECTION, "profile", profile),
