@@ -312,9 +312,12 @@ class Importer:
                 if self.options.strategy == "single":
                     swap.replace_period_rows(sql, staging, final, version.billing_period)
                 else:
+                    view = unified_view(version.export_name)
+                    # PostgreSQL refuses to drop a table a view reads; the view is rebuilt just below.
+                    swap.drop_view(sql, view)
                     swap.replace_period_table(sql, staging, final)
                     tables = self._period_tables(version) | {final}
-                    swap.create_unified_view(sql, unified_view(version.export_name), sorted(tables))
+                    swap.create_unified_view(sql, view, sorted(tables))
                 self._forget_pipeline(sql, pipeline)
                 if client is None:  # DuckDB: state in the same transaction as the data
                     self.state.complete(load_id, **counters)

@@ -103,7 +103,7 @@ def replace_period_rows(sql: Sql, staging: str, final: str, period: str) -> None
 
 def create_unified_view(sql: Sql, view: str, tables: Sequence[str]) -> None:
     """A view over all period tables, matched by column name; a column a table lacks reads as NULL."""
-    sql.execute(f"DROP VIEW IF EXISTS {sql.table(view)}")
+    drop_view(sql, view)
     present = [t for t in tables if sql.exists(t)]
     if not present:
         return
@@ -120,6 +120,10 @@ def create_unified_view(sql: Sql, view: str, tables: Sequence[str]) -> None:
         ]
         selects.append(f"SELECT {', '.join(parts)} FROM {sql.table(t)}")
     sql.execute(f"CREATE VIEW {sql.table(view)} AS " + " UNION ALL ".join(selects))
+
+
+def drop_view(sql: Sql, view: str) -> None:
+    sql.execute(f"DROP VIEW IF EXISTS {sql.table(view)}")
 
 
 def drop_table(sql: Sql, table: str) -> None:
