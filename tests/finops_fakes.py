@@ -59,8 +59,9 @@ def greet(name: str = typer.Argument("world")) -> None:
 
 
 def run_acme(settings: Any = None) -> dict[str, Any]:
-    """The acme pipeline's runner; imported by dotted path only when it runs."""
-    return {"rows": 3, "settings": settings}
+    """The acme pipeline's runner; imported by dotted path only when it runs. Reads its own section."""
+    region = settings.get("acme", "region") if settings is not None else None
+    return {"pipeline": "acme-sync", "rows": 3, "region": region}
 
 
 def parse_acme_manifest(key: str, body: bytes) -> ExportVersion:

@@ -14,6 +14,7 @@ from pathlib import Path
 from finops_fakes import registry_of, working_plugin
 
 from open_finops import ExportVersion, hookspecs, plugins
+from open_finops.config import load_config
 
 TESTS = Path(__file__).parent
 DOCS = TESTS.parent / "docs"
@@ -57,7 +58,8 @@ def test_hook_register_pipelines(cli) -> None:
         }
     ]
     pipeline, _ = registry.pipelines["acme-sync"]
-    assert pipeline.load_runner()(settings="s") == {"rows": 3, "settings": "s"}
+    settings = load_config(None, environ={"OPEN_FINOPS_ACME_REGION": "south"})
+    assert pipeline.load_runner()(settings) == {"pipeline": "acme-sync", "rows": 3, "region": "south"}
 
 
 def test_hook_register_manifest_parsers() -> None:

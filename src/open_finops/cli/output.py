@@ -30,7 +30,7 @@ def show_progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
-class _NoProgress:
+class NoProgress:
     """Stands in for rich's Progress when bars are off, so callers need no branches."""
 
     def add_task(self, description: str, total: float | None = None, **fields: Any) -> int:
@@ -50,7 +50,7 @@ class _NoProgress:
 def progress(quiet: bool, *, transfer: bool = True) -> Iterator[Any]:
     """A rich progress display on stderr, or a no-op one when quiet or not on a terminal."""
     if not show_progress(quiet):
-        yield _NoProgress()
+        yield NoProgress()
         return
     from rich.progress import (
         BarColumn,

@@ -1,10 +1,14 @@
-"""``finops pipelines``: the pipelines installed plugins can run."""
+"""``finops pipelines``: list the pipelines installed plugins provide, and run one."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
+from open_finops.cli.context import ConfigOption, load_settings
 from open_finops.cli.output import console, print_json
+from open_finops.errors import PluginError, UsageError
 from open_finops.plugins import Registry
 
 
@@ -35,5 +39,28 @@ def make_app(registry: Registry) -> typer.Typer:
         for row in rows:
             table.add_row(row["name"], row["kind"], row["vendor"], row["plugin"], row["description"])
         console().print(table)
+
+    @app.command("run")
+    def run_pipeline(
+        name: str = typer.Argument(..., help="Pipeline name, as 'finops pipelines list' shows it."),
+        config: Path | None = ConfigOption,
+        as_json: bool = typer.Option(False, "--json", help="Print the runner's summary as JSON."),
+    ) -> None:
+        """Run an import or service pipeline with the settings in force (config file and environment)."""
+        if name not in registry.pipelines:
+            known = ", ".join(sorted(registry.pipelines)) or "none"
+            raise UsageError(f"no pipeline named {name!r}; installed pipelines: {known}")
+        pipeline, _plugin = registry.pipelines[name]
+        if pipeline.kind == "focus":
+            raise UsageError(f"pipeline {name!r} is a FOCUS transform; run it with 'finops focus build'")
+        try:
+            runner = pipeline.load_runner()
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise PluginError(f"pipeline {name!r}: its runner {pipeline.runner} cannot be loaded: {exc}") from None
+        summary = runner(load_settings(config))
+        if as_json:
+            print_json(summary)
+        else:
+            typer.echo(f"pipeline {name} finished")
 
     return app

@@ -75,10 +75,9 @@ def import_cur(
 ) -> None:
     """Import CUR billing periods into the database; periods already loaded at their current version are skipped."""
     from open_finops.cli.output import console, print_json, progress
-    from open_finops.errors import OpenFinopsError, UsageError
     from open_finops.plugins import discover
     from open_finops_aws import VENDOR, settings
-    from open_finops_aws.importer import ImportOptions, run_import
+    from open_finops_aws.importer import run_import
 
     cfg = load_settings(config)
     src = settings.source_settings(
@@ -86,23 +85,9 @@ def import_cur(
         endpoint_url=endpoint_url, profile=profile, region=region, from_dir=from_dir,
         start=start_date, end=end_date,
     )
-    fmt = cfg.get("aws", "export_format", export_format)
-    if fmt is not None and fmt not in ("csv", "parquet"):
-        raise UsageError(f"--export-format {fmt!r} is not csv or parquet")
-    options = ImportOptions(
-        data_dir=cfg.data_dir(data_dir),
-        prefix=src.prefix,
-        export_name=src.export_name,
-        cur_version=src.cur_version,
-        export_format=fmt,
-        start=src.start,
-        end=src.end,
-        reset=cfg.get_bool("aws", "reset", reset or None, False),
-        strategy=str(cfg.get("aws", "table_strategy", table_strategy, "separate")),
-        destination=str(cfg.get("aws", "destination", destination, "duckdb")),
-        dataset=settings.dataset_name(cfg, dataset),
-        lock_timeout=cfg.get_float("project", "lock_timeout", None, 30.0),
-        memory_limit=str(cfg.get("project", "duckdb_memory_limit", None, "512MB")),
+    options = settings.import_options(
+        cfg, src, export_format=export_format, reset=reset or None, table_strategy=table_strategy,
+        destination=destination, dataset=dataset, data_dir=data_dir,
     )
     source = settings.open_source(src)
     parsers = discover().parsers_for_vendor(VENDOR)
@@ -127,12 +112,7 @@ def import_cur(
         print_json(summary.as_dict())
     elif not quiet and all(p.status == "skipped" for p in summary.periods):
         out.print("Every billing period is up to date; nothing was read.")
-    if summary.failed:
-        first = summary.failed[0]
-        raise OpenFinopsError(
-            f"{len(summary.failed)} of {len(summary.periods)} billing periods failed; "
-            f"{first.export_name} {first.billing_period}: {first.error}"
-        )
+    summary.raise_for_failures()
 
 
 @app.command("list-manifests")

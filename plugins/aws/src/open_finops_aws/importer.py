@@ -74,6 +74,15 @@ class ImportSummary:
     def failed(self) -> list[PeriodResult]:
         return [p for p in self.periods if p.status == "failed"]
 
+    def raise_for_failures(self) -> None:
+        """One error for the run, naming the first failed period; the others are still loaded."""
+        if self.failed:
+            first = self.failed[0]
+            raise OpenFinopsError(
+                f"{len(self.failed)} of {len(self.periods)} billing periods failed; "
+                f"{first.export_name} {first.billing_period}: {first.error}"
+            )
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["loaded"] = sum(1 for p in self.periods if p.status == "loaded")
@@ -401,3 +410,19 @@ def run_import(
 
 def _sizes_by_uri(listing, version: ExportVersion) -> dict[str, int]:
     return {f.uri: listing.size_of(f.uri) or 0 for f in version.data_files}
+
+
+def run_pipeline(config) -> dict[str, Any]:
+    """The ``aws-cur`` pipeline: an import configured entirely by ``[aws]`` / ``OPEN_FINOPS_AWS_*``.
+
+    Runner convention: the Config in force in, a JSON-friendly summary out. A failed period raises.
+    """
+    from open_finops.cli.output import NoProgress
+    from open_finops.plugins import discover
+    from open_finops_aws import settings
+
+    src = settings.source_settings(config)
+    options = settings.import_options(config, src)
+    summary = run_import(options, settings.open_source(src), discover().parsers_for_vendor(VENDOR), NoProgress())
+    summary.raise_for_failures()
+    return summary.as_dict()

@@ -99,3 +99,31 @@ def dataset_name(config: Config, flag: str | None = None) -> str:
         return dataset_identifier(str(value))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+
+
+def import_options(config: Config, src: SourceSettings, *, export_format=None, reset=None, table_strategy=None,
+                   destination=None, dataset=None, data_dir=None):
+    """Everything an import needs: flags first, then ``OPEN_FINOPS_AWS_*``, then ``[aws]``, then defaults."""
+    from open_finops_aws.importer import STRATEGIES, ImportOptions
+
+    fmt = config.get(SECTION, "export_format", export_format)
+    if fmt is not None and fmt not in ("csv", "parquet"):
+        raise UsageError(f"--export-format {fmt!r} is not csv or parquet")
+    strategy = str(config.get(SECTION, "table_strategy", table_strategy, "separate"))
+    if strategy not in STRATEGIES:
+        raise UsageError(f"--table-strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
+    return ImportOptions(
+        data_dir=config.data_dir(data_dir),
+        prefix=src.prefix,
+        export_name=src.export_name,
+        cur_version=src.cur_version,
+        export_format=fmt,
+        start=src.start,
+        end=src.end,
+        reset=config.get_bool(SECTION, "reset", reset, False),
+        strategy=strategy,
+        destination=str(config.get(SECTION, "destination", destination, "duckdb")),
+        dataset=dataset_name(config, dataset),
+        lock_timeout=config.get_float("project", "lock_timeout", None, 30.0),
+        memory_limit=str(config.get("project", "duckdb_memory_limit", None, "512MB")),
+    )
