@@ -1,0 +1,184 @@
+"""``finops focus``: build FOCUS from what plugins imported, export it, summarise it.
+
+DuckDB and pyarrow are imported inside the commands, so ``finops --help`` stays light.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from open_finops.cli.context import ConfigOption, load_settings
+from open_finops.errors import UsageError
+from open_finops.plugins import Registry
+
+NO_TRANSFORM = "no installed plugin provides FOCUS data; install one with: pip install 'open-finops[aws]'"
+
+DataDirOption = typer.Option(None, "--data-dir", help="Data directory (default: [project] data_dir or ./data).")
+StartOption = typer.Option(None, "--start-date", "-s", help="First billing period, YYYY-MM.")
+EndOption = typer.Option(None, "--end-date", "-e", help="Last billing period, YYYY-MM.")
+JsonOption = typer.Option(False, "--json", help="Print JSON for scripts.")
+
+
+def _month(value: str | None, flag: str) -> str | None:
+    from open_finops.manifest import check_period
+
+    if value is None:
+        return None
+    try:
+        return check_period(value.strip())
+    except ValueError:
+        raise UsageError(f"{flag} {value!r} is not a month; use YYYY-MM, e.g. 2024-01") from None
+
+
+def _range(start: str | None, end: str | None) -> tuple[str | None, str | None]:
+    start, end = _month(start, "--start-date"), _month(end, "--end-date")
+    if start and end and start > end:
+        raise UsageError(f"--start-date {start} is after --end-date {end}; swap them")
+    return start, end
+
+
+def _database(cfg, data_dir: Path | None) -> Path:
+    from open_finops.database import database_path
+
+    path = database_path(cfg.data_dir(data_dir))
+    if not path.exists():
+        raise UsageError(f"database {path} does not exist yet; import billing data first (e.g. finops aws import-cur)")
+    return path
+
+
+def _lock_timeout(cfg) -> float:
+    return float(cfg.get("project", "lock_timeout", None, 30))
+
+
+def make_app(registry: Registry) -> typer.Typer:
+    app = typer.Typer(help="Build, export and summarise FOCUS cost data.", no_args_is_help=True)
+
+    @app.command("build")
+    def build_cmd(
+        reset: bool = typer.Option(False, "--reset", "-r", help="Rebuild every billing period, even unchanged ones."),
+        data_dir: Path | None = DataDirOption,
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no line per period."),
+        as_json: bool = JsonOption,
+        config: Path | None = ConfigOption,
+    ) -> None:
+        """Build or refresh focus.costs from every plugin's FOCUS transform; unchanged periods are skipped."""
+        from open_finops.cli.output import print_json, progress
+        from open_finops.database import connect
+        from open_finops.errors import OpenFinopsError
+        from open_finops.focus.build import build
+
+        pipelines = sorted(registry.pipelines_of_kind("focus"), key=lambda p: p.name)
+        if not pipelines:
+            raise UsageError(NO_TRANSFORM)
+        cfg = load_settings(config)
+        con = connect(_database(cfg, data_dir), lock_timeout=_lock_timeout(cfg))
+        try:
+            with progress(quiet or as_json, transfer=False) as bar:
+                task = bar.add_task("Building FOCUS", total=None)
+
+                def show(result) -> None:
+                    bar.advance(task)
+                    if quiet or as_json:
+                        return
+                    what = {
+                        "built": f"built {result.rows:,} rows" if result.rows is not None else "built",
+                        "skipped": "up to date",
+                        "removed": "removed (no longer imported)",
+                        "failed": f"failed: {result.error}",
+                    }[result.status]
+                    typer.echo(f"{result.vendor} {result.export_name} {result.billing_period}: {what}")
+
+                report = build(con, pipelines, config=cfg, reset=reset, on_period=show)
+        finally:
+            con.close()
+        if as_json:
+            print_json({
+                "periods": [p.as_dict() for p in report.periods],
+                "built": report.count("built"), "skipped": report.count("skipped"),
+                "removed": report.count("removed"), "failed": report.count("failed"),
+            })
+        elif not quiet and not report.periods:
+            typer.echo("Nothing to build: no billing data imported yet.")
+        if report.failed:
+            raise OpenFinopsError(f"{len(report.failed)} FOCUS period(s) failed to build; see the lines above")
+
+    @app.command("export")
+    def export_cmd(
+        out: Path = typer.Option(..., "--out", "-o", help="File to write (.parquet or .csv)."),
+        fmt: str | None = typer.Option(
+            None, "--format", "-f", help="parquet or csv (default: from the file name, else parquet)."
+        ),
+        start: str | None = StartOption,
+        end: str | None = EndOption,
+        exact_decimals: bool = typer.Option(
+            False, "--exact-decimals", help="Write costs as DECIMAL(38,18) instead of DOUBLE (Parquet)."
+        ),
+        validator_aliases: bool = typer.Option(
+            False, "--validator-aliases",
+            help="Also write InvoiceIssuer, Provider, Publisher, ResourceID and ChargeType, the draft column names "
+                 "focus-validator 1.0.0 checks (not FOCUS 1.0 columns).",
+        ),
+        data_dir: Path | None = DataDirOption,
+        as_json: bool = JsonOption,
+        config: Path | None = ConfigOption,
+    ) -> None:
+        """Write the FOCUS data (focus.costs) to a Parquet or CSV file, streamed in batches."""
+        from open_finops.cli.output import print_json
+        from open_finops.database import connect
+        from open_finops.focus.export import export, format_for
+
+        start, end = _range(start, end)
+        chosen = format_for(out, fmt)
+        cfg = load_settings(config)
+        con = connect(_database(cfg, data_dir), read_only=True, lock_timeout=_lock_timeout(cfg))
+        try:
+            result = export(con, out, fmt=chosen, start=start, end=end, exact_decimals=exact_decimals,
+                            validator_aliases=validator_aliases)
+        finally:
+            con.close()
+        if as_json:
+            print_json({"path": str(result.path), "format": result.format, "rows": result.rows,
+                        "columns": result.columns})
+        else:
+            typer.echo(f"Wrote {result.rows:,} rows ({result.columns} columns) to {result.path} ({result.format}).")
+
+    @app.command("summary")
+    def summary_cmd(
+        start: str | None = StartOption,
+        end: str | None = EndOption,
+        data_dir: Path | None = DataDirOption,
+        as_json: bool = JsonOption,
+        config: Path | None = ConfigOption,
+    ) -> None:
+        """Billed and effective cost by billing period and service."""
+        from open_finops.cli.output import console, print_json
+        from open_finops.database import connect
+        from open_finops.focus.summary import summarise
+
+        start, end = _range(start, end)
+        cfg = load_settings(config)
+        con = connect(_database(cfg, data_dir), read_only=True, lock_timeout=_lock_timeout(cfg))
+        try:
+            rows = summarise(con, start=start, end=end)
+        finally:
+            con.close()
+        if as_json:
+            print_json([r.as_dict() for r in rows])
+            return
+        if not rows:
+            typer.echo("No FOCUS rows in that range.")
+            return
+        from rich.table import Table
+
+        table = Table(title="FOCUS cost by billing period and service")
+        for header, justify in (("Period", "left"), ("Service", "left"), ("Currency", "left"), ("Rows", "right"),
+                                ("Billed cost", "right"), ("Effective cost", "right")):
+            table.add_column(header, justify=justify)
+        for r in rows:
+            table.add_row(r.billing_period, r.service_name, r.billing_currency, f"{r.rows:,}",
+                          f"{r.billed_cost:,.2f}", f"{r.effective_cost:,.2f}")
+        console().print(table)
+
+    return app
