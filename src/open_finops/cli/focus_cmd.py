@@ -39,17 +39,18 @@ def _range(start: str | None, end: str | None) -> tuple[str | None, str | None]:
     return start, end
 
 
-def _database(cfg, data_dir: Path | None) -> Path:
-    from open_finops.database import database_path
+def _open(cfg, data_dir: Path | None, *, read_only: bool):
+    """The data directory's DuckDB file with the [project] lock timeout and memory limit."""
+    from open_finops.database import DEFAULT_LOCK_TIMEOUT, DEFAULT_MEMORY_LIMIT, connect, database_path
 
     path = database_path(cfg.data_dir(data_dir))
     if not path.exists():
         raise UsageError(f"database {path} does not exist yet; import billing data first (e.g. finops aws import-cur)")
-    return path
-
-
-def _lock_timeout(cfg) -> float:
-    return float(cfg.get("project", "lock_timeout", None, 30))
+    return connect(
+        path, read_only=read_only,
+        lock_timeout=float(cfg.get("project", "lock_timeout", None, DEFAULT_LOCK_TIMEOUT)),
+        memory_limit=str(cfg.get("project", "duckdb_memory_limit", None, DEFAULT_MEMORY_LIMIT)),
+    )
 
 
 def make_app(registry: Registry) -> typer.Typer:
@@ -65,7 +66,6 @@ def make_app(registry: Registry) -> typer.Typer:
     ) -> None:
         """Build or refresh focus.costs from every plugin's FOCUS transform; unchanged periods are skipped."""
         from open_finops.cli.output import print_json, progress
-        from open_finops.database import connect
         from open_finops.errors import OpenFinopsError
         from open_finops.focus.build import build
 
@@ -73,7 +73,7 @@ def make_app(registry: Registry) -> typer.Typer:
         if not pipelines:
             raise UsageError(NO_TRANSFORM)
         cfg = load_settings(config)
-        con = connect(_database(cfg, data_dir), lock_timeout=_lock_timeout(cfg))
+        con = _open(cfg, data_dir, read_only=False)
         try:
             with progress(quiet or as_json, transfer=False) as bar:
                 task = bar.add_task("Building FOCUS", total=None)
@@ -126,13 +126,12 @@ def make_app(registry: Registry) -> typer.Typer:
     ) -> None:
         """Write the FOCUS data (focus.costs) to a Parquet or CSV file, streamed in batches."""
         from open_finops.cli.output import print_json
-        from open_finops.database import connect
         from open_finops.focus.export import export, format_for
 
         start, end = _range(start, end)
         chosen = format_for(out, fmt)
         cfg = load_settings(config)
-        con = connect(_database(cfg, data_dir), read_only=True, lock_timeout=_lock_timeout(cfg))
+        con = _open(cfg, data_dir, read_only=True)
         try:
             result = export(con, out, fmt=chosen, start=start, end=end, exact_decimals=exact_decimals,
                             validator_aliases=validator_aliases)
@@ -154,12 +153,11 @@ def make_app(registry: Registry) -> typer.Typer:
     ) -> None:
         """Billed and effective cost by billing period and service."""
         from open_finops.cli.output import console, print_json
-        from open_finops.database import connect
         from open_finops.focus.summary import summarise
 
         start, end = _range(start, end)
         cfg = load_settings(config)
-        con = connect(_database(cfg, data_dir), read_only=True, lock_timeout=_lock_timeout(cfg))
+        con = _open(cfg, data_dir, read_only=True)
         try:
             rows = summarise(con, start=start, end=end)
         finally:
