@@ -23,7 +23,15 @@ def register_pipelines():
             kind="import",
             description="Import AWS CUR v1 / CUR 2.0 billing periods from S3 (or a local copy) as configured in [aws].",
             runner="open_finops_aws.importer:run_pipeline",
-        )
+        ),
+        Pipeline(
+            name="aws-focus",
+            vendor=VENDOR,
+            kind="focus",
+            description="Turn the CUR v1 / CUR 2.0 periods imported into DuckDB into FOCUS 1.0 (+1.2 columns).",
+            runner="open_finops_aws.focus:focus_sources",
+            reads=("aws_cur.*",),
+        ),
     ]
 
 
