@@ -1,0 +1,343 @@
+"""AWS CUR to FOCUS: money adds up exactly, CUR v1 and CUR 2.0 give the same FOCUS rows, every line item
+type lands in the right FOCUS columns, and the build follows what the importer loaded."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from open_finops_aws.focus import parse_categories, service_categories
+from open_finops_aws.sample import generate_sample, restate
+
+from open_finops.cli.app import main
+from open_finops.focus.columns import SERVICE_SUBCATEGORIES
+from open_finops.state import LoadStateStore
+
+PERIODS = ("2024-01", "2024-02")
+# Enough rows, with this seed, for every line item type of the generator, upfront fees included.
+ROWS, SEED = 12_000, 1
+LINE_ITEM_TYPES = {"Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation",
+                   "SavingsPlanRecurringFee", "SavingsPlanUpfrontFee", "RIFee", "Fee", "Tax", "Credit", "Refund"}
+# Columns only CUR 2.0 has (account names) and those that name the export itself.
+NOT_COMPARED = {"x_ExportName", "x_SourceVersionId", "BillingAccountName", "SubAccountName"}
+
+
+def run(*args: object) -> None:
+    code = main([str(a) for a in args])
+    assert code == 0, f"finops {' '.join(map(str, args))} exited {code}"
+
+
+def import_export(root: Path, data: Path, export_name: str, *extra: str) -> None:
+    run("aws", "import-cur", "--from-dir", root, "--prefix", "cur", "--export-name", export_name,
+        "--data-dir", data, "--quiet", *extra)
+
+
+@pytest.fixture(scope="module")
+def both_versions(tmp_path_factory):
+    """CUR v1 and CUR 2.0 CSV exports of the same line items (net unblended cost from February on),
+    imported and built into FOCUS in one data directory."""
+    root = tmp_path_factory.mktemp("focus-aws")
+    samples = {}
+    for version in ("v1", "v2"):
+        name = f"cur-{version}"
+        samples[version] = generate_sample(root / "bucket", cur_version=version, export_name=name,
+                                           data_format="csv", periods=PERIODS, rows_per_period=ROWS, seed=SEED,
+                                           drift_columns_from="2024-02")
+        import_export(root / "bucket", root / "data", name)
+    run("focus", "build", "--data-dir", root / "data", "--quiet")
+    return root / "data", samples
+
+
+def select(data: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(data / "finops.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def focus_totals(data: Path, export_name: str, period: str) -> tuple[Decimal, Decimal]:
+    ((billed, effective),) = select(
+        data, 'SELECT sum("BilledCost"), sum("EffectiveCost") FROM focus.costs '
+              'WHERE "x_ExportName" = ? AND "x_BillingPeriod" = ?', [export_name, period])
+    return billed, effective
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+@pytest.mark.parametrize("period", PERIODS)
+def test_billed_and_effective_cost_equal_the_exports_totals_exactly(both_versions, version, period):
+    data, samples = both_versions
+    totals = samples[version].periods[period]
+
+    billed, effective = focus_totals(data, f"cur-{version}", period)
+
+    assert billed == totals.unblended_cost
+    if totals.net_unblended_cost is not None:
+        assert billed == totals.net_unblended_cost
+    assert effective == totals.amortized_cost
+    assert effective != billed  # the sample has commitments: amortising them changes the total
+
+
+def test_the_exports_hold_every_kind_of_line_item(both_versions):
+    data, _ = both_versions
+    for version in ("v1", "v2"):
+        kinds = {t for (t,) in select(data, 'SELECT DISTINCT "x_LineItemType" FROM focus.costs '
+                                            'WHERE "x_ExportName" = ?', [f"cur-{version}"])}
+        assert kinds == LINE_ITEM_TYPES
+        ((ri_upfront, marketplace),) = select(
+            data, 'SELECT count(*) FILTER (WHERE "x_LineItemType" = \'Fee\' AND "CommitmentDiscountId" IS NOT NULL), '
+                  'count(*) FILTER (WHERE "PublisherName" <> \'AWS\') FROM focus.costs WHERE "x_ExportName" = ?',
+            [f"cur-{version}"])
+        assert ri_upfront > 0 and marketplace > 0
+
+
+def test_cur_v1_and_cur_2_0_of_the_same_line_items_give_the_same_focus_rows(both_versions):
+    data, _ = both_versions
+    columns = [c for (c,) in select(data, "SELECT column_name FROM information_schema.columns "
+                                          "WHERE table_schema = 'focus' AND table_name = 'costs'")]
+    compared = ", ".join(f'"{c}"' for c in columns if c not in NOT_COMPARED)
+    for period in PERIODS:
+        only_in = {}
+        for one, other in (("cur-v1", "cur-v2"), ("cur-v2", "cur-v1")):
+            of_export = f'SELECT {compared} FROM focus.costs WHERE "x_ExportName" = ? AND "x_BillingPeriod" = ?'
+            only_in[one] = select(data, f"{of_export} EXCEPT ALL {of_export}", [one, period, other, period])
+        assert only_in == {"cur-v1": [], "cur-v2": []}
+    assert select(data, 'SELECT count(*) FROM focus.costs WHERE "x_ExportName" = \'cur-v2\' '
+                        'AND ("BillingAccountName" IS NULL OR "SubAccountName" IS NULL)') == [(0,)]
+
+
+EXPECTED_CHARGES = {
+    # line item type: ChargeCategory, ChargeClass, ChargeFrequency, PricingCategory,
+    #                 CommitmentDiscountCategory, CommitmentDiscountType, CommitmentDiscountStatus
+    "Usage": ("Usage", None, "Usage-Based", "Standard", None, None, None),
+    "DiscountedUsage": ("Usage", None, "Usage-Based", "Committed", "Usage", "Reserved Instance", "Used"),
+    "SavingsPlanCoveredUsage": ("Usage", None, "Usage-Based", "Committed", "Spend", "Savings Plan", "Used"),
+    "SavingsPlanNegation": ("Usage", None, "Usage-Based", "Committed", "Spend", "Savings Plan", "Used"),
+    "SavingsPlanRecurringFee": ("Purchase", None, "Recurring", "Standard", "Spend", "Savings Plan", None),
+    "SavingsPlanUpfrontFee": ("Purchase", None, "One-Time", "Standard", "Spend", "Savings Plan", None),
+    "RIFee": ("Purchase", None, "Recurring", "Standard", "Usage", "Reserved Instance", None),
+    "Tax": ("Tax", None, "Recurring", None, None, None, None),
+    "Credit": ("Credit", None, "One-Time", None, None, None, None),
+    "Refund": ("Adjustment", "Correction", "One-Time", None, None, None, None),
+}
+
+
+def test_each_line_item_type_maps_to_its_focus_charge_and_commitment_columns(both_versions):
+    data, _ = both_versions
+
+    found = select(data, 'SELECT DISTINCT "x_LineItemType", "ChargeCategory", "ChargeClass", "ChargeFrequency", '
+                         '"PricingCategory", "CommitmentDiscountCategory", "CommitmentDiscountType", '
+                         '"CommitmentDiscountStatus" FROM focus.costs WHERE "x_LineItemType" <> \'Fee\'')
+
+    assert {row[0]: row[1:] for row in found} == EXPECTED_CHARGES
+    assert len(found) == len(EXPECTED_CHARGES)
+    fees = select(data, 'SELECT DISTINCT "CommitmentDiscountId" IS NOT NULL, "ChargeCategory", "ChargeFrequency" '
+                        'FROM focus.costs WHERE "x_LineItemType" = \'Fee\' ORDER BY 1')
+    assert fees == [(False, "Purchase", "Recurring"), (True, "Purchase", "One-Time")]
+
+
+def test_effective_cost_zeroes_negations_and_commitment_fees_and_amortises_covered_usage(both_versions):
+    data, _ = both_versions
+
+    effective = dict(select(
+        data, 'SELECT "x_LineItemType" || CASE WHEN "CommitmentDiscountId" IS NULL THEN \'\' ELSE \'+c\' END, '
+              'sum("EffectiveCost") FILTER (WHERE "EffectiveCost" <> 0) FROM focus.costs GROUP BY 1'))
+
+    assert {k: v for k, v in effective.items() if v is None} == {
+        "SavingsPlanNegation+c": None, "SavingsPlanRecurringFee+c": None, "SavingsPlanUpfrontFee+c": None,
+        "RIFee+c": None, "Fee+c": None,
+    }
+    assert effective["DiscountedUsage+c"] > 0 and effective["SavingsPlanCoveredUsage+c"] > 0
+
+
+def test_prices_quantities_and_skus_follow_the_focus_rules_for_each_category(both_versions):
+    data, _ = both_versions
+    ((taxed, priced_usage, negative_prices, consumed),) = select(data, """
+        SELECT count(*) FILTER (WHERE "ChargeCategory" = 'Tax' AND ("PricingQuantity" IS NOT NULL
+                                OR "ListUnitPrice" IS NOT NULL OR "SkuId" IS NOT NULL OR "SkuPriceId" IS NOT NULL)),
+               count(*) FILTER (WHERE "ChargeCategory" IN ('Usage', 'Purchase') AND "PricingQuantity" IS NOT NULL
+                                AND "PricingUnit" IS NOT NULL AND "ListUnitPrice" IS NOT NULL
+                                AND "ContractedUnitPrice" IS NOT NULL AND "SkuId" IS NOT NULL
+                                AND "SkuPriceId" IS NOT NULL),
+               count(*) FILTER (WHERE "ListUnitPrice" < 0 OR "ContractedUnitPrice" < 0),
+               count(*) FILTER (WHERE "ChargeCategory" = 'Usage' AND "ConsumedQuantity" > 0
+                                AND "ConsumedUnit" IS NOT NULL)
+        FROM focus.costs""")
+    ((usage_and_purchases, usage),) = select(
+        data, "SELECT count(*) FILTER (WHERE \"ChargeCategory\" IN ('Usage', 'Purchase')), "
+              "count(*) FILTER (WHERE \"ChargeCategory\" = 'Usage') FROM focus.costs")
+
+    assert (taxed, negative_prices) == (0, 0)
+    assert priced_usage == usage_and_purchases
+    assert consumed == usage
+
+
+def test_list_and_contracted_cost_are_unit_price_times_quantity_for_usage(both_versions):
+    data, _ = both_versions
+    mismatches = select(data, """
+        SELECT "x_LineItemType", count(*) FROM focus.costs
+        WHERE "ChargeCategory" = 'Usage' AND "ChargeClass" IS NULL
+          AND (abs(CAST("ListUnitPrice" AS DOUBLE) * CAST("PricingQuantity" AS DOUBLE) - CAST("ListCost" AS DOUBLE))
+                 > 1e-6
+               OR abs(CAST("ContractedUnitPrice" AS DOUBLE) * CAST("PricingQuantity" AS DOUBLE)
+                      - CAST("ContractedCost" AS DOUBLE)) > 1e-6)
+        GROUP BY 1""")
+    assert mismatches == []
+
+
+def test_services_resources_tags_and_publishers(both_versions):
+    data, _ = both_versions
+
+    categories = set(select(data, 'SELECT DISTINCT "x_UsageType", "ServiceCategory", "ServiceSubcategory" '
+                                  'FROM focus.costs WHERE "x_UsageType" IN (\'EBS:VolumeUsage.gp3\', '
+                                  '\'DataTransfer-Out-Bytes\', \'BoxUsage:m5.large\', \'Lambda-GB-Second\')'))
+    assert categories == {
+        ("EBS:VolumeUsage.gp3", "Storage", "Disk"),
+        ("DataTransfer-Out-Bytes", "Networking", "Data Transfer"),
+        ("BoxUsage:m5.large", "Compute", "Virtual Machines"),
+        ("Lambda-GB-Second", "Compute", "Serverless Compute"),
+    }
+    types = dict(select(data, 'SELECT DISTINCT regexp_extract("ResourceId", \'^(i-|vol-|arn:aws:[a-z]+)\'), '
+                              '"ResourceType" FROM focus.costs WHERE "ResourceId" LIKE \'i-%\' '
+                              'OR "ResourceId" LIKE \'vol-%\' OR "ResourceId" LIKE \'arn:aws:lambda%\''))
+    assert types == {"i-": "EC2 Instance", "vol-": "EBS Volume", "arn:aws:lambda": "Lambda Function"}
+    tags = [json.loads(t) for (t,) in select(data, 'SELECT DISTINCT "Tags" FROM focus.costs WHERE "Tags" IS NOT NULL')]
+    assert {key for t in tags for key in t} == {"team", "env", "cost_center"}
+    assert select(data, 'SELECT DISTINCT "PublisherName", "ServiceCategory" FROM focus.costs '
+                        'WHERE "PublisherName" <> \'AWS\'') == [("Acme Software Inc.", "Other")]
+    assert select(data, 'SELECT DISTINCT "ProviderName" FROM focus.costs') == [("AWS",)]
+
+
+def test_parquet_cur_2_0_keeps_the_imported_sums_exactly(tmp_path):
+    sample = generate_sample(tmp_path / "bucket", cur_version="v2", export_name="pq", data_format="parquet",
+                             periods=("2024-03",), rows_per_period=3_000)
+    import_export(tmp_path / "bucket", tmp_path / "data", "pq")
+    run("focus", "build", "--data-dir", tmp_path / "data", "--quiet")
+
+    ((imported,),) = select(tmp_path / "data", "SELECT sum(line_item_unblended_cost) FROM aws_cur.pq_2024_03")
+    billed, effective = focus_totals(tmp_path / "data", "pq", "2024-03")
+
+    assert billed == imported
+    # The importer reads CUR 2.0 Parquet doubles; they round-trip to within 1e-6 of the generator's totals.
+    assert abs(billed - sample.periods["2024-03"].unblended_cost) < Decimal("0.000001")
+    assert abs(effective - sample.periods["2024-03"].amortized_cost) < Decimal("0.000001")
+
+
+def test_a_restated_period_is_rebuilt_and_the_others_are_skipped(tmp_path, finops):
+    sample = generate_sample(tmp_path / "bucket", cur_version="v1", export_name="team", periods=PERIODS,
+                             rows_per_period=1_500)
+    import_export(tmp_path / "bucket", tmp_path / "data", "team")
+    finops("focus", "build", "--data-dir", tmp_path / "data")
+    restated = restate(sample, "2024-02", seed=5, rows=1_200)
+    import_export(tmp_path / "bucket", tmp_path / "data", "team")
+
+    result = finops("focus", "build", "--data-dir", tmp_path / "data")
+
+    assert result.code == 0, result.err
+    assert result.out.splitlines() == ["aws team 2024-01: up to date", "aws team 2024-02: built 1,200 rows"]
+    billed, effective = focus_totals(tmp_path / "data", "team", "2024-02")
+    assert (billed, effective) == (restated.periods["2024-02"].unblended_cost,
+                                   restated.periods["2024-02"].amortized_cost)
+    versions = select(tmp_path / "data", 'SELECT DISTINCT "x_SourceVersionId" FROM focus.costs '
+                                         'WHERE "x_BillingPeriod" = \'2024-02\'')
+    assert versions == [(restated.periods["2024-02"].version_id,)]
+
+
+def test_the_single_table_strategy_is_read_one_period_at_a_time(tmp_path, finops):
+    sample = generate_sample(tmp_path / "bucket", cur_version="v2", export_name="one", data_format="csv",
+                             periods=PERIODS, rows_per_period=800)
+    import_export(tmp_path / "bucket", tmp_path / "data", "one", "--table-strategy", "single")
+
+    result = finops("focus", "build", "--data-dir", tmp_path / "data")
+
+    assert result.out.splitlines() == ["aws one 2024-01: built 800 rows", "aws one 2024-02: built 800 rows"]
+    for period in PERIODS:
+        totals = sample.periods[period]
+        assert focus_totals(tmp_path / "data", "one", period) == (totals.unblended_cost, totals.amortized_cost)
+
+
+def test_a_cur_table_with_few_columns_still_gives_valid_focus(tmp_path, finops):
+    """An export configured with few columns: absent columns become NULL or FOCUS defaults."""
+    data = tmp_path / "data"
+    data.mkdir()
+    con = duckdb.connect(str(data / "finops.duckdb"))
+    con.execute("CREATE SCHEMA aws_cur")
+    con.execute("CREATE TABLE aws_cur.slim_2024_05 (line_item_line_item_type VARCHAR, line_item_product_code VARCHAR, "
+                "line_item_usage_amount DECIMAL(38,18), line_item_unblended_cost DECIMAL(38,18), "
+                "bill_payer_account_id VARCHAR, billing_period VARCHAR)")
+    con.execute("INSERT INTO aws_cur.slim_2024_05 VALUES ('Usage', 'AmazonS3', 3, 1.5, '000000000042', '2024-05'), "
+                "('Tax', 'AmazonS3', 1, 0.3, '000000000042', '2024-05')")
+    store = LoadStateStore(con)
+    load = store.start(vendor="aws", export_name="slim", billing_period="2024-05", version_id="v-1",
+                       format_version="v2", destination="duckdb:aws_cur", table_name="slim_2024_05")
+    store.complete(load, rows=2, files=1, bytes=100)
+    con.close()
+
+    result = finops("focus", "build", "--data-dir", data)
+
+    assert result.code == 0, result.out
+    assert select(data, 'SELECT "ChargeCategory", "BilledCost", "BillingAccountId", "BillingCurrency", '
+                        '"BillingPeriodStart"::VARCHAR, "BillingPeriodEnd"::VARCHAR, "ServiceName", '
+                        '"ServiceCategory", "InvoiceIssuerName" FROM focus.costs ORDER BY 1 DESC') == [
+        ("Usage", Decimal("1.5"), "000000000042", "USD", "2024-05-01 00:00:00+00", "2024-06-01 00:00:00+00",
+         "AmazonS3", "Storage", "AWS"),
+        ("Tax", Decimal("0.3"), "000000000042", "USD", "2024-05-01 00:00:00+00", "2024-06-01 00:00:00+00",
+         "AmazonS3", "Storage", "AWS"),
+    ]
+
+
+def test_a_loaded_table_that_went_missing_is_reported(tmp_path, finops):
+    generate_sample(tmp_path / "bucket", cur_version="v1", export_name="gone", periods=("2024-01",),
+                    rows_per_period=200)
+    import_export(tmp_path / "bucket", tmp_path / "data", "gone")
+    con = duckdb.connect(str(tmp_path / "data" / "finops.duckdb"))
+    con.execute("DROP VIEW aws_cur.gone_unified")
+    con.execute("DROP TABLE aws_cur.gone_2024_01")
+    con.close()
+
+    result = finops("focus", "build", "--data-dir", tmp_path / "data")
+
+    assert result.code == 1
+    assert ("the load state says aws_cur.gone_2024_01 holds gone 2024-01, but that table is missing; "
+            "re-import it with finops aws import-cur --reset") in result.out
+
+
+def test_the_demo_builds_exports_and_summarises(tmp_path, finops):
+    data = tmp_path / "data"
+    assert finops("aws", "demo", "--rows-per-month", "400", "--data-dir", data, "--quiet").code == 0
+
+    built = finops("focus", "build", "--data-dir", data, "--json")
+    exported = finops("focus", "export", "--data-dir", data, "--out", tmp_path / "focus.parquet", "--json")
+    summary = finops("focus", "summary", "--data-dir", data, "--json")
+
+    assert built.json()["built"] == 6
+    assert exported.json()["rows"] == 2_400
+    assert pq.read_metadata(tmp_path / "focus.parquet").num_rows == 2_400
+    ((unblended,),) = select(data, "SELECT sum(c) FROM (SELECT line_item_unblended_cost AS c FROM "
+                                   "aws_cur.demo_cur_v1_d8778679_unified UNION ALL SELECT line_item_unblended_cost "
+                                   "FROM aws_cur.demo_cur_v2_e5c3b399_unified)")
+    assert sum(Decimal(r["billed_cost"]) for r in summary.json()) == unblended
+
+
+def test_the_aws_plugin_lists_its_focus_pipeline(finops):
+    pipelines = {p["name"]: p for p in finops("pipelines", "list", "--json").json()}
+    assert (pipelines["aws-focus"]["kind"], pipelines["aws-focus"]["reads"]) == ("focus", ["aws_cur.*"])
+
+
+def test_every_row_of_the_service_category_table_is_a_focus_category_and_subcategory():
+    rows = service_categories()
+
+    assert len(rows) > 100
+    assert [r for r in rows if r.service_subcategory not in SERVICE_SUBCATEGORIES.get(r.service_category, ())] == []
+    assert {r.service_code for r in rows} >= {"AmazonEC2", "AmazonS3", "AWSLambda", "AmazonRDS", "AWSDataTransfer"}
+
+
+def test_a_product_code_listed_twice_in_the_category_table_is_refused():
+    text = "service_code,product_family,service_category,service_subcategory\n" \
+           "AmazonS3,,Storage,Object Storage\nAmazonS3,,Storage,Backups\n"
+    with pytest.raises(ValueError, match="AmazonS3 '' is listed twice"):
+        parse_categories(text)
