@@ -290,6 +290,40 @@ def test_a_cur_table_with_few_columns_still_gives_valid_focus(tmp_path, finops):
     ]
 
 
+def test_line_items_the_sample_does_not_generate(tmp_path, finops):
+    """Spot usage, an EDP discount, and a usage line restating the previous month."""
+    data = tmp_path / "data"
+    data.mkdir()
+    con = duckdb.connect(str(data / "finops.duckdb"))
+    con.execute("CREATE SCHEMA aws_cur")
+    con.execute("CREATE TABLE aws_cur.rare_2024_05 (line_item_line_item_type VARCHAR, pricing_term VARCHAR, "
+                "line_item_product_code VARCHAR, line_item_usage_amount DECIMAL(38,18), pricing_unit VARCHAR, "
+                "line_item_unblended_cost DECIMAL(38,18), line_item_usage_start_date TIMESTAMPTZ, "
+                "bill_billing_period_start_date TIMESTAMPTZ, bill_payer_account_id VARCHAR, billing_period VARCHAR)")
+    con.execute("""INSERT INTO aws_cur.rare_2024_05 VALUES
+        ('Usage', 'Spot', 'AmazonEC2', 2, 'Hrs', 0.05, '2024-05-03 10:00:00+00', '2024-05-01 00:00:00+00', 'p',
+         '2024-05'),
+        ('EdpDiscount', NULL, 'AmazonEC2', 1, NULL, -0.01, '2024-05-03 10:00:00+00', '2024-05-01 00:00:00+00', 'p',
+         '2024-05'),
+        ('Usage', 'OnDemand', 'AmazonEC2', 1, 'Hrs', 0.2, '2024-04-30 23:00:00+00', '2024-05-01 00:00:00+00', 'p',
+         '2024-05')""")
+    store = LoadStateStore(con)
+    load = store.start(vendor="aws", export_name="rare", billing_period="2024-05", version_id="v-1",
+                       format_version="v1", destination="duckdb:aws_cur", table_name="rare_2024_05")
+    store.complete(load, rows=3, files=1, bytes=100)
+    con.close()
+
+    result = finops("focus", "build", "--data-dir", data)
+
+    assert result.code == 0, result.out
+    assert select(data, 'SELECT "x_LineItemType", "ChargeCategory", "ChargeClass", "PricingCategory", '
+                        '"ConsumedQuantity" FROM focus.costs ORDER BY "BilledCost"') == [
+        ("EdpDiscount", "Credit", None, None, None),
+        ("Usage", "Usage", None, "Dynamic", Decimal(2)),
+        ("Usage", "Usage", "Correction", "Standard", None),
+    ]
+
+
 def test_a_loaded_table_that_went_missing_is_reported(tmp_path, finops):
     generate_sample(tmp_path / "bucket", cur_version="v1", export_name="gone", periods=("2024-01",),
                     rows_per_period=200)
