@@ -233,6 +233,7 @@ def test_postgres_as_destination(export, finops, bucket, s3_endpoint, postgres_u
     second = finops(*import_args(bucket, s3_endpoint, "-d", "postgres"))
 
     assert first.code == 0, first.err
+    assert first.err == ""  # --json: the summary on stdout, nothing from dlt on stderr
     assert {p["status"] for p in second.json()["periods"]} == {"skipped"}
     with psycopg2.connect(postgres_url) as con, con.cursor() as cur:
         for period, totals in sample.periods.items():

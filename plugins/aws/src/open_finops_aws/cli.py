@@ -94,17 +94,16 @@ def import_cur(
     out = console(stderr=True)
 
     def report(result) -> None:
-        if quiet or as_json:
+        # Failures are not printed here: the final error line names every failed period, once.
+        if quiet or as_json or result.status == "failed":
             return
         if result.status == "skipped":
             out.print(f"{result.export_name} {result.billing_period}: up to date (version {result.version_id})")
-        elif result.status == "loaded":
+        else:
             out.print(
                 f"{result.export_name} {result.billing_period}: loaded {result.rows:,} rows from {result.files} "
                 f"files ({_human_bytes(result.bytes)}) in {result.seconds:.1f}s into {result.table}"
             )
-        else:
-            out.print(f"[red]{result.export_name} {result.billing_period}: failed: {result.error}[/red]")
 
     with progress(quiet or as_json) as bar:
         summary = run_import(options, source, parsers, bar, on_period=report)
@@ -202,7 +201,7 @@ def _open_state(cfg, data_dir: Path | None):
     path = database_path(cfg.data_dir(data_dir))
     if not path.exists():
         return None
-    con = connect(path, read_only=True)
+    con = connect(path, read_only=True, lock_timeout=cfg.get_float("project", "lock_timeout", None, 30.0))
     return con, LoadStateStore(con, create=False)
 
 

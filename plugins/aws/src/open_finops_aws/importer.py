@@ -75,13 +75,10 @@ class ImportSummary:
         return [p for p in self.periods if p.status == "failed"]
 
     def raise_for_failures(self) -> None:
-        """One error for the run, naming the first failed period; the others are still loaded."""
+        """One error line for the run, naming every failed period; the other periods are still loaded."""
         if self.failed:
-            first = self.failed[0]
-            raise OpenFinopsError(
-                f"{len(self.failed)} of {len(self.periods)} billing periods failed; "
-                f"{first.export_name} {first.billing_period}: {first.error}"
-            )
+            each = "; ".join(f"{p.export_name} {p.billing_period}: {p.error}" for p in self.failed)
+            raise OpenFinopsError(f"{len(self.failed)} of {len(self.periods)} billing periods failed; {each}")
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -299,7 +296,10 @@ class Importer:
         import dlt
 
         resource = dlt.resource(batches, name=staging, write_disposition="replace")
-        pipeline.run(resource, loader_file_format="parquet")
+        # DuckDB reads Parquet load files natively; for other destinations dlt picks the format they load
+        # best (e.g. CSV for PostgreSQL's COPY) instead of converting Parquet with a warning.
+        file_format = "parquet" if self.options.destination == "duckdb" else None
+        pipeline.run(resource, loader_file_format=file_format)
 
     def _sql(self, pipeline):
         from open_finops_aws import swap
