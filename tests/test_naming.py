@@ -109,3 +109,12 @@ def test_dataset_names_must_be_clean_identifiers() -> None:
 
 def test_quote_identifier_doubles_embedded_quotes() -> None:
     assert naming.quote_identifier('we"ird') == '"we""ird"'
+
+
+@pytest.mark.parametrize("name", ["cur\n", "cur\r\n", "cur\x00"])
+def test_a_trailing_newline_or_control_character_never_passes_as_clean(name: str) -> None:
+    # Python's "$" matches before a final newline: the clean-name check must match the whole name.
+    assert is_safe(naming.export_identifier(name))
+    assert naming.export_identifier(name) != "cur"
+    with pytest.raises(ValueError):
+        naming.dataset_identifier(name)

@@ -22,7 +22,7 @@ PIPELINE_KINDS = ("import", "focus", "service")
 
 def check_name(kind: str, name: str) -> None:
     """Raise ValueError unless ``name`` is a lowercase command-line friendly name."""
-    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise ValueError(
             f"{kind} name {name!r} is invalid: use lowercase letters, digits, '-' or '_', starting with a letter"
         )

@@ -41,7 +41,7 @@ def connect(
     """
     import duckdb
 
-    if memory_limit is not None and not _MEMORY.match(memory_limit.strip()):
+    if memory_limit is not None and not _MEMORY.fullmatch(memory_limit.strip()):
         raise UsageError(f"DuckDB memory limit {memory_limit!r} is not a size such as 512MB or 2GB")
     path = Path(path)
     if read_only and not path.exists():

@@ -18,7 +18,7 @@ COLUMN_TYPES = ("string", "decimal", "timestamp", "date", "integer", "boolean", 
 
 def check_period(period: str) -> str:
     """Return ``period`` if it is ``YYYY-MM``; raise ValueError otherwise."""
-    if not isinstance(period, str) or not PERIOD_PATTERN.match(period):
+    if not isinstance(period, str) or not PERIOD_PATTERN.fullmatch(period):
         raise ValueError(f"billing period {period!r} is not of the form YYYY-MM")
     return period
 

@@ -16,7 +16,7 @@ MAX_LENGTH = 63  # PostgreSQL's identifier limit, the tightest of the destinatio
 _CLEAN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")  # no "__", no trailing "_"
 # Names we derive from an export's stem, and the hash suffix of a normalised name: a clean name that ends
 # like one of them could equal another export's derived name, so it is hashed too.
-_RESERVED = re.compile(r"(_unified|_staging(_[a-z0-9]+)?|_\d{4}_\d{2}|_[0-9a-f]{8})$")
+_RESERVED = re.compile(r"(_unified|_staging(_[a-z0-9]+)?|_\d{4}_\d{2}|_[0-9a-f]{8})\Z")
 
 
 def _digest(text: str) -> str:
@@ -28,7 +28,7 @@ def export_identifier(export_name: str) -> str:
     if not isinstance(export_name, str) or not export_name.strip():
         raise ValueError("export name must not be empty")
     is_clean = (
-        _CLEAN.match(export_name) is not None
+        _CLEAN.fullmatch(export_name) is not None
         and _RESERVED.search(export_name) is None
         and len(export_name) <= MAX_LENGTH - 20
     )
@@ -72,7 +72,7 @@ def staging_table(final_table: str, load_id: str) -> str:
 
 def dataset_identifier(name: str) -> str:
     """Validate a dataset (schema) name from configuration; it is used as a SQL identifier."""
-    if not isinstance(name, str) or not _CLEAN.match(name) or len(name) > MAX_LENGTH:
+    if not isinstance(name, str) or not _CLEAN.fullmatch(name) or len(name) > MAX_LENGTH:
         raise ValueError(
             f"dataset name {name!r} is invalid: use lowercase letters, digits and single underscores"
         )

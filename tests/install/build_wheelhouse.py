@@ -17,10 +17,25 @@ from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 PLUGIN_PROJECTS = ("plugins/aws", "plugins/docker", "examples/finops-hello-plugin")
-LEFTOVERS = shutil.ignore_patterns(
+_LEFTOVERS = shutil.ignore_patterns(
     "build", "dist", "*.egg-info", "__pycache__", "*.pyc", ".tox", ".venv*", ".pytest_cache", ".hypothesis",
-    "data", ".dlt", "tests",
+    ".dlt",
 )
+# A project's own data/ and tests/ folders are run-time leftovers and test code; a package's data/
+# (open_finops_aws/data, package data) must stay.
+_TOP_LEVEL_ONLY = {"data", "tests"}
+
+
+def leftovers(root: Path):
+    """copytree's ignore function for one project rooted at ``root``."""
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        ignored = set(_LEFTOVERS(directory, names))
+        if Path(directory) == root:
+            ignored |= _TOP_LEVEL_ONLY & set(names)
+        return ignored
+
+    return ignore
 
 
 def copy_core(destination: Path) -> None:
@@ -29,7 +44,7 @@ def copy_core(destination: Path) -> None:
     for item in CHECKOUT.iterdir():
         if item.is_file():
             shutil.copy2(item, destination / item.name)
-    shutil.copytree(CHECKOUT / "src", destination / "src", ignore=LEFTOVERS)
+    shutil.copytree(CHECKOUT / "src", destination / "src", ignore=leftovers(CHECKOUT / "src"))
 
 
 def build(wheelhouse: Path) -> list[Path]:
@@ -40,7 +55,7 @@ def build(wheelhouse: Path) -> list[Path]:
         copy_core(sources[0])
         for project in PLUGIN_PROJECTS:
             sources.append(Path(scratch) / project.replace("/", "-"))
-            shutil.copytree(CHECKOUT / project, sources[-1], ignore=LEFTOVERS)
+            shutil.copytree(CHECKOUT / project, sources[-1], ignore=leftovers(CHECKOUT / project))
         subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(wheelhouse), *map(str, sources)],
             check=True,

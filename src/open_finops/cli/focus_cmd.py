@@ -15,7 +15,9 @@ from open_finops.plugins import Registry
 
 NO_TRANSFORM = "no installed plugin provides FOCUS data; install one with: pip install 'open-finops[aws]'"
 
-DataDirOption = typer.Option(None, "--data-dir", help="Data directory (default: setting project.data_dir, else ./data).")
+DataDirOption = typer.Option(
+    None, "--data-dir", help="Data directory (default: setting project.data_dir, else ./data)."
+)
 StartOption = typer.Option(None, "--start-date", "-s", help="First billing period, YYYY-MM.")
 EndOption = typer.Option(None, "--end-date", "-e", help="Last billing period, YYYY-MM.")
 JsonOption = typer.Option(False, "--json", help="Print JSON for scripts.")

@@ -18,7 +18,7 @@ def check_month(value: str | None, flag: str) -> str | None:
     if value is None or value == "":
         return None
     value = str(value).strip()
-    if not _PERIOD.match(value):
+    if not _PERIOD.fullmatch(value):
         raise UsageError(f"{flag} {value!r} is not a month; use YYYY-MM, e.g. 2024-01")
     return value
 
