@@ -20,7 +20,7 @@ DATABASE_FILE = "finops.duckdb"
 DEFAULT_LOCK_TIMEOUT = 30.0
 # DuckDB's default is 80% of RAM; an import does not need it, and its buffer pool would otherwise grow
 # with the size of the month being loaded.
-DEFAULT_MEMORY_LIMIT = "512MB"
+DEFAULT_MEMORY_LIMIT = "384MB"
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 
 

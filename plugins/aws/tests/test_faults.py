@@ -53,7 +53,8 @@ def test_an_import_killed_mid_load_keeps_the_previous_version_and_the_next_run_c
     assert before[0] == old.rows and abs(before[1] - old.unblended_cost) <= TOLERANCE
 
     # AWS restates the month; the download of one new data file stops halfway until the test says.
-    restated = restate(export, "2024-01", seed=5, rows=40_000)
+    # Big enough that the unstalled files fill dlt's buffer and reach its load files on disk.
+    restated = restate(export, "2024-01", seed=5, rows=400_000)
     upload(restated.root, bucket, s3)
     new = restated.periods["2024-01"]
     stall = stall_mid_body(new.data_keys[0])

@@ -8,6 +8,7 @@ import, is also the lock that keeps two imports apart.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
@@ -24,7 +25,8 @@ from open_finops_aws import VENDOR
 
 STRATEGIES = ("separate", "single")
 DEFAULT_DATASET = "aws_cur"
-BATCH_BUFFER_ROWS = 100_000
+DUCKDB_ROW_GROUP = 122_880
+ITEM_ROWS = 32_768
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class ImportOptions:
     dataset: str = DEFAULT_DATASET
     lock_timeout: float = 30.0
     read_workers: int = 2
-    memory_limit: str | None = "512MB"
+    memory_limit: str | None = "384MB"  # open_finops.database.DEFAULT_MEMORY_LIMIT
 
 
 @dataclass
@@ -115,6 +117,8 @@ def _batches(version: ExportVersion, source, plan, normalize, scratch: Path, cou
     from open_finops_aws.sources import key_from_uri
 
     lock = threading.Lock()
+    # Several files are parsed at once on our threads; a lone file uses the parser's threads instead.
+    parser_threads = len(version.data_files) < workers
 
     def count(name: str, n: int) -> None:
         with lock:
@@ -131,7 +135,8 @@ def _batches(version: ExportVersion, source, plan, normalize, scratch: Path, cou
                     count("rows", batch.num_rows)
                     yield pa.Table.from_batches([batch])
             else:
-                for batch in readers.iter_csv(path, key, data_file.compression, plan, normalize):
+                for batch in readers.iter_csv(path, key, data_file.compression, plan, normalize,
+                                              use_threads=parser_threads):
                     count("rows", batch.num_rows)
                     yield pa.Table.from_batches([batch])
         finally:
@@ -139,7 +144,17 @@ def _batches(version: ExportVersion, source, plan, normalize, scratch: Path, cou
                 path.unlink(missing_ok=True)
         count("files", 1)
 
-    yield from parallel_batches(version.data_files, read, workers=workers)
+    # dlt does some work per item it is handed: give it tables of a useful size, not every small batch.
+    pending: list[Any] = []
+    rows = 0
+    for table in parallel_batches(version.data_files, read, workers=workers):
+        pending.append(table)
+        rows += table.num_rows
+        if rows >= ITEM_ROWS:
+            yield pa.concat_tables(pending)
+            pending, rows = [], 0
+    if pending:
+        yield pa.concat_tables(pending)
 
 
 _URL_SECRET = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
@@ -295,6 +310,10 @@ class Importer:
     def _run(self, pipeline, batches: Iterator[Any], staging: str) -> None:
         import dlt
 
+        # dlt flushes its buffer as one Parquet row group; DuckDB loads row groups of its own size
+        # (122,880 rows) in parallel, and small ones one at a time.
+        os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", str(DUCKDB_ROW_GROUP))
+
         resource = dlt.resource(batches, name=staging, write_disposition="replace")
         # DuckDB reads Parquet load files natively; for other destinations dlt picks the format they load
         # best (e.g. CSV for PostgreSQL's COPY) instead of converting Parquet with a warning.
@@ -375,6 +394,9 @@ def run_import(
 
     db_path = database_path(options.data_dir)
     con = connect(db_path, lock_timeout=options.lock_timeout, memory_limit=options.memory_limit)
+    # Row order within a billing period carries no meaning; without it DuckDB inserts the staged load
+    # files on every core instead of one.
+    con.execute("SET preserve_insertion_order = false")
     try:
         importer = Importer(options, con)
         importer.recover_interrupted()

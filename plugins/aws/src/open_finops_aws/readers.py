@@ -21,7 +21,9 @@ import pyarrow.csv as pacsv
 from open_finops.errors import SourceError
 from open_finops.manifest import ExportVersion
 
-CSV_BLOCK_SIZE = 8 * 1024 * 1024
+# Small blocks keep what a reader holds in flight small; files are read two at a time, so the parser's own
+# threads are used only when a period has a single file (see importer._batches).
+CSV_BLOCK_SIZE = 2 * 1024 * 1024
 PARQUET_BATCH_ROWS = 65_536
 PERIOD_COLUMN = "billing_period"
 
@@ -148,7 +150,8 @@ def _csv_error(exc: Exception, key: str) -> SourceError:
 
 
 def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
-             normalize: Callable[[str], str], block_size: int = CSV_BLOCK_SIZE) -> Iterator[pa.RecordBatch]:
+             normalize: Callable[[str], str], block_size: int = CSV_BLOCK_SIZE,
+             use_threads: bool = True) -> Iterator[pa.RecordBatch]:
     """Stream a CSV (optionally gzip) data file as record batches of the plan's schema.
 
     Types are given for every declared column up front, so nothing is inferred from the first block;
@@ -160,7 +163,7 @@ def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
     try:
         reader = pacsv.open_csv(
             _open_native(path, compression),
-            read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True),
+            read_options=pacsv.ReadOptions(block_size=block_size, use_threads=use_threads),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
                 column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True,

@@ -104,6 +104,7 @@ def dataset_name(config: Config, flag: str | None = None) -> str:
 def import_options(config: Config, src: SourceSettings, *, export_format=None, reset=None, table_strategy=None,
                    destination=None, dataset=None, data_dir=None):
     """Everything an import needs: flags first, then ``OPEN_FINOPS_AWS_*``, then ``[aws]``, then defaults."""
+    from open_finops.database import DEFAULT_MEMORY_LIMIT
     from open_finops_aws.importer import STRATEGIES, ImportOptions
 
     fmt = config.get(SECTION, "export_format", export_format)
@@ -125,5 +126,5 @@ def import_options(config: Config, src: SourceSettings, *, export_format=None, r
         destination=str(config.get(SECTION, "destination", destination, "duckdb")),
         dataset=dataset_name(config, dataset),
         lock_timeout=config.get_float("project", "lock_timeout", None, 30.0),
-        memory_limit=str(config.get("project", "duckdb_memory_limit", None, "512MB")),
+        memory_limit=str(config.get("project", "duckdb_memory_limit", None, DEFAULT_MEMORY_LIMIT)),
     )
