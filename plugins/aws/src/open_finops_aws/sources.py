@@ -190,10 +190,6 @@ class S3Source:
         response = self._call(key, self.client.get_object, Key=_check_key(key))
         return response["Body"].read()
 
-    def size(self, key: str) -> int:
-        response = self._call(f"data file {key}", self.client.head_object, Key=_check_key(key))
-        return int(response["ContentLength"])
-
     def local_copy(self, key: str, scratch: Path, on_bytes=None) -> tuple[Path, bool]:
         """Download a data file to a scratch file and return its path (a temporary copy).
 
