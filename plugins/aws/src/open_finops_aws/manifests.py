@@ -121,58 +121,50 @@ def _columns(key: str, doc: dict[str, Any], *, v1: bool) -> tuple[Column, ...]:
     return tuple(columns)
 
 
+def _data_files(key: str, entries: list, field: str, declared: str | None) -> tuple[DataFile, ...]:
+    files = []
+    for entry in entries:
+        if not isinstance(entry, str) or not entry:
+            raise ManifestError(f"manifest {key}: {field} holds a non-string entry")
+        fmt, compression = _format_of(entry, declared)
+        files.append(DataFile(uri=entry, format=fmt, compression=compression))
+    return tuple(files)
+
+
+def _version(key: str, doc: dict[str, Any], *, period: str, version_id: str, format_version: str,
+             files: tuple[DataFile, ...]) -> ExportVersion:
+    try:
+        return ExportVersion(
+            vendor=VENDOR,
+            export_name=export_name_from_key(key),
+            billing_period=period,
+            version_id=version_id,
+            format_version=format_version,
+            manifest_key=key,
+            data_files=files,
+            columns=_columns(key, doc, v1=format_version == "v1"),
+        )
+    except ValueError as exc:
+        raise ManifestError(f"manifest {key}: {exc}") from None
+
+
 def parse_v1(key: str, body: bytes) -> ExportVersion:
     """Legacy CUR: ``assemblyId``, ``reportKeys`` (object keys), ``columns`` with categories."""
     doc = _load(key, body)
     assembly_id = _field(doc, key, "assemblyId", str)
     report_keys = _field(doc, key, "reportKeys", list)
     declared = doc.get("contentType") or doc.get("compression")
-    files = []
-    for report_key in report_keys:
-        if not isinstance(report_key, str) or not report_key:
-            raise ManifestError(f"manifest {key}: reportKeys holds a non-string entry")
-        fmt, compression = _format_of(report_key, declared if isinstance(declared, str) else None)
-        files.append(DataFile(uri=report_key, format=fmt, compression=compression))
-    try:
-        return ExportVersion(
-            vendor=VENDOR,
-            export_name=export_name_from_key(key),
-            billing_period=_period(key, doc),
-            version_id=assembly_id,
-            format_version="v1",
-            manifest_key=key,
-            data_files=tuple(files),
-            columns=_columns(key, doc, v1=True),
-        )
-    except ValueError as exc:
-        raise ManifestError(f"manifest {key}: {exc}") from None
+    files = _data_files(key, report_keys, "reportKeys", declared if isinstance(declared, str) else None)
+    return _version(key, doc, period=_period(key, doc), version_id=assembly_id, format_version="v1", files=files)
 
 
 def parse_v2(key: str, body: bytes) -> ExportVersion:
     """CUR 2.0: ``executionId``, ``dataFiles`` as ``s3://`` URIs, snake_case ``columns``."""
     doc = _load(key, body)
     execution_id = _field(doc, key, "executionId", str)
-    data_files = _field(doc, key, "dataFiles", list)
-    files = []
-    for uri in data_files:
-        if not isinstance(uri, str) or not uri:
-            raise ManifestError(f"manifest {key}: dataFiles holds a non-string entry")
-        fmt, compression = _format_of(uri, None)
-        files.append(DataFile(uri=uri, format=fmt, compression=compression))
+    files = _data_files(key, _field(doc, key, "dataFiles", list), "dataFiles", None)
     period = _period(key, doc)
     folder = re.search(r"BILLING_PERIOD=(\d{4}-\d{2})", key)
     if folder and folder[1] != period:
         raise ManifestError(f"manifest {key}: billingPeriod {period} does not match its folder {folder[1]}")
-    try:
-        return ExportVersion(
-            vendor=VENDOR,
-            export_name=export_name_from_key(key),
-            billing_period=period,
-            version_id=execution_id,
-            format_version="v2",
-            manifest_key=key,
-            data_files=tuple(files),
-            columns=_columns(key, doc, v1=False),
-        )
-    except ValueError as exc:
-        raise ManifestError(f"manifest {key}: {exc}") from None
+    return _version(key, doc, period=period, version_id=execution_id, format_version="v2", files=files)
