@@ -243,3 +243,18 @@ def test_postgres_as_destination(export, finops, bucket, s3_endpoint, postgres_u
         cur.execute(f'SELECT billing_period, count(line_item_net_unblended_cost) FROM aws_cur."{unified_view("cur")}"'
                     " GROUP BY 1 ORDER BY 1")
         assert [r[0] for r in cur.fetchall()] == list(sample.periods)
+
+
+def test_an_unconfigured_destination_stops_the_import_at_the_first_period(export, finops, bucket, s3_endpoint):
+    export(cur_version="v1", export_name="cur", periods=("2024-01", "2024-02"))
+
+    result = finops(*import_args(bucket, s3_endpoint, "-d", "postgres"))
+
+    assert result.code == 2
+    assert result.err == (
+        "Error: destination 'postgres' has no credentials configured; set DESTINATION__POSTGRES__CREDENTIALS"
+        " (e.g. postgresql://user:password@host:5432/db) or add [destination.postgres] credentials to"
+        " .dlt/secrets.toml\n"
+    )
+    history = finops("aws", "show-state", "-n", "cur", "-B", "2024-02", "--data-dir", "data", "--json").json()
+    assert history == []  # stopped before the second period

@@ -161,16 +161,26 @@ _URL_SECRET = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 
 
 def _describe(exc: BaseException, destination: str) -> OpenFinopsError:
-    """Our error for what went wrong in dlt: one line, no credentials."""
-    from open_finops.errors import DestinationError
+    """Our error for what went wrong in dlt: one line, no credentials.
+
+    A destination that is not configured or not installed is a ConfigError: every period would fail
+    the same way, so the import stops at the first.
+    """
+    from open_finops.errors import ConfigError, DestinationError
 
     name = type(exc).__name__
     text = " ".join(str(exc).split())
     if name == "ConfigFieldMissingException":
-        return DestinationError(
+        example = " (e.g. postgresql://user:password@host:5432/db)" if destination == "postgres" else ""
+        return ConfigError(
             f"destination {destination!r} has no credentials configured; set "
-            f"DESTINATION__{destination.upper()}__CREDENTIALS (e.g. postgresql://user:password@host:5432/db) "
+            f"DESTINATION__{destination.upper()}__CREDENTIALS{example} "
             f"or add [destination.{destination}] credentials to .dlt/secrets.toml"
+        )
+    if name == "MissingDependencyException":
+        return ConfigError(
+            f"destination {destination!r} needs packages that are not installed; "
+            f"install them with: pip install 'dlt[{destination}]'"
         )
     text = _URL_SECRET.sub(r"\1********@", text)
     return DestinationError(f"loading into {destination!r} failed: {name}: {text[:400]}")
