@@ -16,6 +16,8 @@ from open_finops.errors import DestinationError, UsageError
 if TYPE_CHECKING:
     import duckdb
 
+    from open_finops.config import Config
+
 DATABASE_FILE = "finops.duckdb"
 DEFAULT_LOCK_TIMEOUT = 30.0
 # DuckDB's default is 80% of RAM; an import does not need it, and its buffer pool would otherwise grow
@@ -26,6 +28,21 @@ _MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORE
 
 def database_path(data_dir: Path) -> Path:
     return Path(data_dir) / DATABASE_FILE
+
+
+def lock_timeout(config: Config) -> float:
+    """``[project] lock_timeout``: how long to wait while another process holds the file."""
+    return config.get_float("project", "lock_timeout", None, DEFAULT_LOCK_TIMEOUT)
+
+
+def memory_limit(config: Config) -> str:
+    """``[project] duckdb_memory_limit``: DuckDB's buffer pool (validated by :func:`connect`)."""
+    return str(config.get("project", "duckdb_memory_limit", None, DEFAULT_MEMORY_LIMIT))
+
+
+def connect_configured(path: Path, config: Config, *, read_only: bool = False):
+    """:func:`connect` with the lock timeout and memory limit that ``[project]`` sets."""
+    return connect(path, read_only=read_only, lock_timeout=lock_timeout(config), memory_limit=memory_limit(config))
 
 
 def connect(

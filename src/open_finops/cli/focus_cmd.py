@@ -43,16 +43,12 @@ def _range(start: str | None, end: str | None) -> tuple[str | None, str | None]:
 
 def _open(cfg, data_dir: Path | None, *, read_only: bool):
     """The data directory's DuckDB file with the [project] lock timeout and memory limit."""
-    from open_finops.database import DEFAULT_LOCK_TIMEOUT, DEFAULT_MEMORY_LIMIT, connect, database_path
+    from open_finops.database import connect_configured, database_path
 
     path = database_path(cfg.data_dir(data_dir))
     if not path.exists():
         raise UsageError(f"database {path} does not exist yet; import billing data first (e.g. finops aws import-cur)")
-    return connect(
-        path, read_only=read_only,
-        lock_timeout=float(cfg.get("project", "lock_timeout", None, DEFAULT_LOCK_TIMEOUT)),
-        memory_limit=str(cfg.get("project", "duckdb_memory_limit", None, DEFAULT_MEMORY_LIMIT)),
-    )
+    return connect_configured(path, cfg, read_only=read_only)
 
 
 def make_app(registry: Registry) -> typer.Typer:

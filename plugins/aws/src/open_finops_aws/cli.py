@@ -195,13 +195,13 @@ def list_manifests(
 
 def _open_state(cfg, data_dir: Path | None):
     """The state, read-only; None when nothing was ever imported into this data directory."""
-    from open_finops.database import connect, database_path
+    from open_finops.database import connect_configured, database_path
     from open_finops.state import LoadStateStore
 
     path = database_path(cfg.data_dir(data_dir))
     if not path.exists():
         return None
-    con = connect(path, read_only=True, lock_timeout=cfg.get_float("project", "lock_timeout", None, 30.0))
+    con = connect_configured(path, cfg, read_only=True)
     return con, LoadStateStore(con, create=False)
 
 

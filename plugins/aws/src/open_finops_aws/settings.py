@@ -94,7 +94,9 @@ def open_source(settings: SourceSettings):
 
 
 def dataset_name(config: Config, flag: str | None = None) -> str:
-    value = config.get(SECTION, "dataset", flag, "aws_cur")
+    from open_finops_aws.importer import DEFAULT_DATASET
+
+    value = config.get(SECTION, "dataset", flag, DEFAULT_DATASET)
     try:
         return dataset_identifier(str(value))
     except ValueError as exc:
@@ -104,7 +106,7 @@ def dataset_name(config: Config, flag: str | None = None) -> str:
 def import_options(config: Config, src: SourceSettings, *, export_format=None, reset=None, table_strategy=None,
                    destination=None, dataset=None, data_dir=None):
     """Everything an import needs: flags first, then ``OPEN_FINOPS_AWS_*``, then ``[aws]``, then defaults."""
-    from open_finops.database import DEFAULT_MEMORY_LIMIT
+    from open_finops import database
     from open_finops_aws.importer import STRATEGIES, ImportOptions
 
     fmt = config.get(SECTION, "export_format", export_format)
@@ -125,6 +127,6 @@ def import_options(config: Config, src: SourceSettings, *, export_format=None, r
         strategy=strategy,
         destination=str(config.get(SECTION, "destination", destination, "duckdb")),
         dataset=dataset_name(config, dataset),
-        lock_timeout=config.get_float("project", "lock_timeout", None, 30.0),
-        memory_limit=str(config.get("project", "duckdb_memory_limit", None, DEFAULT_MEMORY_LIMIT)),
+        lock_timeout=database.lock_timeout(config),
+        memory_limit=database.memory_limit(config),
     )
