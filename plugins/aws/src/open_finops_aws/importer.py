@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from open_finops.database import DEFAULT_LOCK_TIMEOUT, DEFAULT_MEMORY_LIMIT
 from open_finops.errors import OpenFinopsError, SourceError, UsageError
 from open_finops.manifest import ExportVersion
 from open_finops.naming import export_table, period_table, staging_table, unified_view
@@ -44,9 +45,9 @@ class ImportOptions:
     strategy: str = "separate"
     destination: str = "duckdb"
     dataset: str = DEFAULT_DATASET
-    lock_timeout: float = 30.0
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     read_workers: int = 2
-    memory_limit: str | None = "384MB"  # open_finops.database.DEFAULT_MEMORY_LIMIT
+    memory_limit: str | None = DEFAULT_MEMORY_LIMIT
 
 
 @dataclass
@@ -107,6 +108,11 @@ def _pipeline_name(load_id: str) -> str:
     return f"finops_aws_{load_id[:16]}"
 
 
+def _scratch_dir(data_dir: Path, load_id: str) -> Path:
+    """Where a load keeps the downloaded copies of its data files."""
+    return data_dir / ".tmp" / load_id
+
+
 def _batches(version: ExportVersion, source, plan, normalize, scratch: Path, counters: dict[str, int],
              advance: Callable[[int], None], workers: int) -> Iterator[Any]:
     """Every data file of a version as Arrow tables, several files read at once."""
@@ -131,14 +137,12 @@ def _batches(version: ExportVersion, source, plan, normalize, scratch: Path, cou
             count("bytes", path.stat().st_size)
             if data_file.format == "parquet":
                 batches = readers.iter_parquet(path, key, plan, normalize)
-                for batch in batches:
-                    count("rows", batch.num_rows)
-                    yield pa.Table.from_batches([batch])
             else:
-                for batch in readers.iter_csv(path, key, data_file.compression, plan, normalize,
-                                              use_threads=parser_threads):
-                    count("rows", batch.num_rows)
-                    yield pa.Table.from_batches([batch])
+                batches = readers.iter_csv(path, key, data_file.compression, plan, normalize,
+                                           use_threads=parser_threads)
+            for batch in batches:
+                count("rows", batch.num_rows)
+                yield batch
         finally:
             if temporary:
                 path.unlink(missing_ok=True)
@@ -147,14 +151,14 @@ def _batches(version: ExportVersion, source, plan, normalize, scratch: Path, cou
     # dlt does some work per item it is handed: give it tables of a useful size, not every small batch.
     pending: list[Any] = []
     rows = 0
-    for table in parallel_batches(version.data_files, read, workers=workers):
-        pending.append(table)
-        rows += table.num_rows
+    for batch in parallel_batches(version.data_files, read, workers=workers):
+        pending.append(batch)
+        rows += batch.num_rows
         if rows >= ITEM_ROWS:
-            yield pa.concat_tables(pending)
+            yield pa.Table.from_batches(pending)
             pending, rows = [], 0
     if pending:
-        yield pa.concat_tables(pending)
+        yield pa.Table.from_batches(pending)
 
 
 _URL_SECRET = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
@@ -229,7 +233,7 @@ class Importer:
             if record.status != "running":
                 continue
             # A killed load leaves its scratch copies and dlt's load files behind: a month's worth of data.
-            shutil.rmtree(self.options.data_dir / ".tmp" / record.load_id, ignore_errors=True)
+            shutil.rmtree(_scratch_dir(self.options.data_dir, record.load_id), ignore_errors=True)
             shutil.rmtree(runner.dlt_dir(self.options.data_dir) / "pipelines" / _pipeline_name(record.load_id),
                           ignore_errors=True)
             if sql is not None and record.table_name and record.destination == destination_key(self.options):
@@ -276,8 +280,7 @@ class Importer:
                 )
             plan = plan_columns(version, self.normalize)
             pipeline = self._pipeline(load_id)
-            scratch = options.data_dir / ".tmp" / load_id
-            batches = _batches(version, source, plan, self.normalize, scratch,
+            batches = _batches(version, source, plan, self.normalize, _scratch_dir(options.data_dir, load_id),
                                counters, lambda n: progress.advance(task, n), options.read_workers)
             self._run(pipeline, batches, staging)
             if counters["rows"] == 0:
@@ -299,7 +302,7 @@ class Importer:
                 raise error from None
             raise
         finally:
-            shutil.rmtree(options.data_dir / ".tmp" / load_id, ignore_errors=True)
+            shutil.rmtree(_scratch_dir(options.data_dir, load_id), ignore_errors=True)
             if pipeline is not None:
                 from open_finops.runner import drop_working_dir
 
