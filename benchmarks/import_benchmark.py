@@ -234,7 +234,8 @@ def reference_pyarrow(files: list[str]) -> int:
     """pyarrow's streaming parse of the gzip streams to text columns: the floor of any CSV import."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
-    from open_finops_aws.readers import CSV_BLOCK_SIZE
+
+    from open_finops.ingest.readers import CSV_BLOCK_SIZE
 
     rows = 0
     for path in files:

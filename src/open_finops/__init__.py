@@ -5,8 +5,8 @@ This module is the plugin API. It imports nothing heavy: plugins import it at st
 
 from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
 from open_finops.errors import OpenFinopsError, UsageError
+from open_finops.exports import Column, DataFile, ExportVersion
 from open_finops.hookspecs import hookimpl
-from open_finops.manifest import Column, DataFile, ExportVersion
 
 __version__ = "0.1.0"
 

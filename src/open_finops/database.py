@@ -45,6 +45,19 @@ def connect_configured(path: Path, config: Config, *, read_only: bool = False):
     return connect(path, read_only=read_only, lock_timeout=lock_timeout(config), memory_limit=memory_limit(config))
 
 
+def open_database(config: Config, data_dir: Path | None = None, *, read_only: bool = False,
+                  must_exist: bool | None = None):
+    """The data directory's DuckDB file, with the ``[project]`` lock timeout and memory limit.
+
+    A file that does not exist yet (nothing imported there) is a UsageError when ``must_exist``, which
+    read-only opening implies.
+    """
+    path = database_path(config.data_dir(data_dir))
+    if (read_only if must_exist is None else must_exist) and not path.exists():
+        raise UsageError(f"database {path} does not exist yet; import billing data first")
+    return connect_configured(path, config, read_only=read_only)
+
+
 def connect(
     path: Path,
     *,
@@ -90,3 +103,13 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
         [schema, table],
     ).fetchone()
     return bool(row and row[0])
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str]:
+    """A table's columns and their types, in table order; empty when the table does not exist."""
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?"
+        " ORDER BY ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return dict(rows)

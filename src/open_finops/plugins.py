@@ -24,7 +24,7 @@ ENTRY_POINT_GROUP = "open_finops"
 PLUGINS_ENV = "OPEN_FINOPS_PLUGINS"
 HOOKS = ("register_commands", "register_pipelines", "register_manifest_parsers")
 # Names the core command line uses itself; a plugin may not take them.
-RESERVED_COMMANDS = frozenset({"plugins", "pipelines", "config", "focus", "version", "help"})
+RESERVED_COMMANDS = frozenset({"plugins", "pipelines", "config", "focus", "state", "exports", "version", "help"})
 
 _EXPECTED: dict[str, tuple[type, ...]] = {
     "register_commands": (CommandGroup, Command),
@@ -141,6 +141,23 @@ def discover(environ: Mapping[str, str] | None = None) -> Registry:
             obj = None
         candidates.append((info, obj))
     return build_registry(candidates)
+
+
+_current: Registry | None = None
+
+
+def current_registry() -> Registry:
+    """The registry of this process: built once, then handed to whoever asks."""
+    global _current
+    if _current is None:
+        _current = discover()
+    return _current
+
+
+def use_registry(registry: Registry) -> None:
+    """Make ``registry`` the one :func:`current_registry` returns (the command line's own)."""
+    global _current
+    _current = registry
 
 
 def build_registry(candidates: Iterable[tuple[PluginInfo, Any]]) -> Registry:

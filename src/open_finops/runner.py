@@ -9,17 +9,23 @@ on. Any dlt destination works by name, configured the way dlt configures it (``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from open_finops.errors import DestinationError, UsageError
+from open_finops.errors import ConfigError, DestinationError, OpenFinopsError, UsageError
 
 if TYPE_CHECKING:
     import dlt
 
 DEFAULT_DESTINATION = "duckdb"
 DLT_DIR = ".dlt"
+# dlt flushes its buffer as one Parquet row group; DuckDB loads row groups of its own size (122,880 rows)
+# in parallel, and small ones one at a time.
+DUCKDB_ROW_GROUP = 122_880
+_URL_SECRET = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 
 
 def dlt_dir(data_dir: Path) -> Path:
@@ -59,20 +65,90 @@ def destination(name: str, data_dir: Path, *, duckdb_connection: Any = None) -> 
         ) from None
 
 
+def pipelines_dir(data_dir: Path) -> Path:
+    return dlt_dir(data_dir) / "pipelines"
+
+
+def drop_pipeline_dir(data_dir: Path, pipeline_name: str) -> None:
+    """Remove what a pipeline of that name left under the data directory (a killed load's load files)."""
+    shutil.rmtree(pipelines_dir(data_dir) / pipeline_name, ignore_errors=True)
+
+
 def new_pipeline(pipeline_name: str, destination_ref: Any, dataset_name: str, data_dir: Path) -> dlt.Pipeline:
     """A dlt pipeline whose working directory lives under the data directory."""
     prepare_environment(data_dir)
     import dlt
 
-    pipelines_dir = dlt_dir(data_dir) / "pipelines"
-    pipelines_dir.mkdir(parents=True, exist_ok=True)
+    where = pipelines_dir(data_dir)
+    where.mkdir(parents=True, exist_ok=True)
     return dlt.pipeline(
         pipeline_name=pipeline_name,
         destination=destination_ref,
         dataset_name=dataset_name,
-        pipelines_dir=str(pipelines_dir),
+        pipelines_dir=str(where),
         progress=None,
     )
+
+
+def load_table(pipeline: dlt.Pipeline, items: Iterable[Any], table: str, *, destination_name: str) -> None:
+    """Write Arrow tables into ``table``, replacing it; the pipeline's destination gets the load format
+    it loads best (Parquet for DuckDB; dlt's choice, e.g. CSV for PostgreSQL's COPY, elsewhere)."""
+    import dlt
+
+    os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", str(DUCKDB_ROW_GROUP))
+    resource = dlt.resource(items, name=table, write_disposition="replace")
+    file_format = "parquet" if destination_name == DEFAULT_DESTINATION else None
+    pipeline.run(resource, loader_file_format=file_format)
+
+
+def bookkeeping_rows(pipeline: dlt.Pipeline) -> list[tuple[str, str, str]]:
+    """dlt's ``_dlt_*`` rows a throwaway pipeline leaves in the dataset, as (table, column, value):
+    delete them with the swap, so they do not pile up one set per load."""
+    schema = pipeline.default_schema_name
+    return [
+        ("_dlt_version", "schema_name", schema),
+        ("_dlt_loads", "schema_name", schema),
+        ("_dlt_pipeline_state", "pipeline_name", pipeline.pipeline_name),
+    ]
+
+
+def unwrap_error(exc: BaseException) -> BaseException:
+    """dlt wraps what our generator raised in its own step exceptions; find ours, else the innermost."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    innermost = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OpenFinopsError):
+            return current
+        innermost = current
+        inner = getattr(current, "exception", None)
+        current = inner if isinstance(inner, BaseException) else (current.__cause__ or current.__context__)
+    return innermost
+
+
+def describe_error(exc: BaseException, destination_name: str) -> OpenFinopsError:
+    """Our error for what went wrong in dlt: one line, no credentials.
+
+    A destination that is not configured or not installed is a ConfigError: every period would fail
+    the same way, so an import stops at the first.
+    """
+    name = type(exc).__name__
+    text = " ".join(str(exc).split())
+    if name == "ConfigFieldMissingException":
+        example = " (e.g. postgresql://user:password@host:5432/db)" if destination_name == "postgres" else ""
+        return ConfigError(
+            f"destination {destination_name!r} has no credentials configured; set "
+            f"DESTINATION__{destination_name.upper()}__CREDENTIALS{example} "
+            f"or add [destination.{destination_name}] credentials to .dlt/secrets.toml"
+        )
+    if name == "MissingDependencyException":
+        return ConfigError(
+            f"destination {destination_name!r} needs packages that are not installed; "
+            f"install them with: pip install 'dlt[{destination_name}]'"
+        )
+    text = _URL_SECRET.sub(r"\1********@", text)
+    return DestinationError(f"loading into {destination_name!r} failed: {name}: {text[:400]}")
 
 
 def drop_working_dir(pipeline: dlt.Pipeline) -> None:

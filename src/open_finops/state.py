@@ -183,19 +183,25 @@ class LoadStateStore:
             [status, error[:2000], load_id],
         )
 
-    def mark_interrupted(self, vendor: str, export_name: str | None = None) -> int:
+    def running(self) -> list[LoadRecord]:
+        """Loads of any vendor still marked ``running``."""
+        return self._select("status = 'running'", [])
+
+    def mark_interrupted(self, vendor: str | None = None, export_name: str | None = None) -> int:
         """Loads left ``running`` by a process that died; call while holding the database lock."""
-        sql = (
-            f"UPDATE {QUALIFIED} SET status = 'interrupted', finished_at = now(),"
-            " error = 'the import stopped before this load finished' WHERE status = 'running' AND vendor = ?"
-        )
-        params: list[Any] = [vendor]
+        where, params = "status = 'running'", []
+        if vendor is not None:
+            where += " AND vendor = ?"
+            params.append(vendor)
         if export_name is not None:
-            sql += " AND export_name = ?"
+            where += " AND export_name = ?"
             params.append(export_name)
-        before = self._count("status = 'running' AND vendor = ?" + (" AND export_name = ?" if export_name else ""),
-                             params)
-        self.con.execute(sql, params)
+        before = self._count(where, params)
+        self.con.execute(
+            f"UPDATE {QUALIFIED} SET status = 'interrupted', finished_at = now(),"
+            f" error = 'the import stopped before this load finished' WHERE {where}",
+            params,
+        )
         return before
 
     def _count(self, where: str, params: list[Any]) -> int:
@@ -220,24 +226,39 @@ class LoadStateStore:
         rows = self._select(where, params)
         return rows[0] if rows else None
 
-    def current_versions(self, vendor: str, export_name: str | None = None) -> list[LoadRecord]:
-        where, params = "vendor = ? AND is_current", [vendor]
-        if export_name is not None:
-            where += " AND export_name = ?"
-            params.append(export_name)
-        return self._select(where, params, order="export_name, billing_period")
+    def current_versions(self, vendor: str | None = None, export_name: str | None = None) -> list[LoadRecord]:
+        where, params = self._where(vendor, export_name)
+        return self._select(f"{where} AND is_current", params, order="vendor, export_name, billing_period")
+
+    def latest(self, vendor: str | None = None, export_name: str | None = None) -> list[LoadRecord]:
+        """Per period and destination: the current version, else the last attempt (a failed or killed
+        first load), so a period that never loaded is not invisible."""
+        where, params = self._where(vendor, export_name)
+        return self._select(
+            f"{where} QUALIFY row_number() OVER (PARTITION BY vendor, export_name, billing_period, destination"
+            " ORDER BY is_current DESC, started_at DESC) = 1",
+            params, order="vendor, export_name, billing_period, destination",
+        )
 
     def history(
-        self, vendor: str, export_name: str | None = None, billing_period: str | None = None
+        self, vendor: str | None = None, export_name: str | None = None, billing_period: str | None = None
     ) -> list[LoadRecord]:
-        where, params = "vendor = ?", [vendor]
-        if export_name is not None:
-            where += " AND export_name = ?"
-            params.append(export_name)
+        where, params = self._where(vendor, export_name)
         if billing_period is not None:
             where += " AND billing_period = ?"
             params.append(billing_period)
-        return self._select(where, params, order="export_name, billing_period, started_at")
+        return self._select(where, params, order="vendor, export_name, billing_period, started_at")
+
+    @staticmethod
+    def _where(vendor: str | None, export_name: str | None) -> tuple[str, list[Any]]:
+        where, params = "TRUE", []
+        if vendor is not None:
+            where += " AND vendor = ?"
+            params.append(vendor)
+        if export_name is not None:
+            where += " AND export_name = ?"
+            params.append(export_name)
+        return where, params
 
     def exports(self, vendor: str) -> list[str]:
         if not self.exists:

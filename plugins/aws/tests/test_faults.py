@@ -72,7 +72,7 @@ def test_an_import_killed_mid_load_keeps_the_previous_version_and_the_next_run_c
     assert totals(query, table) == before  # queryable, and exactly the previous version
     assert history(finops, "2024-01") == [
         (old.version_id, "completed", True),
-        (new.version_id, "running", False),  # the killed attempt: never current
+        (new.version_id, "interrupted", False),  # the killed attempt: never current, and shown as dead
     ]
 
     again = finops("aws", "import-cur", "-b", bucket, "-p", "cur", "--data-dir", "data", "--json",

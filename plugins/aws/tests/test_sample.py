@@ -14,7 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from open_finops_aws.sample import SampleExport, generate_sample, restate, upload
-from open_finops_aws.sample_columns import V1_TYPES, V2_TYPES
+from open_finops_aws.sample.columns import V1_TYPES, V2_TYPES
 
 from open_finops.errors import UsageError
 
@@ -51,7 +51,7 @@ def decimals(column: pa.ChunkedArray) -> list[Decimal | None]:
 
 def name(sample: SampleExport, legacy: str) -> str:
     """A column's name as this sample writes it, from its legacy name."""
-    from open_finops_aws.sample_columns import snake
+    from open_finops_aws.sample.columns import snake
 
     return legacy if (sample.cur_version, sample.data_format) == ("v1", "csv") else snake(legacy)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from open_finops import __version__, plugins
-from open_finops.cli import config_cmd, focus_cmd, pipelines_cmd, plugins_cmd
+from open_finops.cli import config_cmd, focus_cmd, pipelines_cmd, plugins_cmd, state_cmd
 from open_finops.cli.context import DEBUG_ENV, CliState, set_state
 from open_finops.contributions import CommandGroup
 from open_finops.errors import OpenFinopsError, PluginNotInstalled
@@ -56,6 +56,7 @@ def _missing_vendor(app: typer.Typer, vendor: KnownVendor, broken: plugins.Plugi
 
 def build_app(registry: plugins.Registry) -> typer.Typer:
     """Build the command line from what the registry's plugins contribute."""
+    plugins.use_registry(registry)
     app = typer.Typer(
         name="finops",
         help=HELP,
@@ -81,6 +82,8 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
     app.add_typer(pipelines_cmd.make_app(registry), name="pipelines")
     app.add_typer(config_cmd.app, name="config")
     app.add_typer(focus_cmd.make_app(registry), name="focus")
+    app.add_typer(state_cmd.state_app(), name="state")
+    app.add_typer(state_cmd.exports_app(), name="exports")
     for name, (contribution, _plugin) in sorted(registry.commands.items()):
         if isinstance(contribution, CommandGroup):
             app.add_typer(contribution.app, name=name, help=contribution.help)

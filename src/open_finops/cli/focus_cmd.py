@@ -23,32 +23,16 @@ EndOption = typer.Option(None, "--end-date", "-e", help="Last billing period, YY
 JsonOption = typer.Option(False, "--json", help="Print JSON for scripts.")
 
 
-def _month(value: str | None, flag: str) -> str | None:
-    from open_finops.manifest import check_period
-
-    if value is None:
-        return None
-    try:
-        return check_period(value.strip())
-    except ValueError:
-        raise UsageError(f"{flag} {value!r} is not a month; use YYYY-MM, e.g. 2024-01") from None
-
-
 def _range(start: str | None, end: str | None) -> tuple[str | None, str | None]:
-    start, end = _month(start, "--start-date"), _month(end, "--end-date")
-    if start and end and start > end:
-        raise UsageError(f"--start-date {start} is after --end-date {end}; swap them")
-    return start, end
+    from open_finops.periods import month_range
+
+    return month_range(start, end)
 
 
 def _open(cfg, data_dir: Path | None, *, read_only: bool):
-    """The data directory's DuckDB file with the [project] lock timeout and memory limit."""
-    from open_finops.database import connect_configured, database_path
+    from open_finops.database import open_database
 
-    path = database_path(cfg.data_dir(data_dir))
-    if not path.exists():
-        raise UsageError(f"database {path} does not exist yet; import billing data first (e.g. finops aws import-cur)")
-    return connect_configured(path, cfg, read_only=read_only)
+    return open_database(cfg, data_dir, read_only=read_only, must_exist=True)
 
 
 def make_app(registry: Registry) -> typer.Typer:

@@ -64,7 +64,7 @@ def progress(quiet: bool, *, transfer: bool = True) -> Iterator[Any]:
 
     amount = (DownloadColumn(), TransferSpeedColumn()) if transfer else (MofNCompleteColumn(),)
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # export names come from the bucket
         BarColumn(),
         *amount,
         TimeElapsedColumn(),

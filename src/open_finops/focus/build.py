@@ -82,12 +82,9 @@ def ensure_tables(con: Any) -> None:
 
 
 def _table_columns(con: Any, table: str) -> dict[str, str]:
-    rows = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "ORDER BY ordinal_position",
-        [SCHEMA, table],
-    ).fetchall()
-    return dict(rows)
+    from open_finops.database import table_columns
+
+    return table_columns(con, SCHEMA, table)
 
 
 def _fingerprint(source: FocusSource) -> str:

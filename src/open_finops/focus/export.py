@@ -57,14 +57,11 @@ def format_for(out: Path, fmt: str | None) -> str:
 
 def costs_columns(con: Any) -> list[tuple[str, str]]:
     """The columns of ``focus.costs`` in export order: FOCUS columns, then core's x_ columns, then others."""
-    rows = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "ORDER BY ordinal_position",
-        [SCHEMA, "costs"],
-    ).fetchall()
-    if not rows:
+    from open_finops.database import table_columns
+
+    types = table_columns(con, SCHEMA, "costs")
+    if not types:
         raise UsageError("there is no FOCUS data yet; run 'finops focus build' first")
-    types = dict(rows)
     identity = [name for name, _ in focus_columns.IDENTITY_COLUMNS]
     order = [*focus_columns.NAMES, *identity]
     ordered = [name for name in order if name in types] + sorted(name for name in types if name not in order)

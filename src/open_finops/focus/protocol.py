@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from open_finops.contributions import check_name
-from open_finops.manifest import check_period
+from open_finops.periods import check_period
 
 
 @dataclass(frozen=True)

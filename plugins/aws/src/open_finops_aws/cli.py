@@ -10,7 +10,8 @@ from pathlib import Path
 
 import typer
 
-from open_finops.cli.context import ConfigOption, load_settings
+from open_finops.api import ConfigOption, DataDirOption, JsonOption, QuietOption, load_settings
+from open_finops_aws import VENDOR
 
 app = typer.Typer(help="Import AWS Cost and Usage Reports (CUR v1 and CUR 2.0).", no_args_is_help=True)
 
@@ -32,17 +33,13 @@ FromDirOption = typer.Option(None, "--from-dir", help="Read a local copy of the 
                              rich_help_panel=SOURCE)
 StartOption = typer.Option(None, "--start-date", "-s", help="First billing period, YYYY-MM.", rich_help_panel=RANGE)
 EndOption = typer.Option(None, "--end-date", "-e", help="Last billing period, YYYY-MM.", rich_help_panel=RANGE)
-JsonOption = typer.Option(False, "--json", help="Print a JSON object for scripts.")
-DataDirOption = typer.Option(None, "--data-dir", help="Data directory (default: [project] data_dir or ./data).")
 
 
-def _human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
+def _parsers():
+    """The manifest parsers registered with this process's plugin registry (built once, at start-up)."""
+    from open_finops.api import current_registry
+
+    return current_registry().parsers_for_vendor(VENDOR)
 
 
 @app.command("import-cur")
@@ -69,15 +66,13 @@ def import_cur(
     region: str | None = RegionOption,
     from_dir: Path | None = FromDirOption,
     data_dir: Path | None = DataDirOption,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summary table."),
+    quiet: bool = QuietOption,
     as_json: bool = JsonOption,
     config: Path | None = ConfigOption,
 ) -> None:
     """Import CUR billing periods into the database; periods already loaded at their current version are skipped."""
-    from open_finops.cli.output import console, print_json, progress
-    from open_finops.plugins import discover
-    from open_finops_aws import VENDOR, settings
-    from open_finops_aws.importer import run_import
+    from open_finops.api import import_and_report
+    from open_finops_aws import settings
 
     cfg = load_settings(config)
     src = settings.source_settings(
@@ -87,31 +82,9 @@ def import_cur(
     )
     options = settings.import_options(
         cfg, src, export_format=export_format, reset=reset or None, table_strategy=table_strategy,
-        destination=destination, dataset=dataset, data_dir=data_dir,
+        destination_name=destination, dataset=dataset, data_dir=data_dir,
     )
-    source = settings.open_source(src)
-    parsers = discover().parsers_for_vendor(VENDOR)
-    out = console(stderr=True)
-
-    def report(result) -> None:
-        # Failures are not printed here: the final error line names every failed period, once.
-        if quiet or as_json or result.status == "failed":
-            return
-        if result.status == "skipped":
-            out.print(f"{result.export_name} {result.billing_period}: up to date (version {result.version_id})")
-        else:
-            out.print(
-                f"{result.export_name} {result.billing_period}: loaded {result.rows:,} rows from {result.files} "
-                f"files ({_human_bytes(result.bytes)}) in {result.seconds:.1f}s into {result.table}"
-            )
-
-    with progress(quiet or as_json) as bar:
-        summary = run_import(options, source, parsers, bar, on_period=report)
-    if as_json:
-        print_json(summary.as_dict())
-    elif not quiet and all(p.status == "skipped" for p in summary.periods):
-        out.print("Every billing period is up to date; nothing was read.")
-    summary.raise_for_failures()
+    import_and_report(options, settings.TERMS, settings.open_source(src), _parsers(), quiet=quiet, as_json=as_json)
 
 
 @app.command("list-manifests")
@@ -133,10 +106,16 @@ def list_manifests(
     config: Path | None = ConfigOption,
 ) -> None:
     """List the billing periods an export has: version, files, bytes, and whether each is loaded."""
-    from open_finops.cli.output import console, print_json
-    from open_finops.plugins import discover
-    from open_finops_aws import VENDOR, settings
-    from open_finops_aws.discovery import find_versions
+    from open_finops.api import (
+        LoadStateStore,
+        console,
+        database_path,
+        find_versions,
+        human_bytes,
+        open_database,
+        print_json,
+    )
+    from open_finops_aws import settings
 
     cfg = load_settings(config)
     src = settings.source_settings(
@@ -144,24 +123,20 @@ def list_manifests(
         endpoint_url=endpoint_url, profile=profile, region=region, from_dir=from_dir,
         start=start_date, end=end_date,
     )
+    options = settings.import_options(cfg, src, destination_name=destination, dataset=dataset, data_dir=data_dir)
     source = settings.open_source(src)
-    listing = find_versions(
-        source, discover().parsers_for_vendor(VENDOR), prefix=src.prefix, export_name=src.export_name,
-        cur_version=src.cur_version, start=src.start, end=src.end,
-    )
-    dest_key = f"{cfg.get('aws', 'destination', destination, 'duckdb')}:{settings.dataset_name(cfg, dataset)}"
+    versions = find_versions(options, settings.TERMS, source, _parsers())
     current: dict[tuple[str, str], str] = {}
-    opened = _open_state(cfg, data_dir)
-    if opened is not None:
-        con, store = opened
+    if database_path(options.data_dir).exists():
+        con = open_database(cfg, data_dir, read_only=True)
         try:
-            for rec in store.current_versions(VENDOR):
-                if rec.destination == dest_key:
+            for rec in LoadStateStore(con, create=False).current_versions(VENDOR):
+                if rec.destination == options.destination.key:
                     current[(rec.export_name, rec.billing_period)] = rec.version_id
         finally:
             con.close()
     rows = []
-    for v in listing.versions:
+    for v in versions:
         loaded_version = current.get((v.export_name, v.billing_period))
         rows.append({
             "export_name": v.export_name,
@@ -169,7 +144,7 @@ def list_manifests(
             "cur_version": v.format_version,
             "version_id": v.version_id,
             "files": len(v.data_files),
-            "bytes": sum(listing.size_of(f.uri) or 0 for f in v.data_files),
+            "bytes": sum(f.size or 0 for f in v.data_files),
             "format": v.data_files[0].format if v.data_files else None,
             "manifest_key": v.manifest_key,
             "loaded": loaded_version == v.version_id,
@@ -181,6 +156,7 @@ def list_manifests(
     if not rows:
         typer.echo(f"No CUR manifests found in {source.description} under prefix {src.prefix!r}.")
         return
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table()
@@ -188,21 +164,9 @@ def list_manifests(
         table.add_column(header)
     for r in rows:
         state = "yes" if r["loaded"] else ("older version" if r["loaded_version_id"] else "no")
-        table.add_row(r["export_name"], r["billing_period"], r["cur_version"], r["version_id"], str(r["files"]),
-                      _human_bytes(r["bytes"]), state)
+        table.add_row(*(escape(c) for c in (r["export_name"], r["billing_period"], r["cur_version"], r["version_id"],
+                                            str(r["files"]), human_bytes(r["bytes"]), state)))
     console().print(table)
-
-
-def _open_state(cfg, data_dir: Path | None):
-    """The state, read-only; None when nothing was ever imported into this data directory."""
-    from open_finops.database import connect_configured, database_path
-    from open_finops.state import LoadStateStore
-
-    path = database_path(cfg.data_dir(data_dir))
-    if not path.exists():
-        return None
-    con = connect_configured(path, cfg, read_only=True)
-    return con, LoadStateStore(con, create=False)
 
 
 @app.command("show-state")
@@ -215,44 +179,12 @@ def show_state(
     as_json: bool = JsonOption,
     config: Path | None = ConfigOption,
 ) -> None:
-    """Show the current version of each period, or one period's history including failed loads."""
-    from open_finops.cli.output import console, print_json
-    from open_finops_aws import VENDOR, settings
+    """Show the current version of each period, or one period's history including failed loads
+    (the same as 'finops state show --vendor aws')."""
+    from open_finops.api import show_state as show
 
-    cfg = load_settings(config)
-    period = settings.check_month(billing_period, "--billing-period")
-    records = []
-    opened = _open_state(cfg, data_dir)
-    if opened is not None:
-        con, store = opened
-        try:
-            if period:
-                records = store.history(VENDOR, export_name, period)
-            else:
-                records = store.current_versions(VENDOR, export_name)
-        finally:
-            con.close()
-    if as_json:
-        print_json([r.as_dict() for r in records])
-        return
-    if not records:
-        typer.echo("No loads recorded yet." if not period else f"No loads recorded for {period}.")
-        return
-    from rich.table import Table
-
-    table = Table()
-    headers = ("Export", "Period", "Version", "Status", "Current", "Rows", "Files", "Size", "Started", "Seconds",
-               "Destination", "Error")
-    for header in headers:
-        table.add_column(header)
-    for r in records:
-        table.add_row(
-            r.export_name, r.billing_period, r.version_id, r.status, "yes" if r.is_current else "",
-            f"{r.rows:,}" if r.rows is not None else "", str(r.files or ""), _human_bytes(r.bytes or 0),
-            r.started_at.strftime("%Y-%m-%d %H:%M:%S"), f"{r.seconds:.1f}" if r.seconds is not None else "",
-            r.destination or "", r.error or "",
-        )
-    console().print(table)
+    show(load_settings(config), vendor=VENDOR, export_name=export_name, billing_period=billing_period,
+         data_dir=data_dir, as_json=as_json)
 
 
 @app.command("list-exports")
@@ -261,49 +193,12 @@ def list_exports(
     as_json: bool = JsonOption,
     config: Path | None = ConfigOption,
 ) -> None:
-    """List every export in the database with its tables, periods and row counts."""
-    from open_finops.cli.output import console, print_json
-    from open_finops.naming import export_table, unified_view
-    from open_finops_aws import VENDOR
+    """List every AWS export in the database with its tables, periods and row counts
+    (the same as 'finops exports list --vendor aws')."""
+    from open_finops.api import list_exports as show
 
-    cfg = load_settings(config)
-    exports: dict[str, dict] = {}
-    records = []
-    opened = _open_state(cfg, data_dir)
-    if opened is not None:
-        con, store = opened
-        try:
-            records = store.current_versions(VENDOR)
-        finally:
-            con.close()
-    for r in records:
-        entry = exports.setdefault(f"{r.export_name}@{r.destination}", {
-            "export_name": r.export_name, "destination": r.destination, "tables": [], "periods": [], "rows": 0,
-        })
-        if r.table_name not in entry["tables"]:
-            entry["tables"].append(r.table_name)
-        entry["periods"].append(r.billing_period)
-        entry["rows"] += r.rows or 0
-    for entry in exports.values():
-        if entry["tables"] and entry["tables"][0] != export_table(entry["export_name"]):
-            entry["view"] = unified_view(entry["export_name"])
-    rows = list(exports.values())
-    if as_json:
-        print_json(rows)
-        return
-    if not rows:
-        typer.echo("No exports loaded yet. Run 'finops aws import-cur' first.")
-        return
-    from rich.table import Table
-
-    table = Table()
-    for header in ("Export", "Destination", "Periods", "Rows", "Tables", "View"):
-        table.add_column(header)
-    for e in rows:
-        periods = f"{e['periods'][0]} .. {e['periods'][-1]} ({len(e['periods'])})"
-        table.add_row(e["export_name"], e["destination"] or "", periods, f"{e['rows']:,}",
-                      "\n".join(e["tables"]), e.get("view", ""))
-    console().print(table)
+    show(load_settings(config), vendor=VENDOR, data_dir=data_dir, as_json=as_json,
+         hint="Run 'finops aws import-cur' first.")
 
 
 def _months(start: str, count: int) -> list[str]:
@@ -334,12 +229,11 @@ def generate_sample_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Write a realistic sample CUR export (v1 or CUR 2.0, CSV.gz or Parquet) to a folder, with known totals."""
-    from open_finops.cli.output import print_json
-    from open_finops_aws import settings
+    from open_finops.api import month, print_json
     from open_finops_aws.sample import generate_sample
 
-    start = settings.check_month(start_date, "--start-date")
-    drift = settings.check_month(drift_from, "--drift-from")
+    start = month(start_date, "--start-date")
+    drift = month(drift_from, "--drift-from")
     sample = generate_sample(
         out, cur_version=cur_version, export_name=export_name, prefix=prefix, periods=_months(start, months),
         rows_per_period=rows_per_month, files_per_period=files_per_month, data_format=export_format, seed=seed,
@@ -372,47 +266,54 @@ def demo(
 ) -> None:
     """Generate sample CUR v1 (CSV.gz) and CUR 2.0 (Parquet) exports, import them into the data directory's
     DuckDB file, and show what was loaded. Run it again: nothing new, nothing is read."""
-    from open_finops.cli.output import console, progress
-    from open_finops.database import connect
-    from open_finops.naming import unified_view
-    from open_finops.plugins import discover
-    from open_finops_aws import VENDOR
-    from open_finops_aws.importer import ImportOptions, run_import
+    from rich.markup import escape
+    from rich.table import Table
+
+    from open_finops.api import (
+        Destination,
+        ImportOptions,
+        LocalSource,
+        console,
+        open_database,
+        run_import,
+        unified_view,
+    )
+    from open_finops.api import progress as progress_bars
     from open_finops_aws.sample import generate_sample
-    from open_finops_aws.sources import LocalSource
+    from open_finops_aws.settings import DEFAULT_DATASET, TERMS
 
     cfg = load_settings(config)
     target = cfg.data_dir(data_dir)
     sample_root = target / "sample-bucket"
     out = console(stderr=False)
-    parsers = discover().parsers_for_vendor(VENDOR)
+    parsers = _parsers()
     for name, version, fmt in DEMO_EXPORTS:
         if not (sample_root / "cur" / name).exists():
-            out.print(f"Generating sample export {name} (CUR {version}, {fmt}) in {sample_root} ...")
+            out.print(escape(f"Generating sample export {name} (CUR {version}, {fmt}) in {sample_root} ..."))
             generate_sample(sample_root, cur_version=version, export_name=name, prefix="cur", data_format=fmt,
                             periods=_months("2024-01", 3), rows_per_period=rows_per_month, files_per_period=2)
-        options = ImportOptions(data_dir=target, prefix="cur", export_name=name)
-        with progress(quiet) as bar:
-            summary = run_import(options, LocalSource(sample_root), parsers, bar)
+        options = ImportOptions.configured(cfg, data_dir=target, destination=Destination("duckdb", DEFAULT_DATASET),
+                                           prefix="cur", export_name=name)
+        with progress_bars(quiet) as bar:
+            summary = run_import(options, TERMS, LocalSource(sample_root), parsers, bar)
         for p in summary.periods:
-            what = (f"loaded {p.rows:,} rows into aws_cur.{p.table}" if p.status == "loaded"
+            what = (f"loaded {p.rows:,} rows into {DEFAULT_DATASET}.{p.table}" if p.status == "loaded"
                     else "up to date" if p.status == "skipped" else f"failed: {p.error}")
-            out.print(f"{name} {p.billing_period}: {what}")
-    con = connect(summary_db := target / "finops.duckdb", read_only=True)
+            out.print(escape(f"{name} {p.billing_period}: {what}"))
+    con = open_database(cfg, target, read_only=True)
     try:
-        from rich.table import Table
-
-        table = Table(title=f"Unblended cost by billing period ({summary_db})")
+        table = Table(title=escape(f"Unblended cost by billing period ({summary.database})"))
         for header in ("Export", "Period", "Line items", "Unblended cost (USD)"):
             table.add_column(header)
         for name, _version, _fmt in DEMO_EXPORTS:
             view = unified_view(name)
             for period, count, cost in con.execute(
-                f'SELECT billing_period, count(*), sum(line_item_unblended_cost) FROM aws_cur."{view}" '
+                f'SELECT billing_period, count(*), sum(line_item_unblended_cost) FROM {DEFAULT_DATASET}."{view}" '
                 "GROUP BY 1 ORDER BY 1"
             ).fetchall():
                 table.add_row(name, period, f"{count:,}", f"{cost:,.2f}")
         out.print(table)
     finally:
         con.close()
-    typer.echo(f"Query it: duckdb {summary_db} -c 'SELECT * FROM aws_cur.{unified_view(DEMO_EXPORTS[0][0])} LIMIT 5'")
+    typer.echo(f"Query it: duckdb {summary.database} -c "
+               f"'SELECT * FROM {DEFAULT_DATASET}.{unified_view(DEMO_EXPORTS[0][0])} LIMIT 5'")

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from open_finops.errors import OpenFinopsError
-from open_finops.focus import FocusSource
-from open_finops.naming import quote_identifier as q
+from open_finops.api import FocusSource, OpenFinopsError
+from open_finops.api import quote_identifier as q
 from open_finops_aws import VENDOR
 
 # Raise when the mapping changes: core then rebuilds every AWS period with the new rules.
@@ -92,17 +91,18 @@ def parse_categories(text: str) -> list[Category]:
 
 def focus_sources(con: Any, *, config: Any = None) -> list[FocusSource]:
     """One FOCUS source per AWS export and billing period loaded into this DuckDB file."""
-    from open_finops.database import table_exists
-    from open_finops.state import SCHEMA, TABLE, LoadStateStore
+    from open_finops.api import Destination, LoadStateStore
 
-    if not table_exists(con, SCHEMA, TABLE):
+    store = LoadStateStore(con, create=False)
+    if not store.exists:
         return []
     categories = service_categories()
     sources = []
-    for record in LoadStateStore(con, create=False).current_versions(VENDOR):
-        kind, _, dataset = (record.destination or "").partition(":")
-        if kind != "duckdb" or not dataset or not record.table_name:
+    for record in store.current_versions(VENDOR):
+        where = Destination.from_key(record.destination)
+        if where is None or not where.is_duckdb or not record.table_name:
             continue  # loaded into another database: not in this file
+        dataset = where.dataset
         columns = table_columns(con, dataset, record.table_name)
         if not columns:
             raise OpenFinopsError(
@@ -118,11 +118,9 @@ def focus_sources(con: Any, *, config: Any = None) -> list[FocusSource]:
 
 
 def table_columns(con: Any, schema: str, table: str) -> dict[str, str]:
-    rows = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchall()
-    return dict(rows)
+    from open_finops.api import table_columns as columns
+
+    return columns(con, schema, table)
 
 
 class _Sql:

@@ -12,8 +12,7 @@ import re
 from datetime import date
 from typing import Any
 
-from open_finops.errors import ManifestError
-from open_finops.manifest import Column, DataFile, ExportVersion
+from open_finops.api import Column, DataFile, ExportVersion, ManifestError
 from open_finops_aws import VENDOR
 
 # v1 declares Redshift-ish types; CUR 2.0 declares Athena/Glue-ish ones. Both map to core's types.
@@ -44,6 +43,13 @@ def _normalise_v2_type(vendor_type: str) -> str:
     if t in ("boolean", "bool"):
         return "boolean"
     return "string"
+
+
+def athena_name(name: str) -> str:
+    """The column name AWS writes in legacy CUR Parquet: ``reservation/ReservationARN`` ->
+    ``reservation_reservation_a_r_n`` (every capital letter starts a word)."""
+    spaced = re.sub(r"([A-Z])", r"_\1", name).lower()
+    return re.sub(r"_+", "_", re.sub(r"[^a-z0-9]+", "_", spaced)).strip("_")
 
 
 def export_name_from_key(key: str) -> str:
@@ -114,10 +120,12 @@ def _columns(key: str, doc: dict[str, Any], *, v1: bool) -> tuple[Column, ...]:
             category = item.get("category")
             name = f"{category}/{item['name']}" if isinstance(category, str) and category else item["name"]
             core_type = _V1_TYPES.get(vendor_type.lower(), "string")
+            aliases: tuple[str, ...] = (athena_name(name),)  # how legacy CUR Parquet names the column
         else:
             name = item["name"]
             core_type = _normalise_v2_type(vendor_type)
-        columns.append(Column(name=name, type=core_type, vendor_type=vendor_type))
+            aliases = ()
+        columns.append(Column(name=name, type=core_type, vendor_type=vendor_type, aliases=aliases))
     return tuple(columns)
 
 

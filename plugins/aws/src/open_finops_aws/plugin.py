@@ -22,7 +22,7 @@ def register_pipelines():
             vendor=VENDOR,
             kind="import",
             description="Import AWS CUR v1 / CUR 2.0 billing periods from S3 (or a local copy) as configured in [aws].",
-            runner="open_finops_aws.importer:run_pipeline",
+            runner="open_finops_aws.pipeline:run_pipeline",
         ),
         Pipeline(
             name="aws-focus",

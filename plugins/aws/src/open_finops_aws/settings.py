@@ -1,26 +1,31 @@
-"""Resolve the AWS plugin's settings: flag, then ``OPEN_FINOPS_AWS_*``, then ``[aws]``, then defaults."""
+"""Resolve the AWS plugin's settings: flag, then ``OPEN_FINOPS_AWS_*``, then ``[aws]``, then defaults.
+
+The result is what core's import engine takes: :class:`~open_finops.api.ImportOptions` and a source
+(an :class:`~open_finops_aws.sources.S3Source`, or core's ``LocalSource`` for ``--from-dir``).
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from open_finops.config import Config
-from open_finops.errors import UsageError
-from open_finops.naming import dataset_identifier
+from open_finops.api import (
+    STRATEGIES,
+    Config,
+    Destination,
+    ImportOptions,
+    LocalSource,
+    UsageError,
+    VendorTerms,
+    dataset_identifier,
+    month_range,
+)
+from open_finops_aws import VENDOR
 
 SECTION = "aws"
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def check_month(value: str | None, flag: str) -> str | None:
-    if value is None or value == "":
-        return None
-    value = str(value).strip()
-    if not _PERIOD.fullmatch(value):
-        raise UsageError(f"{flag} {value!r} is not a month; use YYYY-MM, e.g. 2024-01")
-    return value
+DEFAULT_DATASET = "aws_cur"
+TERMS = VendorTerms(VENDOR, export_noun="CUR export", publisher="AWS", format_flag="--cur-version/-v",
+                    file_format_flag="--export-format/-f")
 
 
 def check_inside(value: str | None, flag: str) -> str | None:
@@ -28,11 +33,6 @@ def check_inside(value: str | None, flag: str) -> str | None:
     if value is not None and ".." in PurePosixPath(str(value)).parts:
         raise UsageError(f"{flag} {value!r} climbs out of the bucket with '..'; give a path inside it")
     return value
-
-
-def check_range(start: str | None, end: str | None) -> None:
-    if start and end and start > end:
-        raise UsageError(f"--start-date {start} is after --end-date {end}; swap them")
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,7 @@ def source_settings(config: Config, *, bucket=None, prefix=None, export_name=Non
     version = get(SECTION, "cur_version", cur_version)
     if version is not None and version not in ("v1", "v2"):
         raise UsageError(f"--cur-version {version!r} is not v1 or v2")
-    start_value = check_month(get(SECTION, "start_date", start), "--start-date")
-    end_value = check_month(get(SECTION, "end_date", end), "--end-date")
-    check_range(start_value, end_value)
+    start_value, end_value = month_range(get(SECTION, "start_date", start), get(SECTION, "end_date", end))
     return SourceSettings(
         bucket=get(SECTION, "bucket", bucket),
         prefix=check_inside(str(get(SECTION, "prefix", prefix, "") or ""), "--prefix") or "",
@@ -80,7 +78,7 @@ def source_settings(config: Config, *, bucket=None, prefix=None, export_name=Non
 
 
 def open_source(settings: SourceSettings):
-    from open_finops_aws.sources import LocalSource, S3Source
+    from open_finops_aws.sources import S3Source
 
     if settings.from_dir is not None:
         return LocalSource(settings.from_dir)
@@ -93,40 +91,34 @@ def open_source(settings: SourceSettings):
     )
 
 
-def dataset_name(config: Config, flag: str | None = None) -> str:
-    from open_finops_aws.importer import DEFAULT_DATASET
-
-    value = config.get(SECTION, "dataset", flag, DEFAULT_DATASET)
+def destination(config: Config, *, name: str | None = None, dataset: str | None = None) -> Destination:
+    value = config.get(SECTION, "dataset", dataset, DEFAULT_DATASET)
     try:
-        return dataset_identifier(str(value))
+        return Destination(str(config.get(SECTION, "destination", name, "duckdb")),
+                           dataset_identifier(str(value)))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
 
 def import_options(config: Config, src: SourceSettings, *, export_format=None, reset=None, table_strategy=None,
-                   destination=None, dataset=None, data_dir=None):
+                   destination_name=None, dataset=None, data_dir=None) -> ImportOptions:
     """Everything an import needs: flags first, then ``OPEN_FINOPS_AWS_*``, then ``[aws]``, then defaults."""
-    from open_finops import database
-    from open_finops_aws.importer import STRATEGIES, ImportOptions
-
     fmt = config.get(SECTION, "export_format", export_format)
     if fmt is not None and fmt not in ("csv", "parquet"):
         raise UsageError(f"--export-format {fmt!r} is not csv or parquet")
     strategy = str(config.get(SECTION, "table_strategy", table_strategy, "separate"))
     if strategy not in STRATEGIES:
         raise UsageError(f"--table-strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
-    return ImportOptions(
+    return ImportOptions.configured(
+        config,
         data_dir=config.data_dir(data_dir),
+        destination=destination(config, name=destination_name, dataset=dataset),
         prefix=src.prefix,
         export_name=src.export_name,
-        cur_version=src.cur_version,
+        format_version=src.cur_version,
         export_format=fmt,
         start=src.start,
         end=src.end,
         reset=config.get_bool(SECTION, "reset", reset, False),
         strategy=strategy,
-        destination=str(config.get(SECTION, "destination", destination, "duckdb")),
-        dataset=dataset_name(config, dataset),
-        lock_timeout=database.lock_timeout(config),
-        memory_limit=database.memory_limit(config),
     )

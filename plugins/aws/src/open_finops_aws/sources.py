@@ -1,97 +1,22 @@
-"""Where a CUR export is read from: an S3 bucket (or S3-compatible store), or a local copy of one.
+"""Where a CUR export is read from: an S3 bucket, or an S3-compatible store by endpoint.
 
-Both present the same small interface: list objects under a prefix, read a small object (a manifest)
-whole, and give a local path for a data file (the file itself, or a downloaded scratch copy). Every
-failure becomes a :class:`~open_finops.errors.SourceError` that names the bucket or key and says what to
-check.
+:class:`S3Source` implements core's source protocol (``open_finops.api.BillingSource``): list objects
+under a prefix, read a small object (a manifest) whole, and download a data file to a scratch copy. A
+local copy of a bucket is read by core's ``LocalSource``. Every failure becomes a
+:class:`~open_finops.errors.SourceError` that names the bucket or key and says what to check.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from open_finops.errors import SourceError, UsageError
+from open_finops.api import ObjectInfo, SourceError, UsageError, check_key
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 60
 MAX_ATTEMPTS = 5
-
-
-@dataclass(frozen=True)
-class ObjectInfo:
-    key: str
-    size: int
-    last_modified: float
-
-
-def key_from_uri(uri: str) -> str:
-    """``s3://bucket/a/b`` -> ``a/b``; a plain key is returned as it is."""
-    if uri.startswith("s3://"):
-        rest = uri[len("s3://"):]
-        _, _, key = rest.partition("/")
-        return key
-    return uri
-
-
-def _check_key(key: str) -> str:
-    parts = PurePosixPath(key).parts
-    if key.startswith("/") or ".." in parts:
-        raise SourceError(f"object key {key!r} points outside the export; the manifest is not trustworthy")
-    return key
-
-
-class LocalSource:
-    """A folder holding a bucket's contents, as ``aws s3 sync s3://bucket DIR`` leaves it."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root).resolve()
-        if not self.root.is_dir():
-            raise UsageError(f"--from-dir {root} is not a folder; give the folder that holds the bucket's contents")
-        self.description = f"folder {self.root}"
-
-    def _path(self, key: str) -> Path:
-        path = (self.root / _check_key(key)).resolve()
-        if path != self.root and self.root not in path.parents:
-            raise SourceError(f"object key {key!r} points outside {self.root}")
-        return path
-
-    def list(self, prefix: str) -> Iterator[ObjectInfo]:
-        base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
-        if not base.exists():
-            return
-        for dirpath, _dirnames, filenames in os.walk(base):
-            for name in filenames:
-                path = Path(dirpath) / name
-                stat = path.stat()
-                yield ObjectInfo(path.relative_to(self.root).as_posix(), stat.st_size, stat.st_mtime)
-
-    def read(self, key: str) -> bytes:
-        try:
-            return self._path(key).read_bytes()
-        except FileNotFoundError:
-            raise SourceError(f"{key} does not exist in {self.description}") from None
-        except OSError as exc:
-            raise SourceError(f"{key} cannot be read from {self.description}: {exc.strerror}") from None
-
-    def size(self, key: str) -> int:
-        try:
-            return self._path(key).stat().st_size
-        except FileNotFoundError:
-            raise SourceError(
-                f"data file {key} listed in the manifest does not exist in {self.description}; "
-                "the export may be incomplete or still being written"
-            ) from None
-
-    def local_copy(self, key: str, scratch: Path, on_bytes=None) -> tuple[Path, bool]:
-        """The file itself: it is local already (the bool says it is not a temporary copy)."""
-        size = self.size(key)
-        if on_bytes is not None:
-            on_bytes(size)
-        return self._path(key), False
 
 
 class S3Source:
@@ -187,7 +112,7 @@ class S3Source:
             raise self._error(exc, f"prefix {prefix!r}") from None
 
     def read(self, key: str) -> bytes:
-        response = self._call(key, self.client.get_object, Key=_check_key(key))
+        response = self._call(key, self.client.get_object, Key=check_key(key))
         return response["Body"].read()
 
     def local_copy(self, key: str, scratch: Path, on_bytes=None) -> tuple[Path, bool]:
@@ -201,7 +126,7 @@ class S3Source:
         from botocore.exceptions import BotoCoreError, ClientError
 
         scratch.mkdir(parents=True, exist_ok=True)
-        target = scratch / (PurePosixPath(_check_key(key)).name + ".part")
+        target = scratch / (PurePosixPath(check_key(key)).name + ".part")
         config = TransferConfig(max_concurrency=4, multipart_chunksize=16 * 1024 * 1024, num_download_attempts=5)
         try:
             self.client.download_file(self.bucket, key, str(target), Config=config, Callback=on_bytes)

@@ -1,7 +1,7 @@
 """The small, fixed world the sample CUR generator draws line items from.
 
 Accounts, regions, the kinds of line item (one product SKU and line item type each, with its prices) and
-the pools of resources and tags. Everything here is plain Python and tiny; :mod:`sample_rows` turns it into
+the pools of resources and tags. Everything here is plain Python and tiny; :mod:`.rows` turns it into
 Arrow dictionaries once and then builds millions of rows with ``take``.
 
 Money is kept as integers so that every total is exact: usage amounts in hundredths of a unit and prices

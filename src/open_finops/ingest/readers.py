@@ -1,4 +1,4 @@
-"""Read CUR data files as streams of Arrow record batches with one stable schema per export.
+"""Read billing data files (CSV, CSV.gz, Parquet) as streams of Arrow record batches with one stable schema per export.
 
 The target schema comes from what the manifest declares, never from inference on the first rows: a
 column that is empty at the start of a file stays text (or numeric), identifiers stay text with their
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +18,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from open_finops.errors import SourceError
-from open_finops.manifest import ExportVersion
+from open_finops.exports import ExportVersion
+from open_finops.naming import PERIOD_COLUMN
 
 # Small blocks keep what a reader holds in flight small; files are read two at a time, so the parser's own
-# threads are used only when a period has a single file (see importer._batches).
+# threads are used only when a period has a single file (see engine.period_batches).
 CSV_BLOCK_SIZE = 2 * 1024 * 1024
 PARQUET_BATCH_ROWS = 65_536
-PERIOD_COLUMN = "billing_period"
 
 DECIMAL = pa.decimal128(38, 18)
 TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -50,6 +49,7 @@ class ColumnPlan:
     types: tuple[pa.DataType, ...]
     period: str
     strict: bool  # the manifest declared the columns, so a file must have exactly these
+    aliases: tuple[tuple[str, ...], ...] = ()  # other names each column may have in a file
 
     @property
     def schema(self) -> pa.Schema:
@@ -69,7 +69,8 @@ def plan_columns(version: ExportVersion, normalize: Callable[[str], str]) -> Col
         names.append(name)
         # Our own period column is always text, whatever a vendor declares under that name.
         types.append(pa.string() if name == PERIOD_COLUMN else _ARROW_TYPES[column.type])
-    return ColumnPlan(tuple(sources), tuple(names), tuple(types), version.billing_period, strict=bool(names))
+    return ColumnPlan(tuple(sources), tuple(names), tuple(types), version.billing_period, strict=bool(names),
+                      aliases=tuple(column.aliases for column in version.columns))
 
 
 def extend_plan(plan: ColumnPlan, header: list[str], normalize: Callable[[str], str]) -> ColumnPlan:
@@ -207,13 +208,6 @@ def _nested_to_json(column: pa.Array) -> pa.Array:
         con.close()
 
 
-def athena_name(name: str) -> str:
-    """The column name AWS writes in legacy CUR Parquet: ``reservation/ReservationARN`` ->
-    ``reservation_reservation_a_r_n`` (every capital letter starts a word)."""
-    spaced = re.sub(r"([A-Z])", r"_\1", name).lower()
-    return re.sub(r"_+", "_", re.sub(r"[^a-z0-9]+", "_", spaced)).strip("_")
-
-
 def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[str], str],
                  batch_rows: int = PARQUET_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
     """Stream a Parquet data file row group by row group, cast to the plan's schema."""
@@ -228,8 +222,9 @@ def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[st
     by_normal = {normalize(n): i for i, n in enumerate(file_names)}
     by_source = {n: i for i, n in enumerate(file_names)}
     order = []
-    for source, name in zip(plan.source_names, plan.names, strict=True):
-        idx = by_source.get(source, by_source.get(athena_name(source), by_normal.get(name)))
+    aliases = plan.aliases or tuple(() for _ in plan.names)
+    for source, name, others in zip(plan.source_names, plan.names, aliases, strict=True):
+        idx = next((by_source[n] for n in (source, *others) if n in by_source), by_normal.get(name))
         if idx is None:
             raise SourceError(
                 f"data file {key}: column {source!r} declared in the manifest is missing from the file; "

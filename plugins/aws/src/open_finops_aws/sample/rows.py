@@ -25,8 +25,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from open_finops_aws import sample_catalog as cat
-from open_finops_aws.sample_columns import COST_CATEGORY_KEY, TAG_KEYS, Field, column_name
+from open_finops_aws.sample import catalog as cat
+from open_finops_aws.sample.columns import COST_CATEGORY_KEY, TAG_KEYS, Field, column_name
 
 BATCH_ROWS = 32_768  # rows generated and written at a time; bounds memory per writing thread
 GZIP_LEVEL = 6

@@ -33,11 +33,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from open_finops.errors import UsageError
-from open_finops.manifest import check_period
-from open_finops_aws import sample_catalog as cat
-from open_finops_aws.sample_columns import column_name, fields_for, manifest_columns
-from open_finops_aws.sample_rows import FileTotals, PeriodContext, period_context, write_data_file
+from open_finops.api import UsageError, check_period
+from open_finops_aws.sample import catalog as cat
+from open_finops_aws.sample.columns import column_name, fields_for, manifest_columns
+from open_finops_aws.sample.rows import FileTotals, PeriodContext, period_context, write_data_file
 
 CUR_VERSIONS = ("v1", "v2")
 DATA_FORMATS = ("csv", "parquet")

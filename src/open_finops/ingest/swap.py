@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from open_finops.naming import PERIOD_COLUMN
 from open_finops.naming import quote_identifier as q
-from open_finops_aws.readers import PERIOD_COLUMN
 
 
 @dataclass
@@ -128,3 +128,9 @@ def drop_view(sql: Sql, view: str) -> None:
 
 def drop_table(sql: Sql, table: str) -> None:
     sql.execute(f"DROP TABLE IF EXISTS {sql.table(table)}")
+
+
+def delete_rows(sql: Sql, table: str, column: str, value: Any) -> None:
+    """Delete the rows of ``table`` whose ``column`` equals ``value``; nothing when the table is absent."""
+    if sql.exists(table):
+        sql.execute(f"DELETE FROM {sql.table(table)} WHERE {q(column)} = {sql.placeholder}", value)

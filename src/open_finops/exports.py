@@ -6,26 +6,23 @@ A manifest parser turns a vendor's manifest file into an :class:`ExportVersion`;
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+from open_finops.periods import check_period
+
 DATA_FORMATS = ("csv", "parquet")
 COMPRESSIONS = (None, "gzip", "zip", "snappy")
 # Types a vendor's declared column types are mapped to; loaders turn them into Arrow types.
 COLUMN_TYPES = ("string", "decimal", "timestamp", "date", "integer", "boolean", "interval", "json")
 
 
-def check_period(period: str) -> str:
-    """Return ``period`` if it is ``YYYY-MM``; raise ValueError otherwise."""
-    if not isinstance(period, str) or not PERIOD_PATTERN.fullmatch(period):
-        raise ValueError(f"billing period {period!r} is not of the form YYYY-MM")
-    return period
-
-
 @dataclass(frozen=True)
 class DataFile:
-    """One data file of an export version."""
+    """One data file of an export version.
+
+    ``uri`` is the file's key in its source (a ``scheme://bucket/`` prefix is allowed and ignored);
+    ``size`` is filled in from the listing when the source lists it.
+    """
 
     uri: str
     format: str
@@ -41,11 +38,16 @@ class DataFile:
 
 @dataclass(frozen=True)
 class Column:
-    """A column the manifest declares, with its vendor type and core's normalised type."""
+    """A column the manifest declares, with its vendor type and core's normalised type.
+
+    ``aliases`` are other names the same column may carry inside a data file (AWS writes legacy CUR
+    Parquet with Athena-style names); the reader accepts any of them, the table uses ``name``.
+    """
 
     name: str
     type: str = "string"
     vendor_type: str | None = None
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.type not in COLUMN_TYPES:
@@ -69,7 +71,3 @@ class ExportVersion:
         check_period(self.billing_period)
         if not self.version_id:
             raise ValueError(f"manifest {self.manifest_key!r} has no version id")
-
-    @property
-    def total_bytes(self) -> int:
-        return sum(f.size or 0 for f in self.data_files)

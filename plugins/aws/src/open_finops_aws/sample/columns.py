@@ -30,7 +30,7 @@ class Field:
     v1_type: str | None
     v2: str | None  # CUR 2.0 name, None if legacy only
     v2_type: str | None
-    source: str  # how sample_rows renders it: "text:<key>", "money:<key>", "date:<which>", ...
+    source: str  # how sample.rows renders it: "text:<key>", "money:<key>", "date:<which>", ...
     drift: bool = False  # only written from the drift period on
 
     @property

@@ -1,0 +1,129 @@
+"""The plugin API: everything a plugin may import from open-finops, in one place.
+
+A plugin imports from ``open_finops.api`` (or the few names ``open_finops`` itself re-exports) and from
+nothing else in the package: every other module is core's own and may change in any release. The names
+below are stable within a plugin-API major version (see ``docs/plugins.md``). Importing this module is
+cheap: nothing here imports dlt, duckdb, pyarrow or boto3 until it is called.
+
+The groups:
+
+- contributions and hooks: what plugins return from their hooks;
+- errors: our exception types, turned into exit codes by the command line;
+- exports: core's description of one version of a billing export, which manifest parsers return;
+- the import engine: a vendor's source and parsers in, periods loaded, skipped or failed out;
+- the command line: settings, shared options, output helpers and the import report;
+- services: configuration, naming, the database, the dlt runner, load state, FOCUS.
+"""
+
+from __future__ import annotations
+
+from open_finops.cli.context import ConfigOption, load_settings
+from open_finops.cli.imports import DataDirOption, JsonOption, QuietOption, human_bytes, import_and_report
+from open_finops.cli.output import console, print_json, progress
+from open_finops.cli.state_cmd import list_exports, show_state
+from open_finops.config import Config, load_config
+from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
+from open_finops.database import connect_configured, database_path, open_database, table_columns, table_exists
+from open_finops.destination import Destination
+from open_finops.errors import (
+    ConfigError,
+    DestinationError,
+    ManifestError,
+    OpenFinopsError,
+    SourceError,
+    StateError,
+    UsageError,
+)
+from open_finops.exports import Column, DataFile, ExportVersion
+from open_finops.focus.protocol import FocusSource
+from open_finops.hookspecs import hookimpl
+from open_finops.ingest.engine import (
+    STRATEGIES,
+    ImportOptions,
+    ImportSummary,
+    PeriodResult,
+    VendorTerms,
+    find_versions,
+    run_import,
+)
+from open_finops.ingest.sources import BillingSource, LocalSource, ObjectInfo, check_key, key_from_uri
+from open_finops.naming import (
+    PERIOD_COLUMN,
+    dataset_identifier,
+    export_table,
+    period_table,
+    quote_identifier,
+    unified_view,
+)
+from open_finops.periods import check_period, month, month_range
+from open_finops.plugins import Registry, current_registry
+from open_finops.runner import destination as dlt_destination
+from open_finops.runner import drop_working_dir, new_pipeline
+from open_finops.state import LoadRecord, LoadStateStore
+
+__all__ = [
+    "PERIOD_COLUMN",
+    "STRATEGIES",
+    "BillingSource",
+    "Column",
+    "Command",
+    "CommandGroup",
+    "Config",
+    "ConfigError",
+    "ConfigOption",
+    "DataDirOption",
+    "DataFile",
+    "Destination",
+    "DestinationError",
+    "ExportVersion",
+    "FocusSource",
+    "ImportOptions",
+    "ImportSummary",
+    "JsonOption",
+    "LoadRecord",
+    "LoadStateStore",
+    "LocalSource",
+    "ManifestError",
+    "ManifestParser",
+    "ObjectInfo",
+    "OpenFinopsError",
+    "PeriodResult",
+    "Pipeline",
+    "QuietOption",
+    "Registry",
+    "SourceError",
+    "StateError",
+    "UsageError",
+    "VendorTerms",
+    "check_key",
+    "check_period",
+    "connect_configured",
+    "console",
+    "current_registry",
+    "database_path",
+    "dataset_identifier",
+    "dlt_destination",
+    "drop_working_dir",
+    "export_table",
+    "find_versions",
+    "hookimpl",
+    "human_bytes",
+    "import_and_report",
+    "key_from_uri",
+    "list_exports",
+    "load_config",
+    "load_settings",
+    "month",
+    "month_range",
+    "new_pipeline",
+    "open_database",
+    "period_table",
+    "print_json",
+    "progress",
+    "quote_identifier",
+    "run_import",
+    "show_state",
+    "table_columns",
+    "table_exists",
+    "unified_view",
+]

@@ -1,0 +1,164 @@
+"""``finops state show`` and ``finops exports list``: what every vendor's imports loaded, from the load state.
+
+Both read the data directory's DuckDB file read-only. A vendor plugin mounts the same views filtered to
+itself (``finops aws show-state``) by calling :func:`show_state` and :func:`list_exports`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from open_finops.cli.context import ConfigOption, load_settings
+from open_finops.cli.imports import DataDirOption, human_bytes
+
+JsonOption = typer.Option(False, "--json", help="Print JSON for scripts.")
+VendorOption = typer.Option(None, "--vendor", help="Only this vendor's loads (e.g. aws).")
+ExportOption = typer.Option(None, "--export-name", "-n", help="Only this export.")
+PeriodOption = typer.Option(
+    None, "--billing-period", "-B", help="One period (YYYY-MM): show its whole version history."
+)
+
+
+def _records(cfg, data_dir: Path | None, read) -> list[Any]:
+    """What ``read(store)`` returns from the state, read-only; nothing when nothing was ever imported.
+
+    The file opens read-only only while no import holds it, so a load still marked ``running`` belongs to
+    an import that died: it is shown as ``interrupted``, as the next import will record it.
+    """
+    from open_finops.database import connect_configured, database_path
+    from open_finops.state import LoadStateStore
+
+    path = database_path(cfg.data_dir(data_dir))
+    if not path.exists():
+        return []
+    con = connect_configured(path, cfg, read_only=True)
+    try:
+        records = read(LoadStateStore(con, create=False))
+    finally:
+        con.close()
+    return [dataclasses.replace(r, status="interrupted") if r.status == "running" else r for r in records]
+
+
+def show_state(cfg, *, vendor: str | None, export_name: str | None, billing_period: str | None,
+               data_dir: Path | None, as_json: bool) -> None:
+    """Each period's current version, plus the last attempt at periods that have none (a first import that
+    failed or was killed); with a period, that period's whole history."""
+    from rich.markup import escape
+
+    from open_finops.cli.output import console, print_json
+    from open_finops.periods import month
+
+    period = month(billing_period, "--billing-period")
+    if period:
+        records = _records(cfg, data_dir, lambda s: s.history(vendor, export_name, period))
+    else:
+        records = _records(cfg, data_dir, lambda s: s.latest(vendor, export_name))
+    if as_json:
+        print_json([r.as_dict() for r in records])
+        return
+    if not records:
+        typer.echo("No loads recorded yet." if not period else f"No loads recorded for {period}.")
+        return
+    from rich.table import Table
+
+    table = Table()
+    headers = ("Vendor", "Export", "Period", "Version", "Status", "Current", "Rows", "Files", "Size", "Started",
+               "Seconds", "Destination", "Error")
+    for header in headers:
+        table.add_column(header)
+    for r in records:
+        cells = (
+            r.vendor, r.export_name, r.billing_period, r.version_id, r.status, "yes" if r.is_current else "",
+            f"{r.rows:,}" if r.rows is not None else "", str(r.files or ""), human_bytes(r.bytes or 0),
+            r.started_at.strftime("%Y-%m-%d %H:%M:%S"), f"{r.seconds:.1f}" if r.seconds is not None else "",
+            r.destination or "", r.error or "",
+        )
+        table.add_row(*(escape(c) for c in cells))
+    console().print(table)
+
+
+def exports(records) -> list[dict[str, Any]]:
+    """One entry per export and destination: its tables, view, periods and rows."""
+    from open_finops.destination import Destination
+    from open_finops.naming import export_table, unified_view
+
+    found: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+    for r in records:
+        entry = found.setdefault((r.vendor, r.export_name, r.destination), {
+            "vendor": r.vendor, "export_name": r.export_name, "destination": r.destination,
+            "dataset": getattr(Destination.from_key(r.destination), "dataset", None),
+            "tables": [], "periods": [], "rows": 0,
+        })
+        if r.table_name not in entry["tables"]:
+            entry["tables"].append(r.table_name)
+        entry["periods"].append(r.billing_period)
+        entry["rows"] += r.rows or 0
+    for entry in found.values():
+        if entry["tables"] and entry["tables"][0] != export_table(entry["export_name"]):
+            entry["view"] = unified_view(entry["export_name"])
+    return list(found.values())
+
+
+def list_exports(cfg, *, vendor: str | None, data_dir: Path | None, as_json: bool, hint: str) -> None:
+    from rich.markup import escape
+
+    from open_finops.cli.output import console, print_json
+
+    rows = exports(_records(cfg, data_dir, lambda s: s.current_versions(vendor)))
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo(f"No exports loaded yet. {hint}")
+        return
+    from rich.table import Table
+
+    table = Table()
+    for header in ("Vendor", "Export", "Destination", "Periods", "Rows", "Tables", "View"):
+        table.add_column(header)
+    for e in rows:
+        periods = f"{e['periods'][0]} .. {e['periods'][-1]} ({len(e['periods'])})"
+        cells = (e["vendor"], e["export_name"], e["destination"] or "", periods, f"{e['rows']:,}",
+                 "\n".join(e["tables"]), e.get("view", ""))
+        table.add_row(*(escape(c) for c in cells))
+    console().print(table)
+
+
+def state_app() -> typer.Typer:
+    app = typer.Typer(help="What the imports loaded: versions, history, failures.", no_args_is_help=True)
+
+    @app.command("show")
+    def show(
+        vendor: str | None = VendorOption,
+        export_name: str | None = ExportOption,
+        billing_period: str | None = PeriodOption,
+        data_dir: Path | None = DataDirOption,
+        as_json: bool = JsonOption,
+        config: Path | None = ConfigOption,
+    ) -> None:
+        """Show each period's current version (or last attempt), or one period's history including failures."""
+        show_state(load_settings(config), vendor=vendor, export_name=export_name, billing_period=billing_period,
+                   data_dir=data_dir, as_json=as_json)
+
+    return app
+
+
+def exports_app() -> typer.Typer:
+    app = typer.Typer(help="The exports loaded into the database.", no_args_is_help=True)
+
+    @app.command("list")
+    def list_cmd(
+        vendor: str | None = VendorOption,
+        data_dir: Path | None = DataDirOption,
+        as_json: bool = JsonOption,
+        config: Path | None = ConfigOption,
+    ) -> None:
+        """List every export of every vendor with its tables, periods and row counts."""
+        list_exports(load_settings(config), vendor=vendor, data_dir=data_dir, as_json=as_json,
+                     hint="Import some with a vendor's import command (see 'finops --help').")
+
+    return app

@@ -1,0 +1,429 @@
+"""Import billing periods: find manifests, skip what is loaded, load the rest, swap atomically.
+
+One billing period's load is a small state machine (``open_finops.state``): it starts ``running``, and
+ends ``completed`` (and current), ``failed``, or ``interrupted`` (Ctrl-C here, or a kill found by the
+next import). Data moves as Arrow: each data file is streamed into record batches (``readers``) that dlt
+writes into a staging table; the swap then makes the staged version the period's data in one
+transaction (``swap``), on DuckDB the same transaction that records it as current. The DuckDB file holds
+the load state and, opened read-write for the whole import, is also the lock that keeps two imports apart.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from open_finops.contributions import ManifestParser
+from open_finops.database import DEFAULT_LOCK_TIMEOUT, DEFAULT_MEMORY_LIMIT
+from open_finops.destination import Destination
+from open_finops.errors import OpenFinopsError, SourceError, UsageError
+from open_finops.exports import ExportVersion
+from open_finops.ingest.sources import BillingSource
+from open_finops.naming import export_table, period_table, staging_table, unified_view
+
+STRATEGIES = ("separate", "single")
+# dlt is handed Arrow tables of about this many rows: it does some work per item, so not every small batch.
+ITEM_ROWS = 32_768
+
+
+@dataclass(frozen=True)
+class VendorTerms:
+    """How a vendor's import is named in state and in messages."""
+
+    vendor: str
+    export_noun: str = "export"  # "CUR export": "no manifest of any CUR export found"
+    publisher: str = "the vendor"  # "AWS": "AWS may still be writing it"
+    format_flag: str = "--format-version"  # the flag that picks one manifest format
+    file_format_flag: str = "--export-format"  # the flag that names the data files' format
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """Everything one import needs, resolved from flags, environment and config."""
+
+    data_dir: Path
+    destination: Destination
+    prefix: str = ""
+    export_name: str | None = None
+    format_version: str | None = None
+    export_format: str | None = None
+    start: str | None = None
+    end: str | None = None
+    reset: bool = False
+    strategy: str = "separate"
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    read_workers: int = 2
+    memory_limit: str | None = DEFAULT_MEMORY_LIMIT
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise UsageError(f"--table-strategy must be one of {', '.join(STRATEGIES)}, not {self.strategy!r}")
+
+    @classmethod
+    def configured(cls, config: Any, **fields: Any) -> ImportOptions:
+        """Options with the ``[project]`` lock timeout and DuckDB memory limit of ``config``."""
+        from open_finops import database
+
+        return cls(lock_timeout=database.lock_timeout(config), memory_limit=database.memory_limit(config),
+                   **fields)
+
+
+@dataclass
+class PeriodResult:
+    export_name: str
+    billing_period: str
+    version_id: str
+    status: str  # loaded | skipped | failed
+    table: str | None = None
+    rows: int = 0
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class ImportSummary:
+    source: str
+    destination: str
+    dataset: str
+    database: str
+    strategy: str
+    periods: list[PeriodResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[PeriodResult]:
+        return [p for p in self.periods if p.status == "failed"]
+
+    def raise_for_failures(self) -> None:
+        """One error line for the run, naming every failed period; the other periods are still loaded."""
+        if self.failed:
+            each = "; ".join(f"{p.export_name} {p.billing_period}: {p.error}" for p in self.failed)
+            raise OpenFinopsError(f"{len(self.failed)} of {len(self.periods)} billing periods failed; {each}")
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["loaded"] = sum(1 for p in self.periods if p.status == "loaded")
+        data["skipped"] = sum(1 for p in self.periods if p.status == "skipped")
+        data["failed"] = len(self.failed)
+        data["rows"] = sum(p.rows for p in self.periods if p.status == "loaded")
+        return data
+
+
+class _NoProgress:
+    def add_task(self, description: str, total: float | None = None, **fields: Any) -> int:
+        return 0
+
+    def advance(self, task_id: int, advance: float = 1) -> None:
+        pass
+
+    def remove_task(self, task_id: int) -> None:
+        pass
+
+
+def _normalizer() -> Callable[[str], str]:
+    from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+    return NamingConvention().normalize_identifier
+
+
+def _pipeline_name(terms: VendorTerms, load_id: str) -> str:
+    return f"finops_{terms.vendor.replace('-', '_')}_{load_id[:16]}"
+
+
+def scratch_dir(data_dir: Path, load_id: str) -> Path:
+    """Where a load keeps the downloaded copies of its data files."""
+    return Path(data_dir) / ".tmp" / load_id
+
+
+def period_batches(version: ExportVersion, source: BillingSource, plan, normalize: Callable[[str], str],
+                   scratch: Path, counters: dict[str, int], advance: Callable[[int], None],
+                   workers: int) -> Iterator[Any]:
+    """Every data file of a version as Arrow tables of about ITEM_ROWS rows, several files read at once."""
+    import pyarrow as pa
+
+    from open_finops.ingest import readers
+    from open_finops.ingest.prefetch import parallel_batches
+    from open_finops.ingest.sources import key_from_uri
+
+    lock = threading.Lock()
+    # Several files are parsed at once on our threads; a lone file uses the parser's threads instead.
+    parser_threads = len(version.data_files) < workers
+
+    def count(name: str, n: int) -> None:
+        with lock:
+            counters[name] += n
+
+    def read(data_file) -> Iterator[Any]:
+        key = key_from_uri(data_file.uri)
+        path, temporary = source.local_copy(key, scratch, on_bytes=advance)
+        try:
+            count("bytes", path.stat().st_size)
+            if data_file.format == "parquet":
+                batches = readers.iter_parquet(path, key, plan, normalize)
+            else:
+                batches = readers.iter_csv(path, key, data_file.compression, plan, normalize,
+                                           use_threads=parser_threads)
+            for batch in batches:
+                count("rows", batch.num_rows)
+                yield batch
+        finally:
+            if temporary:
+                path.unlink(missing_ok=True)
+        count("files", 1)
+
+    pending: list[Any] = []
+    rows = 0
+    for batch in parallel_batches(version.data_files, read, workers=workers):
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= ITEM_ROWS:
+            yield pa.Table.from_batches(pending)
+            pending, rows = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending)
+
+
+class Importer:
+    """Runs one vendor's import against one destination with one open state database."""
+
+    def __init__(self, options: ImportOptions, terms: VendorTerms, con,
+                 normalize: Callable[[str], str] | None = None) -> None:
+        from open_finops import runner
+        from open_finops.state import LoadStateStore
+
+        self.options = options
+        self.terms = terms
+        self.destination = options.destination
+        self.con = con
+        self.state = LoadStateStore(con)
+        self.normalize = normalize or _normalizer()
+        self.destination_ref = runner.destination(
+            self.destination.name, options.data_dir,
+            duckdb_connection=con if self.destination.is_duckdb else None,
+        )
+
+    def recover_interrupted(self) -> None:
+        """Loads still ``running`` belong to an import that died (we hold the lock, so none is live):
+        drop what they staged and record them as interrupted. Their periods keep the previous version."""
+        from open_finops import runner
+        from open_finops.ingest import swap
+
+        local = swap.duckdb_sql(self.con, self.destination.dataset) if self.destination.is_duckdb else None
+        for record in self.state.running():
+            # A killed load leaves its scratch copies and dlt's load files behind: a month's worth of data.
+            shutil.rmtree(scratch_dir(self.options.data_dir, record.load_id), ignore_errors=True)
+            runner.drop_pipeline_dir(self.options.data_dir,
+                                     _pipeline_name(VendorTerms(record.vendor), record.load_id))
+            if local is not None and record.table_name and record.destination == self.destination.key:
+                swap.drop_table(local, staging_table(record.table_name, record.load_id))
+        self.state.mark_interrupted()
+
+    def is_loaded(self, version: ExportVersion) -> bool:
+        current = self.state.current(self.terms.vendor, version.export_name, version.billing_period,
+                                     self.destination.key)
+        return current is not None and current.version_id == version.version_id
+
+    def final_table(self, version: ExportVersion) -> str:
+        if self.options.strategy == "single":
+            return export_table(version.export_name)
+        return period_table(version.export_name, version.billing_period)
+
+    def _check_format(self, version: ExportVersion) -> None:
+        wanted = self.options.export_format
+        if wanted and any(f.format != wanted for f in version.data_files):
+            raise UsageError(
+                f"export {version.export_name!r} {version.billing_period} holds "
+                f"{version.data_files[0].format} files, not {wanted}; fix {self.terms.file_format_flag}"
+            )
+
+    def load(self, version: ExportVersion, source: BillingSource, progress) -> PeriodResult:
+        """Load one period version into a staging table and swap it in; record success or failure."""
+        from open_finops import runner
+        from open_finops.ingest.readers import plan_columns
+
+        options = self.options
+        final = self.final_table(version)
+        self._check_format(version)
+        load_id = self.state.start(
+            vendor=self.terms.vendor, export_name=version.export_name, billing_period=version.billing_period,
+            version_id=version.version_id, format_version=version.format_version,
+            destination=self.destination.key, table_name=final, manifest_key=version.manifest_key,
+        )
+        staging = staging_table(final, load_id)
+        total = sum(f.size or 0 for f in version.data_files) or None
+        task = progress.add_task(f"{version.export_name} {version.billing_period}", total=total)
+        counters = {"rows": 0, "files": 0, "bytes": 0}
+        started = time.monotonic()
+        pipeline = None
+        try:
+            if not version.data_files:
+                raise SourceError(
+                    f"billing period {version.billing_period} of export {version.export_name!r} lists no data "
+                    f"files; {self.terms.publisher} may still be writing it: try again later"
+                )
+            plan = plan_columns(version, self.normalize)
+            # One throwaway pipeline per load: its dlt schema holds only this load's staging table.
+            pipeline = runner.new_pipeline(_pipeline_name(self.terms, load_id), self.destination_ref,
+                                           self.destination.dataset, options.data_dir)
+            batches = period_batches(version, source, plan, self.normalize,
+                                     scratch_dir(options.data_dir, load_id), counters,
+                                     lambda n: progress.advance(task, n), options.read_workers)
+            runner.load_table(pipeline, batches, staging, destination_name=self.destination.name)
+            if counters["rows"] == 0:
+                raise SourceError(
+                    f"billing period {version.billing_period} of export {version.export_name!r} has no rows; "
+                    f"{self.terms.publisher} may still be writing it: try again later"
+                )
+            self._swap(version, staging, final, load_id, counters, pipeline)
+        except BaseException as exc:
+            error = runner.unwrap_error(exc)
+            if isinstance(exc, Exception) and not isinstance(error, OpenFinopsError):
+                error = runner.describe_error(error, self.destination.name)
+            message = error.message if isinstance(error, OpenFinopsError) else f"{type(error).__name__}: {error}"
+            self._drop_staging(staging, pipeline)
+            self.state.fail(load_id, message, status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+            if not isinstance(exc, Exception):
+                raise
+            if isinstance(error, OpenFinopsError):
+                raise error from None
+            raise
+        finally:
+            shutil.rmtree(scratch_dir(options.data_dir, load_id), ignore_errors=True)
+            if pipeline is not None:
+                runner.drop_working_dir(pipeline)
+            progress.remove_task(task)
+        return PeriodResult(version.export_name, version.billing_period, version.version_id, "loaded", final,
+                            rows=counters["rows"], files=counters["files"], bytes=counters["bytes"],
+                            seconds=round(time.monotonic() - started, 3))
+
+    @contextmanager
+    def _sql(self, pipeline) -> Iterator[Any]:
+        """The destination's SQL, chosen once per load: DuckDB shares our connection, others use dlt's."""
+        from open_finops.ingest import swap
+
+        if self.destination.is_duckdb:
+            yield swap.duckdb_sql(self.con, self.destination.dataset)
+            return
+        client = pipeline.sql_client()
+        client.open_connection()
+        try:
+            yield swap.dlt_sql(client, self.destination.dataset)
+        finally:
+            client.close_connection()
+
+    def _swap(self, version: ExportVersion, staging: str, final: str, load_id: str, counters: dict[str, int],
+              pipeline) -> None:
+        from open_finops import runner
+        from open_finops.ingest import swap
+        from open_finops.state import transaction
+
+        with self._sql(pipeline) as sql, sql.transaction():
+            if self.options.strategy == "single":
+                swap.replace_period_rows(sql, staging, final, version.billing_period)
+            else:
+                view = unified_view(version.export_name)
+                # PostgreSQL refuses to drop a table a view reads; the view is rebuilt just below.
+                swap.drop_view(sql, view)
+                swap.replace_period_table(sql, staging, final)
+                swap.create_unified_view(sql, view, sorted(self._period_tables(version) | {final}))
+            for table, column, value in runner.bookkeeping_rows(pipeline):
+                swap.delete_rows(sql, table, column, value)
+            if self.destination.is_duckdb:  # state in the same transaction as the data
+                self.state.complete(load_id, **counters)
+        if not self.destination.is_duckdb:
+            with transaction(self.con):
+                self.state.complete(load_id, **counters)
+
+    def _period_tables(self, version: ExportVersion) -> set[str]:
+        return {
+            r.table_name
+            for r in self.state.current_versions(self.terms.vendor, version.export_name)
+            if r.table_name and r.destination == self.destination.key
+        }
+
+    def _drop_staging(self, staging: str, pipeline) -> None:
+        """After a failed load: its staging table and the bookkeeping rows dlt wrote for it."""
+        from open_finops import runner
+        from open_finops.ingest import swap
+
+        def drop(sql) -> None:
+            swap.drop_table(sql, staging)
+            for table, column, value in runner.bookkeeping_rows(pipeline) if pipeline is not None else ():
+                swap.delete_rows(sql, table, column, value)
+
+        try:
+            if self.destination.is_duckdb:
+                drop(swap.duckdb_sql(self.con, self.destination.dataset))
+            elif pipeline is not None:
+                with pipeline.sql_client() as client:
+                    drop(swap.dlt_sql(client, self.destination.dataset))
+        except Exception:  # the staging table is named per load; a leftover is harmless
+            pass
+
+
+def find_versions(options: ImportOptions, terms: VendorTerms, source: BillingSource,
+                  parsers: Iterable[ManifestParser]) -> list[ExportVersion]:
+    """The versions an import with ``options`` would consider, newest per period."""
+    from open_finops.ingest.listing import find_versions as listing
+
+    return listing(source, [p for p in parsers if p.vendor == terms.vendor], prefix=options.prefix,
+                   export_name=options.export_name, format_version=options.format_version,
+                   start=options.start, end=options.end, format_flag=terms.format_flag)
+
+
+def run_import(
+    options: ImportOptions,
+    terms: VendorTerms,
+    source: BillingSource,
+    parsers: Iterable[ManifestParser],
+    progress: Any = None,
+    on_period: Callable[[PeriodResult], None] | None = None,
+) -> ImportSummary:
+    """Import every period in range from ``source``; skip the ones already current.
+
+    ``parsers`` are the registered manifest parsers (those of ``terms.vendor`` are used); ``progress``
+    is a rich ``Progress`` or anything with its ``add_task``/``advance``/``remove_task``.
+    """
+    from open_finops.database import connect, database_path
+
+    progress = progress if progress is not None else _NoProgress()
+    db_path = database_path(options.data_dir)
+    con = connect(db_path, lock_timeout=options.lock_timeout, memory_limit=options.memory_limit)
+    # Row order within a billing period carries no meaning; without it DuckDB inserts the staged load
+    # files on every core instead of one.
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        importer = Importer(options, terms, con)
+        importer.recover_interrupted()
+        versions = find_versions(options, terms, source, parsers)
+        summary = ImportSummary(source.description, options.destination.name, options.destination.dataset,
+                                str(db_path), options.strategy)
+        if not versions:
+            where = f"under prefix {options.prefix!r} in {source.description}"
+            what = f"export {options.export_name!r}" if options.export_name else f"any {terms.export_noun}"
+            raise SourceError(f"no manifest of {what} found {where}; check --prefix and --export-name")
+        for version in versions:
+            if not options.reset and importer.is_loaded(version):
+                result = PeriodResult(version.export_name, version.billing_period, version.version_id, "skipped",
+                                      importer.final_table(version))
+            else:
+                try:
+                    result = importer.load(version, source, progress)
+                except UsageError:
+                    raise  # a wrong flag is wrong for every period: stop and say so
+                except OpenFinopsError as exc:
+                    result = PeriodResult(version.export_name, version.billing_period, version.version_id,
+                                          "failed", importer.final_table(version), error=exc.message)
+            summary.periods.append(result)
+            if on_period:
+                on_period(result)
+        return summary
+    finally:
+        con.close()

@@ -1,0 +1,338 @@
+"""The import engine, driven the way any vendor drives it: a folder of exports, a manifest parser, DuckDB.
+
+The vendor here is the fake "acme" (``finops_fakes.parse_acme_manifest``): a JSON manifest per period
+version naming gzip CSV (or Parquet) data files and declaring typed columns. Everything else is real:
+core's LocalSource, the engine, dlt, and a DuckDB file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from finops_fakes import ACME_PARSER, registry_of, working_plugin
+
+from open_finops import runner
+from open_finops.api import (
+    Destination,
+    ImportOptions,
+    LocalSource,
+    ManifestParser,
+    SourceError,
+    VendorTerms,
+    run_import,
+)
+from open_finops.database import connect, database_path
+from open_finops.ingest import swap
+from open_finops.naming import period_table, staging_table
+from open_finops.state import LoadStateStore
+
+TERMS = VendorTerms("acme", export_noun="Acme export", publisher="Acme")
+COLUMNS = {"line_id": "string", "account": "string", "cost": "decimal"}
+
+
+def write_version(root: Path, period: str, version: str, rows: list[tuple], *, export: str = "bill",
+                  files: int = 2, columns: dict[str, str] | None = None, folder: str | None = None,
+                  mtime: float | None = None) -> Path:
+    """One version of one period: data files under ``export/period/version/``, the manifest beside them."""
+    columns = columns or COLUMNS
+    base = root / export / period / (folder or version)
+    base.mkdir(parents=True, exist_ok=True)
+    uris = []
+    for i in range(files):
+        part = rows[i::files]
+        name = f"{export}/{period}/{folder or version}/part-{i}.csv.gz"
+        lines = [",".join(columns)] + [",".join(str(v) for v in row) for row in part]
+        (root / name).write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+        uris.append(name)
+    manifest = base / "acme-Manifest.json"
+    manifest.write_text(json.dumps({"export": export, "period": period, "version": version, "files": uris,
+                                    "columns": columns}))
+    if mtime is not None:
+        os.utime(manifest, (mtime, mtime))
+    return manifest
+
+
+def rows_of(n: int, cost: str = "1.25", offset: int = 0) -> list[tuple]:
+    return [(f"id-{offset + i:05d}", f"{i % 3:012d}", cost) for i in range(n)]
+
+
+def import_acme(root: Path, data: Path, *, dataset: str = "acme", parsers=(ACME_PARSER,), **options):
+    opts = ImportOptions(data_dir=data, destination=Destination("duckdb", dataset), **options)
+    return run_import(opts, TERMS, LocalSource(root), list(parsers))
+
+
+def query(data: Path, sql: str) -> list[tuple]:
+    con = connect(database_path(data), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def history(data: Path, period: str) -> list[tuple[str, str, bool]]:
+    con = connect(database_path(data), read_only=True)
+    try:
+        return [(r.version_id, r.status, r.is_current)
+                for r in LoadStateStore(con, create=False).history("acme", "bill", period)]
+    finally:
+        con.close()
+
+
+def tables(data: Path) -> set[str]:
+    """Our tables in the dataset; dlt's own ``_dlt_*`` tables are checked to hold no row of a finished load."""
+    names = {r[0] for r in query(data, "SELECT table_name FROM information_schema.tables WHERE table_schema='acme'")}
+    for name in (n for n in names if n.startswith("_dlt_")):
+        assert query(data, f'SELECT count(*) FROM acme."{name}"') == [(0,)], name
+    return {n for n in names if not n.startswith("_dlt_")}
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+class CountingSource(LocalSource):
+    """A LocalSource that counts the data files handed out."""
+
+    copies = 0
+
+    def local_copy(self, key, scratch, on_bytes=None):
+        type(self).copies += 1
+        return super().local_copy(key, scratch, on_bytes)
+
+
+def test_each_period_is_loaded_exactly_with_its_declared_types_and_recorded_current(root: Path, data: Path):
+    write_version(root, "2024-01", "v-a", rows_of(1000, "0.000000001"))
+    write_version(root, "2024-02", "v-b", rows_of(7, "123456789012.123456789"))
+
+    summary = import_acme(root, data)
+
+    assert [(p.billing_period, p.status, p.rows, p.files) for p in summary.periods] == [
+        ("2024-01", "loaded", 1000, 2), ("2024-02", "loaded", 7, 2),
+    ]
+    table = period_table("bill", "2024-02")
+    (count, total, account_type, sample_account), = query(
+        data, f'SELECT count(*), sum(cost), typeof(any_value(cost)), min(account) FROM acme."{table}"')
+    assert (count, total) == (7, Decimal("864197523084.864197523"))
+    assert account_type.startswith("DECIMAL") and sample_account == "000000000000"  # text keeps its zeros
+    assert query(data, 'SELECT sum(cost) FROM acme."bill_unified"') == [(Decimal("864197523084.864198523"),)]
+    assert history(data, "2024-01") == [("v-a", "completed", True)]
+
+
+def test_a_second_run_skips_loaded_versions_without_reading_a_data_file(root: Path, data: Path):
+    write_version(root, "2024-01", "v-a", rows_of(10))
+    import_acme(root, data)
+    CountingSource.copies = 0
+
+    opts = ImportOptions(data_dir=data, destination=Destination("duckdb", "acme"))
+    summary = run_import(opts, TERMS, CountingSource(root), [ACME_PARSER])
+
+    assert [p.status for p in summary.periods] == ["skipped"]
+    assert CountingSource.copies == 0
+
+
+def test_a_new_version_replaces_the_period_whole_and_the_history_keeps_both(root: Path, data: Path):
+    manifest = write_version(root, "2024-01", "v-a", rows_of(10, "1.00"))
+    import_acme(root, data)
+    manifest.unlink()
+    write_version(root, "2024-01", "v-b", rows_of(4, "2.50", offset=100))
+
+    summary = import_acme(root, data)
+
+    assert [(p.status, p.rows) for p in summary.periods] == [("loaded", 4)]
+    table = period_table("bill", "2024-01")
+    assert query(data, f'SELECT count(*), sum(cost), min(line_id) FROM acme."{table}"') == [
+        (4, Decimal("10.00"), "id-00100")]
+    assert history(data, "2024-01") == [("v-a", "completed", False), ("v-b", "completed", True)]
+    assert tables(data) == {table, "bill_unified"}  # no staging table left
+
+
+@pytest.mark.parametrize("strategy", ["separate", "single"])
+@pytest.mark.parametrize("fault", ["swap", "state"])
+def test_a_failure_inside_the_swap_leaves_the_old_data_and_the_old_state(
+    root: Path, data: Path, monkeypatch: pytest.MonkeyPatch, strategy: str, fault: str
+):
+    manifest = write_version(root, "2024-01", "v-a", rows_of(10, "1.00"))
+    import_acme(root, data, strategy=strategy)
+    manifest.unlink()
+    write_version(root, "2024-01", "v-b", rows_of(4, "2.50"))
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full in the middle of the swap")
+
+    # Either the last data statement of the swap fails, or recording the new version as current does.
+    target = (swap, "create_unified_view" if strategy == "separate" else "replace_period_rows")
+    if fault == "state":
+        target = (LoadStateStore, "complete")
+    monkeypatch.setattr(*target, explode)
+    summary = import_acme(root, data, strategy=strategy)
+
+    assert [p.status for p in summary.periods] == ["failed"]
+    assert "disk full in the middle of the swap" in summary.periods[0].error
+    table = period_table("bill", "2024-01") if strategy == "separate" else "bill"
+    assert query(data, f'SELECT count(*), sum(cost) FROM acme."{table}"') == [(10, Decimal("10.00"))]
+    assert history(data, "2024-01") == [("v-a", "completed", True), ("v-b", "failed", False)]
+    assert not any("_staging_" in t for t in tables(data))
+
+
+@pytest.mark.parametrize("where", ["load", "swap"])
+def test_ctrl_c_records_the_load_as_interrupted_and_keeps_the_old_version(
+    root: Path, data: Path, monkeypatch: pytest.MonkeyPatch, where: str
+):
+    manifest = write_version(root, "2024-01", "v-a", rows_of(10, "1.00"))
+    import_acme(root, data)
+    manifest.unlink()
+    write_version(root, "2024-01", "v-b", rows_of(4, "2.50"))
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    # While dlt loads the staging table, or inside the swap's transaction (rolled back on our connection,
+    # which must then still record the interruption).
+    monkeypatch.setattr(*((runner, "load_table") if where == "load" else (swap, "create_unified_view")), interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        import_acme(root, data)
+
+    assert history(data, "2024-01") == [("v-a", "completed", True), ("v-b", "interrupted", False)]
+    assert query(data, f'SELECT count(*) FROM acme."{period_table("bill", "2024-01")}"') == [(10,)]
+    assert tables(data) == {period_table("bill", "2024-01"), "bill_unified"}
+
+
+def test_a_load_left_running_by_a_killed_import_is_cleaned_up_and_the_period_loaded(root: Path, data: Path):
+    write_version(root, "2024-01", "v-a", rows_of(10))
+    con = connect(database_path(data))
+    store = LoadStateStore(con)
+    final = period_table("bill", "2024-01")
+    load_id = store.start(vendor="acme", export_name="bill", billing_period="2024-01", version_id="v-a",
+                          destination="duckdb:acme", table_name=final)
+    staged = staging_table(final, load_id)
+    con.execute(f'CREATE SCHEMA acme; CREATE TABLE acme."{staged}" AS SELECT 1 AS x')
+    scratch = data / ".tmp" / load_id
+    scratch.mkdir(parents=True)
+    con.close()
+
+    summary = import_acme(root, data)
+
+    assert [p.status for p in summary.periods] == ["loaded"]
+    assert history(data, "2024-01") == [("v-a", "interrupted", False), ("v-a", "completed", True)]
+    assert staged not in tables(data) and not scratch.exists()
+
+
+def test_the_same_export_loads_into_a_second_dataset_instead_of_being_skipped(root: Path, data: Path):
+    write_version(root, "2024-01", "v-a", rows_of(5))
+    import_acme(root, data, dataset="acme")
+
+    summary = import_acme(root, data, dataset="acme_copy")
+
+    assert [p.status for p in summary.periods] == ["loaded"]
+    assert query(data, f'SELECT count(*) FROM acme_copy."{period_table("bill", "2024-01")}"') == [(5,)]
+
+
+def test_of_several_manifests_for_one_period_the_newest_is_loaded(root: Path, data: Path):
+    write_version(root, "2024-01", "exec-new", rows_of(3, "9.00"), folder="20240205T000000Z", mtime=2_000_000_000)
+    write_version(root, "2024-01", "exec-old", rows_of(8, "1.00"), folder="20240201T000000Z", mtime=1_000_000_000)
+
+    summary = import_acme(root, data)
+
+    assert [(p.version_id, p.rows) for p in summary.periods] == [("exec-new", 3)]
+
+
+def test_single_strategy_adds_a_new_column_and_older_periods_read_it_as_null(root: Path, data: Path):
+    write_version(root, "2024-01", "v-a", rows_of(2))
+    write_version(root, "2024-02", "v-b", [("id-9", "a", "1.5", "eu")],
+                  columns={**COLUMNS, "region": "string"}, files=1)
+
+    import_acme(root, data, strategy="single")
+
+    assert query(data, 'SELECT billing_period, count(*), count(region) FROM acme."bill" GROUP BY 1 ORDER BY 1') == [
+        ("2024-01", 2, 0), ("2024-02", 1, 1)]
+
+
+def test_a_data_file_whose_header_differs_from_the_manifest_fails_the_period_only(root: Path, data: Path):
+    write_version(root, "2024-01", "v-a", rows_of(3))
+    manifest = write_version(root, "2024-02", "v-b", rows_of(3))
+    doc = json.loads(manifest.read_text())
+    doc["columns"] = {**COLUMNS, "undeclared_in_file": "string"}
+    manifest.write_text(json.dumps(doc))
+
+    summary = import_acme(root, data)
+
+    assert [p.status for p in summary.periods] == ["loaded", "failed"]
+    assert "header does not match the manifest" in summary.periods[1].error
+    assert history(data, "2024-02") == [("v-b", "failed", False)]
+
+
+def test_a_parquet_file_with_a_column_the_manifest_does_not_declare_is_refused(
+    root: Path, data: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from open_finops.exports import Column, DataFile, ExportVersion
+
+    folder = root / "bill" / "2024-01" / "v-a"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"line_id": ["a"], "account": ["1"], "cost": [1.5], "surprise": ["x"]}),
+                   folder / "part-0.parquet")
+    (folder / "acme-Manifest.json").write_text("{}")
+
+    def parse(key: str, body: bytes) -> ExportVersion:
+        return ExportVersion(
+            vendor="acme", export_name="bill", billing_period="2024-01", version_id="v-a", format_version="v1",
+            manifest_key=key, data_files=(DataFile(uri="bill/2024-01/v-a/part-0.parquet", format="parquet"),),
+            columns=tuple(Column(name=n, type=t) for n, t in COLUMNS.items()),
+        )
+
+    monkeypatch.setattr("finops_fakes.parse_acme_manifest", parse)
+    summary = import_acme(root, data)
+
+    assert [p.status for p in summary.periods] == ["failed"]
+    assert "columns not declared in the manifest: ['surprise']" in summary.periods[0].error
+
+
+def test_nothing_found_names_the_vendors_export_noun_and_where_it_looked(root: Path, data: Path):
+    with pytest.raises(SourceError, match=r"no manifest of any Acme export found under prefix 'nowhere'"):
+        import_acme(root, data, prefix="nowhere")
+
+
+def test_only_the_parsers_of_the_importing_vendor_are_used(root: Path, data: Path):
+    write_version(root, "2024-01", "v-a", rows_of(2))
+    other = ManifestParser(name="other-v1", vendor="other", format_version="v1", description="x",
+                           key_pattern=ACME_PARSER.key_pattern, parse="finops_fakes:no_such_function")
+
+    summary = import_acme(root, data, parsers=(other, ACME_PARSER))
+
+    assert [p.status for p in summary.periods] == ["loaded"]
+
+
+def test_state_show_and_exports_list_show_every_vendor_and_a_killed_first_load(root: Path, data: Path, cli):
+    write_version(root, "2024-01", "v-a", rows_of(3))
+    import_acme(root, data)
+    con = connect(database_path(data))
+    LoadStateStore(con).start(vendor="zeta", export_name="z", billing_period="2024-03", version_id="z1",
+                              destination="duckdb:zeta", table_name="z_2024_03")
+    con.close()
+    registry = registry_of(working_plugin())
+
+    state = json.loads(cli(registry, "state", "show", "--data-dir", str(data), "--json").stdout)
+    exports = json.loads(cli(registry, "exports", "list", "--data-dir", str(data), "--json").stdout)
+    only_acme = json.loads(cli(registry, "state", "show", "--vendor", "acme", "--data-dir", str(data),
+                               "--json").stdout)
+
+    assert [(r["vendor"], r["billing_period"], r["status"], r["is_current"]) for r in state] == [
+        ("acme", "2024-01", "completed", True), ("zeta", "2024-03", "interrupted", False)]
+    assert [r["vendor"] for r in only_acme] == ["acme"]
+    assert exports == [{"vendor": "acme", "export_name": "bill", "destination": "duckdb:acme", "dataset": "acme",
+                        "tables": ["bill_2024_01"], "periods": ["2024-01"], "rows": 3, "view": "bill_unified"}]
