@@ -98,18 +98,13 @@ def connect(
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
+    from open_finops.sql import duckdb_sql
+
+    return duckdb_sql(con, schema).exists(table)
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str]:
     """A table's columns and their types, in table order; empty when the table does not exist."""
-    rows = con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?"
-        " ORDER BY ordinal_position",
-        [schema, table],
-    ).fetchall()
-    return dict(rows)
+    from open_finops.sql import duckdb_sql
+
+    return dict(duckdb_sql(con, schema).columns(table))

@@ -9,16 +9,18 @@ the period's current version) or ``failed``. A ``running`` row whose process die
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from open_finops.database import table_columns, table_exists
 from open_finops.errors import StateError
+from open_finops.sql import transaction
 
 if TYPE_CHECKING:
     import duckdb
+
+__all__ = ["LoadRecord", "LoadStateStore", "transaction"]
 
 SCHEMA = "billing_state"
 TABLE = "load_state"
@@ -87,18 +89,6 @@ class LoadRecord:
         return (self.finished_at - self.started_at).total_seconds()
 
 
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Run a block in one transaction: all of it is committed, or none."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-
-
 class LoadStateStore:
     """Reads and writes ``billing_state.load_state`` through a connection the caller owns.
 
@@ -113,22 +103,15 @@ class LoadStateStore:
             con.execute(_DDL)
             self.exists = True
         else:
-            row = con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                [SCHEMA, TABLE],
-            ).fetchone()
-            self.exists = bool(row and row[0])
+            self.exists = table_exists(con, SCHEMA, TABLE)
         if self.exists:
             self._check_layout()
 
     def _check_layout(self) -> None:
         # CREATE TABLE IF NOT EXISTS keeps a table of the monolithic open-finops (current_version,
         # load_completed, ...); every later statement would then fail with a bare binder error.
-        rows = self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-            [SCHEMA, TABLE],
-        ).fetchall()
-        missing = [c for c in _COLUMNS.split(", ") if c not in {r[0] for r in rows}]
+        present = table_columns(self.con, SCHEMA, TABLE)
+        missing = [c for c in _COLUMNS.split(", ") if c not in present]
         if missing:
             raise StateError(
                 f"{QUALIFIED} was written by an older open-finops (it has no {', '.join(missing[:3])} column); "

@@ -8,75 +8,15 @@ records the load as current in the state table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from open_finops.naming import PERIOD_COLUMN
 from open_finops.naming import quote_identifier as q
+from open_finops.sql import Sql, dlt_sql, duckdb_sql
 
-
-@dataclass
-class Sql:
-    """The few things the swap needs from a destination: run SQL, read its catalogue, a transaction."""
-
-    execute: Callable[..., Any]
-    fetchall: Callable[..., list[tuple]]
-    transaction: Callable[[], Any]
-    placeholder: str
-    dataset: str
-
-    def table(self, name: str) -> str:
-        return f"{q(self.dataset)}.{q(name)}"
-
-    def columns(self, table: str) -> list[tuple[str, str]]:
-        p = self.placeholder
-        return [
-            (r[0], r[1])
-            for r in self.fetchall(
-                "SELECT column_name, data_type FROM information_schema.columns"
-                f" WHERE table_schema = {p} AND table_name = {p} ORDER BY ordinal_position",
-                self.dataset, table,
-            )
-        ]
-
-    def exists(self, table: str) -> bool:
-        p = self.placeholder
-        rows = self.fetchall(
-            f"SELECT count(*) FROM information_schema.tables WHERE table_schema = {p} AND table_name = {p}",
-            self.dataset, table,
-        )
-        return bool(rows and rows[0][0])
-
-
-def duckdb_sql(con, dataset: str) -> Sql:
-    from open_finops.state import transaction
-
-    def execute(sql: str, *params: Any) -> None:
-        con.execute(sql, list(params))
-
-    def fetchall(sql: str, *params: Any) -> list[tuple]:
-        return con.execute(sql, list(params)).fetchall()
-
-    return Sql(execute, fetchall, lambda: transaction(con), "?", dataset)
-
-
-def dlt_sql(client, dataset: str) -> Sql:
-    """Any other destination, through dlt's SQL client (``pipeline.sql_client()``)."""
-
-    def execute(sql: str, *params: Any) -> None:
-        client.execute_sql(sql, *params)
-
-    def fetchall(sql: str, *params: Any) -> list[tuple]:
-        return list(client.execute_sql(sql, *params) or [])
-
-    @contextmanager
-    def transaction() -> Iterator[None]:
-        with client.begin_transaction():
-            yield
-
-    return Sql(execute, fetchall, transaction, "%s", dataset)
+__all__ = ["Sql", "create_unified_view", "delete_rows", "dlt_sql", "drop_table", "drop_view", "duckdb_sql",
+           "replace_period_rows", "replace_period_table"]
 
 
 def replace_period_table(sql: Sql, staging: str, final: str) -> None:

@@ -1,0 +1,86 @@
+"""SQL on a destination, whichever it is: run a statement, read the catalogue, hold a transaction.
+
+The one home of ``information_schema`` queries. DuckDB is reached through our own connection (the file
+that also holds the load state); any other destination through dlt's SQL client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from open_finops.naming import quote_identifier as q
+
+
+@contextmanager
+def transaction(con: Any) -> Iterator[None]:
+    """Run a block in one transaction: all of it is committed, or none."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@dataclass
+class Sql:
+    """The few things the swap needs from a destination: run SQL, read its catalogue, a transaction."""
+
+    execute: Callable[..., Any]
+    fetchall: Callable[..., list[tuple]]
+    transaction: Callable[[], Any]
+    placeholder: str
+    dataset: str
+
+    def table(self, name: str) -> str:
+        return f"{q(self.dataset)}.{q(name)}"
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        p = self.placeholder
+        return [
+            (r[0], r[1])
+            for r in self.fetchall(
+                "SELECT column_name, data_type FROM information_schema.columns"
+                f" WHERE table_schema = {p} AND table_name = {p} ORDER BY ordinal_position",
+                self.dataset, table,
+            )
+        ]
+
+    def exists(self, table: str) -> bool:
+        p = self.placeholder
+        rows = self.fetchall(
+            f"SELECT count(*) FROM information_schema.tables WHERE table_schema = {p} AND table_name = {p}",
+            self.dataset, table,
+        )
+        return bool(rows and rows[0][0])
+
+
+def duckdb_sql(con, dataset: str) -> Sql:
+    def execute(sql: str, *params: Any) -> None:
+        con.execute(sql, list(params))
+
+    def fetchall(sql: str, *params: Any) -> list[tuple]:
+        return con.execute(sql, list(params)).fetchall()
+
+    return Sql(execute, fetchall, lambda: transaction(con), "?", dataset)
+
+
+def dlt_sql(client, dataset: str) -> Sql:
+    """Any other destination, through dlt's SQL client (``pipeline.sql_client()``)."""
+
+    def execute(sql: str, *params: Any) -> None:
+        client.execute_sql(sql, *params)
+
+    def fetchall(sql: str, *params: Any) -> list[tuple]:
+        return list(client.execute_sql(sql, *params) or [])
+
+    @contextmanager
+    def transaction() -> Iterator[None]:
+        with client.begin_transaction():
+            yield
+
+    return Sql(execute, fetchall, transaction, "%s", dataset)
