@@ -336,3 +336,85 @@ def test_state_show_and_exports_list_show_every_vendor_and_a_killed_first_load(r
     assert [r["vendor"] for r in only_acme] == ["acme"]
     assert exports == [{"vendor": "acme", "export_name": "bill", "destination": "duckdb:acme", "dataset": "acme",
                         "tables": ["bill_2024_01"], "periods": ["2024-01"], "rows": 3, "view": "bill_unified"}]
+
+
+def corrupt_truncated(root: Path, manifest: Path) -> str:
+    key = json.loads(manifest.read_text())["files"][1]
+    body = (root / key).read_bytes()
+    (root / key).write_bytes(body[: len(body) // 2])
+    return "is a truncated gzip file"
+
+
+def corrupt_missing(root: Path, manifest: Path) -> str:
+    (root / json.loads(manifest.read_text())["files"][0]).unlink()
+    return "listed in the manifest does not exist"
+
+
+def corrupt_outside(root: Path, manifest: Path) -> str:
+    doc = json.loads(manifest.read_text())
+    doc["files"][0] = "../../etc/passwd"
+    manifest.write_text(json.dumps(doc))
+    return "points outside the export"
+
+
+def corrupt_not_gzip(root: Path, manifest: Path) -> str:
+    (root / json.loads(manifest.read_text())["files"][0]).write_bytes(b"line_id,account,cost\nplain,text,1\n")
+    return "is not valid gzip"
+
+
+def corrupt_bad_decimal(root: Path, manifest: Path) -> str:
+    key = json.loads(manifest.read_text())["files"][0]
+    (root / key).write_bytes(gzip.compress(b"line_id,account,cost\na,1,not-a-number\n"))
+    return "cannot be parsed as CSV"
+
+
+@pytest.mark.parametrize("corrupt", [corrupt_truncated, corrupt_missing, corrupt_outside, corrupt_not_gzip,
+                                     corrupt_bad_decimal])
+def test_a_broken_new_version_fails_its_period_names_the_file_and_keeps_the_old_data(root: Path, data: Path,
+                                                                                   corrupt):
+    old = write_version(root, "2024-01", "v-a", rows_of(6, "1.00"))
+    write_version(root, "2024-02", "v-c", rows_of(3))
+    import_acme(root, data)
+    old.unlink()
+    expected = corrupt(root, write_version(root, "2024-01", "v-b", rows_of(9, "7.00")))
+
+    summary = import_acme(root, data)
+
+    assert [(p.billing_period, p.status) for p in summary.periods] == [("2024-01", "failed"), ("2024-02", "skipped")]
+    assert expected in summary.periods[0].error
+    assert query(data, f'SELECT count(*), sum(cost) FROM acme."{period_table("bill", "2024-01")}"') == [
+        (6, Decimal("6.00"))]
+    assert history(data, "2024-01")[-1] == ("v-b", "failed", False)
+    assert not any("_staging_" in t for t in tables(data))
+
+
+def test_a_manifest_that_cannot_be_read_stops_the_run_before_anything_is_loaded(root: Path, data: Path):
+    write_version(root, "2024-01", "v-a", rows_of(2))
+    (write_version(root, "2024-02", "v-b", rows_of(2))).write_text("{not json")
+
+    with pytest.raises(Exception, match="Expecting property name"):
+        import_acme(root, data)
+    assert not database_path(data).exists() or history(data, "2024-01") == []
+
+
+def test_a_second_import_waits_for_the_lock_then_says_another_import_is_running(root: Path, data: Path):
+    import subprocess
+    import sys
+
+    from open_finops.errors import DestinationError
+
+    write_version(root, "2024-01", "v-a", rows_of(2))
+    data.mkdir()
+    # DuckDB's lock is per process: another process holds the file, as a running import would.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+         "sys.stdin.read()", str(database_path(data))],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(DestinationError, match="in use by another process"):
+            import_acme(root, data, lock_timeout=0.3)
+    finally:
+        holder.communicate("", timeout=30)
+    assert [p.status for p in import_acme(root, data).periods] == ["loaded"]  # and goes on once it is free

@@ -23,7 +23,7 @@ from open_finops.cli.output import console, print_json, progress
 from open_finops.cli.state_cmd import list_exports, show_state
 from open_finops.config import Config, load_config
 from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
-from open_finops.database import connect_configured, database_path, open_database, table_columns, table_exists
+from open_finops.database import database_path, open_database, table_columns, table_exists
 from open_finops.destination import Destination
 from open_finops.errors import (
     ConfigError,
@@ -97,7 +97,6 @@ __all__ = [
     "VendorTerms",
     "check_key",
     "check_period",
-    "connect_configured",
     "console",
     "current_registry",
     "database_path",

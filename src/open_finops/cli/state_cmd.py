@@ -29,13 +29,12 @@ def _records(cfg, data_dir: Path | None, read) -> list[Any]:
     The file opens read-only only while no import holds it, so a load still marked ``running`` belongs to
     an import that died: it is shown as ``interrupted``, as the next import will record it.
     """
-    from open_finops.database import connect_configured, database_path
+    from open_finops.database import database_path, open_database
     from open_finops.state import LoadStateStore
 
-    path = database_path(cfg.data_dir(data_dir))
-    if not path.exists():
+    if not database_path(cfg.data_dir(data_dir)).exists():
         return []
-    con = connect_configured(path, cfg, read_only=True)
+    con = open_database(cfg, data_dir, read_only=True)
     try:
         records = read(LoadStateStore(con, create=False))
     finally:
