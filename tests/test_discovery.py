@@ -166,3 +166,24 @@ def test_a_plugin_named_after_a_vendor_that_fails_to_load_is_explained(
         "'a_module_that_is_not_installed_anywhere'. See 'finops plugins list'; reinstall it with: "
         "pip install --force-reinstall 'open-finops[aws]'"
     )
+
+
+def test_an_installed_plugin_for_another_plugin_api_is_listed_as_failed_naming_both_versions(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = 'OPEN_FINOPS_API = ">=2.0,<3"\n' + GOOD.format(name="future", command="future", module="fake_future")
+    fake_site.add("finops-future", {"future": "fake_future"}, {"fake_future": source})
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "future")
+
+    assert main(["plugins", "list", "--json"]) == 0
+
+    out, err = capsys.readouterr()
+    (listed,) = json.loads(out)
+    message = (
+        "supports plugin API >=2.0,<3 but open-finops 0.1.0 provides plugin API 1.0; upgrade open-finops, "
+        "or install a release of finops-future that supports plugin API 1.0"
+    )
+    assert (listed["api"], listed["status"], listed["errors"], listed["commands"]) == (
+        ">=2.0,<3", "failed", [message], []
+    )
+    assert err == f"Warning: plugin 'future': {message}\n"

@@ -43,6 +43,7 @@ def test_as_dict_is_what_plugins_list_json_prints() -> None:
         "distribution": "fake-acme",
         "version": "1.0",
         "module": "acme",
+        "api": None,
         "hooks": ["register_commands", "register_pipelines", "register_manifest_parsers"],
         "commands": ["acme", "greet"],
         "pipelines": ["acme-sync"],
@@ -89,6 +90,56 @@ def test_two_plugins_contributing_one_manifest_parser_name_is_an_error_naming_bo
         "manifest parser 'v1' is contributed by both plugin 'first' and plugin 'second'; "
         "the one from 'first' is kept (set OPEN_FINOPS_PLUGINS to choose)"
     ]
+
+
+def declaring(api: object, plugin):
+    plugin.OPEN_FINOPS_API = api
+    return plugin
+
+
+def test_a_plugin_whose_api_range_includes_cores_version_loads_and_shows_its_range() -> None:
+    info = registry_of(declaring(">=1.0,<2", working_plugin())).plugin("acme")
+    assert (info.status, info.api, info.errors) == ("loaded", ">=1.0,<2", [])
+
+
+def test_a_plugin_that_declares_no_api_range_loads() -> None:
+    info = registry_of(working_plugin()).plugin("acme")
+    assert (info.status, info.api, info.errors) == ("loaded", None, [])
+
+
+def test_a_plugin_written_for_a_newer_plugin_api_is_not_registered_and_says_to_upgrade_core() -> None:
+    registry = registry_of(declaring(">=2.0,<3", working_plugin()), pipelines_plugin("other", ["other-sync"]))
+    info = registry.plugin("acme")
+    assert (info.status, info.api, info.hooks) == ("failed", ">=2.0,<3", [])
+    assert info.errors == [
+        "supports plugin API >=2.0,<3 but open-finops 0.1.0 provides plugin API 1.0; upgrade open-finops, "
+        "or install a release of fake-acme that supports plugin API 1.0"
+    ]
+    assert "acme" not in registry.commands and "acme-sync" not in registry.pipelines
+    assert list(registry.pipelines) == ["other-sync"]  # the next plugin still loads
+
+
+def test_a_plugin_written_for_an_older_plugin_api_says_to_upgrade_the_plugin() -> None:
+    info = registry_of(declaring(">=0.1,<1", working_plugin())).plugin("acme")
+    assert info.status == "failed"
+    assert info.errors == [
+        "supports plugin API >=0.1,<1 but open-finops 0.1.0 provides plugin API 1.0; "
+        "upgrade fake-acme to a release that supports plugin API 1.0"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("declared", "shown", "reason"),
+    [
+        ("1.0+", "'1.0+'", "'1.0+' is not an operator followed by a version, such as '>=1.0'"),
+        (1, "1", "it is a int, not a string"),
+    ],
+)
+def test_a_plugin_whose_api_range_cannot_be_read_is_not_registered(declared: object, shown: str, reason: str) -> None:
+    info = registry_of(declaring(declared, working_plugin())).plugin("acme")
+    assert info.status == "failed" and info.commands == []
+    assert info.errors == [f"declares OPEN_FINOPS_API = {shown}, which is not a version range ({reason}); "
+                           "write e.g. '>=1.0,<2'"]
 
 
 @pytest.mark.parametrize("reserved", sorted(RESERVED_COMMANDS))

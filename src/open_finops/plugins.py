@@ -4,6 +4,11 @@ Plugins are found through the entry-point group ``open_finops``. Each one is loa
 that fails to import, or whose hook raises, is recorded with its error and skipped, and the rest of the
 command line keeps working. ``OPEN_FINOPS_PLUGINS`` (a comma-separated list of entry-point names; empty
 for none) restricts which plugins load.
+
+A plugin states which plugin API versions it supports with ``OPEN_FINOPS_API = ">=1.0,<2"`` in its
+entry-point module (see :mod:`open_finops.api`). One whose range excludes core's version, or whose range
+cannot be read, is not registered: it is "failed" with an error naming both versions. A plugin that
+declares no range loads; its ``api`` is None ("unspecified").
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from typing import Any
 
 import pluggy
 
-from open_finops import hookspecs
+from open_finops import __version__, hookspecs
+from open_finops.api import DECLARATION, PLUGIN_API_VERSION, ApiRange
 from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
 
 ENTRY_POINT_GROUP = "open_finops"
@@ -41,6 +47,8 @@ class PluginInfo:
     distribution: str | None = None
     version: str | None = None
     module: str | None = None
+    # The plugin API range the plugin declares (``OPEN_FINOPS_API``), None when it declares none.
+    api: str | None = None
     hooks: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     pipelines: list[str] = field(default_factory=list)
@@ -55,6 +63,7 @@ class PluginInfo:
             "distribution": self.distribution,
             "version": self.version,
             "module": self.module,
+            "api": self.api,
             "hooks": list(self.hooks),
             "commands": list(self.commands),
             "pipelines": list(self.pipelines),
@@ -154,6 +163,10 @@ def build_registry(candidates: Iterable[tuple[PluginInfo, Any]]) -> Registry:
         registry.plugins.append(info)
         if obj is None:
             continue
+        error = _check_api(info, obj)
+        if error:
+            info.errors.append(error)
+            continue
         try:
             pm.register(obj, name=info.name)
         except Exception as exc:
@@ -168,6 +181,27 @@ def build_registry(candidates: Iterable[tuple[PluginInfo, Any]]) -> Registry:
         info.status = "loaded"
         _collect(pm, obj, info, registry)
     return registry
+
+
+def _check_api(info: PluginInfo, obj: Any) -> str | None:
+    """Record the range the plugin declares; say why it cannot be used with this core, if it cannot."""
+    declared = getattr(obj, DECLARATION, None)
+    if declared is None:
+        return None
+    info.api = str(declared)
+    try:
+        supported = ApiRange.parse(declared)
+    except ValueError as exc:
+        return f"declares {DECLARATION} = {declared!r}, which is not a version range ({exc}); write e.g. '>=1.0,<2'"
+    if supported.contains(PLUGIN_API_VERSION):
+        return None
+    if supported.wants_newer(PLUGIN_API_VERSION):
+        advice = (f"upgrade open-finops, or install a release of {info.distribution or info.name} "
+                  f"that supports plugin API {PLUGIN_API_VERSION}")
+    else:
+        advice = f"upgrade {info.distribution or info.name} to a release that supports plugin API {PLUGIN_API_VERSION}"
+    return (f"supports plugin API {supported.text} but open-finops {__version__} provides plugin API "
+            f"{PLUGIN_API_VERSION}; {advice}")
 
 
 def _collect(pm: pluggy.PluginManager, obj: Any, info: PluginInfo, registry: Registry) -> None:

@@ -310,6 +310,11 @@ def test_the_pipeline_is_registered_as_a_service(clean_env: Path, finops) -> Non
     assert row["runner"] == "open_finops_docker.service:run_pipeline"
 
 
+def test_the_plugin_declares_the_plugin_api_versions_it_supports(clean_env: Path, finops) -> None:
+    (row,) = [p for p in json.loads(finops("plugins", "list", "--json").out) if p["name"] == "docker"]
+    assert (row["api"], row["status"]) == (">=1.0,<2", "loaded")
+
+
 def test_the_registered_runner_runs_the_stacks_pipeline_service(
     docker: FakeEngines, stack: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

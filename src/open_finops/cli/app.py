@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from open_finops import __version__, plugins
+from open_finops.api import PLUGIN_API_VERSION
 from open_finops.cli import config_cmd, focus_cmd, pipelines_cmd, plugins_cmd
 from open_finops.cli.context import DEBUG_ENV, CliState, set_state
 from open_finops.contributions import CommandGroup
@@ -29,7 +30,7 @@ HELP = (
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"open-finops {__version__}")
+        typer.echo(f"open-finops {__version__} (plugin API {PLUGIN_API_VERSION})")
         raise typer.Exit()
 
 
@@ -67,7 +68,8 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
     @app.callback()
     def root(
         version: bool = typer.Option(
-            False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            False, "--version", callback=_version, is_eager=True,
+            help="Show the version and the plugin API version, and exit.",
         ),
         config: Path | None = typer.Option(
             None, "--config", "-c", help="Path to config.toml (default: $OPEN_FINOPS_CONFIG or ./config.toml).",
