@@ -5,6 +5,7 @@ A broken plugin is recorded with its error and skipped; it never stops the other
 
 from __future__ import annotations
 
+import pluggy
 import pytest
 import typer
 from finops_fakes import (
@@ -19,8 +20,8 @@ from finops_fakes import (
     working_plugin,
 )
 
-from open_finops import Command, CommandGroup, ManifestParser, Pipeline
-from open_finops.plugins import RESERVED_COMMANDS
+from open_finops import Command, CommandGroup, ManifestParser, Pipeline, hookspecs
+from open_finops.plugins import RESERVED_COMMANDS, call_hook
 
 
 def test_a_working_plugin_is_loaded_with_its_hooks_and_contributions() -> None:
@@ -179,6 +180,37 @@ def test_a_hook_that_raises_is_recorded_and_the_plugins_other_hooks_still_count(
     assert info.status == "loaded"
     assert info.errors == ["register_commands raised RuntimeError: boom while registering"]
     assert info.pipelines == ["acme-sync"] and registry.commands == {}
+
+
+def test_a_hook_that_raises_in_one_plugin_does_not_hide_another_plugins_results() -> None:
+    registry = registry_of(make_plugin("flaky", register_pipelines=raise_runtime_error),
+                           pipelines_plugin("steady", ["steady-sync"]))
+    assert registry.plugin("flaky").errors == ["register_pipelines raised RuntimeError: boom while registering"]
+    assert registry.plugin("steady").errors == []
+    assert list(registry.pipelines) == ["steady-sync"]
+
+
+class GrownSpecs:
+    """``register_pipelines`` as a later plugin API might declare it: it now offers the configuration."""
+
+    @hookspecs.hookspec
+    def register_pipelines(self, config):
+        """Return a list of ``Pipeline``; ``config`` is the configuration in force."""
+
+
+def test_a_hook_can_grow_an_argument_without_breaking_plugins_that_do_not_take_it() -> None:
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(GrownSpecs)
+    old = make_plugin("old", register_pipelines=lambda: [ACME_PIPELINE])
+    new = make_plugin("new", register_pipelines=lambda config: [
+        Pipeline(name=f"{config}-sync", vendor="acme", description="d", runner="m:f")
+    ])
+    pm.register(old)
+    pm.register(new)
+
+    assert call_hook(pm, old, "register_pipelines", config="north") == [[ACME_PIPELINE]]
+    ((grown,),) = call_hook(pm, new, "register_pipelines", config="north")
+    assert grown.name == "north-sync"
 
 
 def test_an_invalid_contribution_built_inside_a_hook_is_reported_as_that_hook_raising() -> None:

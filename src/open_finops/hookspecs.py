@@ -1,7 +1,8 @@
 """The hooks a plugin can implement. Read this file as the table of contents of what plugins do.
 
-Hooks take no arguments today; pluggy passes arguments by keyword and only those an implementation asks
-for, so a hook can grow an argument later without breaking plugins written before it.
+Hooks take no arguments today. Core calls them through pluggy's hook caller
+(:func:`open_finops.plugins.call_hook`), which passes arguments by keyword and only those an
+implementation asks for, so a hook can grow an argument later without breaking plugins written before it.
 """
 
 from __future__ import annotations

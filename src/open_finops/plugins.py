@@ -204,18 +204,28 @@ def _check_api(info: PluginInfo, obj: Any) -> str | None:
             f"{PLUGIN_API_VERSION}; {advice}")
 
 
+def call_hook(pm: pluggy.PluginManager, plugin: object, hook_name: str, **kwargs: Any) -> list[Any]:
+    """Call one plugin's implementations of a hook through pluggy's hook caller; return their results.
+
+    pluggy passes each implementation only the keyword arguments it names, which is what lets a hook grow
+    an argument without breaking plugins written before it. Calling one plugin at a time keeps plugins
+    apart: one whose hook raises cannot hide what the others return.
+    """
+    others = [other for other in pm.get_plugins() if other is not plugin]
+    return pm.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs)
+
+
 def _collect(pm: pluggy.PluginManager, obj: Any, info: PluginInfo, registry: Registry) -> None:
     for hook_name in HOOKS:
-        impls = [i for i in getattr(pm.hook, hook_name).get_hookimpls() if i.plugin is obj]
-        if not impls:
+        if not any(impl.plugin is obj for impl in getattr(pm.hook, hook_name).get_hookimpls()):
             continue
         info.hooks.append(hook_name)
-        for impl in impls:
-            try:
-                result = impl.function()
-            except (Exception, SystemExit) as exc:
-                info.errors.append(f"{hook_name} raised {type(exc).__name__}: {exc}")
-                continue
+        try:
+            results = call_hook(pm, obj, hook_name)
+        except (Exception, SystemExit) as exc:
+            info.errors.append(f"{hook_name} raised {type(exc).__name__}: {exc}")
+            continue
+        for result in results:
             for item in _as_list(result):
                 error = _add(registry, hook_name, item, info)
                 if error:
