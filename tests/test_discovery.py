@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from open_finops import plugins
 from open_finops.cli.app import main
 from open_finops.plugins import discover
 
@@ -34,6 +35,23 @@ def register_pipelines():
 """
 
 BROKEN = "import a_module_that_is_not_installed_anywhere\n"
+
+# A plugin whose command asks for the registry, as the AWS plugin's commands look up manifest parsers.
+CURIOUS = """
+import typer
+from open_finops import CommandGroup, hookimpl
+from open_finops.plugins import current_registry
+
+app = typer.Typer(no_args_is_help=True)
+
+@app.command("commands")
+def commands() -> None:
+    typer.echo(",".join(sorted(current_registry().commands)))
+
+@hookimpl
+def register_commands():
+    return [CommandGroup(name="curious", help="Asks for the registry.", app=app)]
+"""
 
 
 def good_plugin(site, name: str, command: str | None = None, distribution: str | None = None) -> None:
@@ -187,3 +205,23 @@ def test_an_installed_plugin_for_another_plugin_api_is_listed_as_failed_naming_b
         ">=2.0,<3", "failed", [message], []
     )
     assert err == f"Warning: plugin 'future': {message}\n"
+
+
+def test_main_discovers_plugins_once_even_when_a_plugin_command_asks_for_the_registry(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good_plugin(fake_site, "alpha")
+    fake_site.add("finops-curious", {"curious": "fake_curious"}, {"fake_curious": CURIOUS})
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "alpha,curious")
+    discoveries = []
+
+    def counting_discover(*args, **kwargs):
+        discoveries.append(args)
+        return discover(*args, **kwargs)
+
+    monkeypatch.setattr(plugins, "discover", counting_discover)
+
+    code = main(["curious", "commands"])
+
+    assert (code, capsys.readouterr().out) == (0, "alpha,curious\n")
+    assert len(discoveries) == 1

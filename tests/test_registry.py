@@ -20,8 +20,9 @@ from finops_fakes import (
     working_plugin,
 )
 
-from open_finops import Command, CommandGroup, ManifestParser, Pipeline, hookspecs
-from open_finops.plugins import RESERVED_COMMANDS, call_hook
+from open_finops import Command, CommandGroup, ManifestParser, Pipeline, hookspecs, plugins
+from open_finops.cli.app import build_app
+from open_finops.plugins import RESERVED_COMMANDS, Registry, call_hook, current_registry
 
 
 def test_a_working_plugin_is_loaded_with_its_hooks_and_contributions() -> None:
@@ -271,3 +272,24 @@ def test_lookups_by_kind_and_vendor() -> None:
 def test_contributions_validate_themselves_when_built(build, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_building_an_app_makes_its_registry_the_current_one() -> None:
+    first, second = registry_of(working_plugin()), registry_of(group_plugin("cloudy", "cloudy"))
+    build_app(first)
+    assert current_registry() is first
+    build_app(second)
+    assert current_registry() is second
+
+
+def test_without_an_app_the_current_registry_is_discovered_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    discovered = []
+
+    def discover() -> Registry:
+        discovered.append(Registry())
+        return discovered[-1]
+
+    monkeypatch.setattr(plugins, "discover", discover)
+
+    assert current_registry() is current_registry() is discovered[0]
+    assert len(discovered) == 1

@@ -14,7 +14,6 @@ declares no range loads; its ``api`` is None ("unspecified").
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -94,6 +93,27 @@ class Registry:
 
     def parsers_for_vendor(self, vendor: str) -> list[ManifestParser]:
         return [p for p, _ in self.manifest_parsers.values() if p.vendor == vendor]
+
+
+_current: Registry | None = None
+
+
+def current_registry() -> Registry:
+    """The registry of this process: the one ``finops`` was built from, else one discovered on first use.
+
+    Plugin code asks for this instead of calling :func:`discover` again, which would import and run every
+    plugin's hooks a second time.
+    """
+    global _current
+    if _current is None:
+        _current = discover()
+    return _current
+
+
+def set_current_registry(registry: Registry | None) -> None:
+    """Make ``registry`` the one :func:`current_registry` returns (``build_app`` does); None forgets it."""
+    global _current
+    _current = registry
 
 
 def new_plugin_manager() -> pluggy.PluginManager:
@@ -262,10 +282,3 @@ def _add(registry: Registry, hook_name: str, item: Any, info: PluginInfo) -> str
     table[item.name] = (item, info.name)
     listing.append(item.name)
     return None
-
-
-def warn(registry: Registry, stream: Any = None) -> None:
-    """One warning line on stderr per plugin problem."""
-    out = sys.stderr if stream is None else stream
-    for line in registry.warnings:
-        print(f"Warning: {line}", file=out)

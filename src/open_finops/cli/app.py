@@ -56,7 +56,12 @@ def _missing_vendor(app: typer.Typer, vendor: KnownVendor, broken: plugins.Plugi
 
 
 def build_app(registry: plugins.Registry) -> typer.Typer:
-    """Build the command line from what the registry's plugins contribute."""
+    """Build the command line from what the registry's plugins contribute.
+
+    The registry becomes this process's current one (:func:`open_finops.plugins.current_registry`), so
+    plugin commands use the registry their command line was built from.
+    """
+    plugins.set_current_registry(registry)
     app = typer.Typer(
         name="finops",
         help=HELP,
@@ -126,9 +131,16 @@ def run(app: typer.Typer, argv: Sequence[str], *, debug: bool = False) -> int:
     return 0
 
 
+def warn(registry: plugins.Registry) -> None:
+    """One warning line on stderr per plugin problem."""
+    for line in registry.warnings:
+        print(f"Warning: {line}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """``finops``: discover the plugins once, say what failed to load, build the command line and run it."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get(DEBUG_ENV))
     registry = plugins.discover()
-    plugins.warn(registry)
+    warn(registry)
     return run(build_app(registry), args, debug=debug)
