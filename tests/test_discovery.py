@@ -225,3 +225,36 @@ def test_main_discovers_plugins_once_even_when_a_plugin_command_asks_for_the_reg
 
     assert (code, capsys.readouterr().out) == (0, "alpha,curious\n")
     assert len(discoveries) == 1
+
+
+def test_open_finops_trace_plugins_writes_every_hook_call_to_stderr(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good_plugin(fake_site, "alpha")
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "alpha")
+    monkeypatch.setenv("OPEN_FINOPS_TRACE_PLUGINS", "1")
+
+    assert main(["alpha", "ping"]) == 0
+
+    out, err = capsys.readouterr()
+    assert out == "pong from alpha\n"
+    lines = err.splitlines()
+    assert lines[0] == "hooks of plugin 'alpha' (finops-alpha) [pluginmanage]"
+    assert [line.split()[0:2] for line in lines[1:]] == [
+        ["register_commands", "[hook]"],
+        ["finish", "register_commands"],
+        ["register_pipelines", "[hook]"],
+        ["finish", "register_pipelines"],
+    ]
+    assert "Pipeline(name='alpha-load'" in lines[-1]
+
+
+def test_without_open_finops_trace_plugins_nothing_is_traced(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good_plugin(fake_site, "alpha")
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "alpha")
+
+    assert main(["alpha", "ping"]) == 0
+
+    assert capsys.readouterr().err == ""

@@ -14,7 +14,7 @@ declares no range loads; its ``api`` is None ("unspecified").
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -116,9 +116,13 @@ def set_current_registry(registry: Registry | None) -> None:
     _current = registry
 
 
-def new_plugin_manager() -> pluggy.PluginManager:
+def new_plugin_manager(trace: Callable[[str], object] | None = None) -> pluggy.PluginManager:
+    """A plugin manager with our hookspecs; ``trace``, when given, receives pluggy's trace of every hook call."""
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
+    if trace is not None:
+        pm.trace.root.setwriter(trace)
+        pm.enable_tracing()
     return pm
 
 
@@ -135,8 +139,14 @@ def _distribution_name(ep: metadata.EntryPoint) -> str | None:
     return dist.metadata["Name"] if dist is not None else None
 
 
-def discover(environ: Mapping[str, str] | None = None) -> Registry:
-    """Load every plugin installed under the ``open_finops`` entry-point group."""
+def discover(
+    environ: Mapping[str, str] | None = None, *, trace: Callable[[str], object] | None = None
+) -> Registry:
+    """Load every plugin installed under the ``open_finops`` entry-point group.
+
+    ``trace`` receives pluggy's trace of each hook call and what it returned (``finops`` passes stderr's
+    writer when ``OPEN_FINOPS_TRACE_PLUGINS`` is set).
+    """
     allowed = selected_names(environ)
     candidates: list[tuple[PluginInfo, Any]] = []
     seen: dict[str, PluginInfo] = {}
@@ -169,15 +179,17 @@ def discover(environ: Mapping[str, str] | None = None) -> Registry:
             info.errors.append(f"failed to import {ep.value}: {type(exc).__name__}: {exc}")
             obj = None
         candidates.append((info, obj))
-    return build_registry(candidates)
+    return build_registry(candidates, trace=trace)
 
 
-def build_registry(candidates: Iterable[tuple[PluginInfo, Any]]) -> Registry:
+def build_registry(
+    candidates: Iterable[tuple[PluginInfo, Any]], *, trace: Callable[[str], object] | None = None
+) -> Registry:
     """Register plugin objects, call their hooks one plugin at a time and validate what they return.
 
     Tests call this directly with in-memory plugin objects.
     """
-    pm = new_plugin_manager()
+    pm = new_plugin_manager(trace)
     registry = Registry()
     for info, obj in candidates:
         registry.plugins.append(info)
@@ -236,6 +248,7 @@ def call_hook(pm: pluggy.PluginManager, plugin: object, hook_name: str, **kwargs
 
 
 def _collect(pm: pluggy.PluginManager, obj: Any, info: PluginInfo, registry: Registry) -> None:
+    pm.trace(f"hooks of plugin {info.name!r} ({info.distribution})")  # only written when tracing
     for hook_name in HOOKS:
         if not any(impl.plugin is obj for impl in getattr(pm.hook, hook_name).get_hookimpls()):
             continue

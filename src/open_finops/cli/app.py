@@ -1,7 +1,8 @@
 """The ``finops`` application: a factory that builds the CLI from a plugin registry, and ``main``.
 
 ``main`` is the one place where our errors become messages and exit codes: one line on stderr, no
-traceback unless ``--debug`` (or ``OPEN_FINOPS_DEBUG=1``).
+traceback unless ``--debug`` (or ``OPEN_FINOPS_DEBUG=1``). ``OPEN_FINOPS_TRACE_PLUGINS=1`` writes
+pluggy's trace of every hook call, and what each returned, to stderr.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from open_finops.contributions import CommandGroup
 from open_finops.errors import OpenFinopsError, PluginNotInstalled
 from open_finops.vendors import KNOWN_VENDORS, KnownVendor
 
+TRACE_ENV = "OPEN_FINOPS_TRACE_PLUGINS"
 HELP = (
     "open-finops: load cloud billing exports into an analytical database and turn them into FOCUS.\n\n"
     "Command groups come from installed plugins; see 'finops plugins list'."
@@ -141,6 +143,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``finops``: discover the plugins once, say what failed to load, build the command line and run it."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get(DEBUG_ENV))
-    registry = plugins.discover()
+    registry = plugins.discover(trace=sys.stderr.write if os.environ.get(TRACE_ENV) else None)
     warn(registry)
     return run(build_app(registry), args, debug=debug)
