@@ -1,10 +1,10 @@
 """The version of the plugin API, and the ranges plugins declare against it.
 
 ``PLUGIN_API_VERSION`` versions the whole contract between core and plugins: the hooks
-(:mod:`open_finops.hookspecs`) and the types they return (:mod:`open_finops.contributions`). It lives
-here rather than in ``hookspecs`` because it covers more than the hooks, and rather than in ``plugins``
-because plugins and docs read it without loading discovery. The module imports only the standard
-library, so reading it costs nothing at start-up.
+(:mod:`open_finops.hookspecs`), the types they return (:mod:`open_finops.contributions`) and the runner
+protocols (:mod:`open_finops.runners`). It lives here rather than in ``hookspecs`` because it covers
+more than the hooks, and rather than in ``plugins`` because plugins and docs read it without loading
+discovery. The module imports only the standard library, so reading it costs nothing at start-up.
 
 The minor number grows when the API grows in a way old plugins do not notice (a new hook, a new hook
 argument, a new optional field); the major number changes when a plugin may have to change.

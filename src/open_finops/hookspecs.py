@@ -7,7 +7,12 @@ implementation asks for, so a hook can grow an argument later without breaking p
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:
+    from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
 
 PROJECT_NAME = "open_finops"
 
@@ -16,7 +21,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def register_commands():
+def register_commands() -> list[CommandGroup | Command]:
     """Return a list of ``CommandGroup`` or ``Command`` to add to the ``finops`` command line.
 
     Example::
@@ -34,7 +39,7 @@ def register_commands():
 
 
 @hookspec
-def register_pipelines():
+def register_pipelines() -> list[Pipeline]:
     """Return a list of ``Pipeline`` the plugin can run; runners are dotted paths imported on use.
 
     Example::
@@ -47,7 +52,7 @@ def register_pipelines():
 
 
 @hookspec
-def register_manifest_parsers():
+def register_manifest_parsers() -> list[ManifestParser]:
     """Return a list of ``ManifestParser`` that recognise a billing export's manifest by its key.
 
     Example::
