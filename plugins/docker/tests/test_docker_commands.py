@@ -321,14 +321,37 @@ def test_the_registered_runner_runs_the_stacks_pipeline_service(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
     pipeline, _plugin = plugins.discover().pipelines["docker-pipeline"]
 
-    status = pipeline.load_runner()(load_config(), stack_dir=stack)
+    summary = pipeline.load_runner()(load_config(), stack_dir=stack)
 
-    assert status == 0
+    assert summary == {"exit_code": 0, "engine": "docker", "stack_dir": str(stack)}
     (call,) = engine_commands(docker)
     assert call["argv"] == [*compose_prefix(stack), "--profile", "pipeline", "run", "--rm", "pipeline"]
     assert call["cwd"] == str(stack)
     assert call["env"]["AWS_SECRET_ACCESS_KEY"] == SECRET
     assert_no_secret_on_any_command_line(docker, SECRET)
+
+
+def test_finops_pipelines_run_prints_the_services_summary(docker: FakeEngines, stack: Path, finops) -> None:
+    config = stack.parent / "config.toml"
+    config.write_text(f'[docker]\nstack_dir = "{stack}"\n')
+
+    result = finops("pipelines", "run", "docker-pipeline", "-c", str(config), "--json")
+
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == {"exit_code": 0, "engine": "docker", "stack_dir": str(stack)}
+
+
+def test_finops_pipelines_run_reports_a_failed_service_run(docker: FakeEngines, stack: Path, finops) -> None:
+    config = stack.parent / "config.toml"
+    config.write_text(f'[docker]\nstack_dir = "{stack}"\n')
+    docker.set("docker", exit=3)
+
+    result = finops("pipelines", "run", "docker-pipeline", "-c", str(config))
+
+    assert result.code == 1
+    assert result.err.splitlines()[-1] == (
+        "Error: docker compose run of the stack's pipeline service failed with exit status 3; see the output above"
+    )
 
 
 def test_the_runner_passes_a_command_and_reports_a_failed_run(docker: FakeEngines, stack: Path) -> None:
