@@ -9,6 +9,9 @@ A plugin states which plugin API versions it supports with ``OPEN_FINOPS_API = "
 entry-point module (see :mod:`open_finops.api`). One whose range excludes core's version, or whose range
 cannot be read, is not registered: it is "failed" with an error naming both versions. A plugin that
 declares no range loads; its ``api`` is None ("unspecified").
+
+Hooks are called through pluggy's hook caller, one plugin at a time (:func:`call_hook`). A process
+discovers its plugins once: :func:`current_registry` hands the registry down to plugin code.
 """
 
 from __future__ import annotations
