@@ -3,7 +3,7 @@
 This module is the plugin API. It imports nothing heavy: plugins import it at start-up.
 """
 
-from open_finops.api import PLUGIN_API_VERSION
+from open_finops.api_version import PLUGIN_API_VERSION
 from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
 from open_finops.errors import OpenFinopsError, UsageError
 from open_finops.hookspecs import hookimpl

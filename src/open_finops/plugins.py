@@ -6,7 +6,7 @@ command line keeps working. ``OPEN_FINOPS_PLUGINS`` (a comma-separated list of e
 for none) restricts which plugins load.
 
 A plugin states which plugin API versions it supports with ``OPEN_FINOPS_API = ">=1.0,<2"`` in its
-entry-point module (see :mod:`open_finops.api`). One whose range excludes core's version, or whose range
+entry-point module (see :mod:`open_finops.api_version`). One whose range excludes core's version, or whose range
 cannot be read, is not registered: it is "failed" with an error naming both versions. A plugin that
 declares no range loads; its ``api`` is None ("unspecified").
 
@@ -25,7 +25,7 @@ from typing import Any
 import pluggy
 
 from open_finops import __version__, hookspecs
-from open_finops.api import DECLARATION, PLUGIN_API_VERSION, ApiRange
+from open_finops.api_version import DECLARATION, PLUGIN_API_VERSION, ApiRange
 from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
 
 ENTRY_POINT_GROUP = "open_finops"

@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 
 from open_finops import __version__, plugins
-from open_finops.api import PLUGIN_API_VERSION
+from open_finops.api_version import PLUGIN_API_VERSION
 from open_finops.cli import config_cmd, focus_cmd, pipelines_cmd, plugins_cmd
 from open_finops.cli.context import DEBUG_ENV, CliState, set_state
 from open_finops.contributions import CommandGroup

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from open_finops import __version__
-from open_finops.api import PLUGIN_API_VERSION
+from open_finops.api_version import PLUGIN_API_VERSION
 from open_finops.cli.output import console, print_json
 from open_finops.plugins import Registry
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import open_finops
-from open_finops.api import PLUGIN_API_VERSION, ApiRange
+from open_finops.api_version import PLUGIN_API_VERSION, ApiRange
 
 
 def test_core_declares_its_plugin_api_version_in_one_place() -> None:
