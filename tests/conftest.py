@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from finops_support import INHERITED
 
+from open_finops import plugins
 from open_finops.cli.app import run
 from open_finops.plugins import Registry
 
@@ -28,6 +29,14 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     work.mkdir()
     monkeypatch.chdir(work)
     return work
+
+
+@pytest.fixture(autouse=True)
+def no_current_registry() -> Iterator[None]:
+    """Each test starts without the registry an earlier test built an app from."""
+    plugins.set_current_registry(None)
+    yield
+    plugins.set_current_registry(None)
 
 
 @dataclass

@@ -56,9 +56,9 @@ def test_no_arguments_shows_the_help(cli) -> None:
     assert "plugins" in result.stdout + result.stderr
 
 
-def test_version(cli) -> None:
+def test_version_names_the_plugin_api_version_too(cli) -> None:
     result = cli(NO_PLUGINS, "--version")
-    assert (result.exit_code, result.stdout) == (0, f"open-finops {__version__}\n")
+    assert (result.exit_code, result.stdout) == (0, f"open-finops {__version__} (plugin API 1.0)\n")
 
 
 def test_the_version_is_the_distributions_version() -> None:
@@ -122,6 +122,22 @@ def test_plugins_list_shows_a_table_for_people(cli, monkeypatch: pytest.MonkeyPa
     for text in ("acme", "fake-acme", "loaded", "register_manifest_parsers", "pipelines: acme-sync",
                  "manifest parsers: acme-v1", "command 'cloud' is contributed by both"):
         assert text in out
+    assert re.search(r"Plugin\s.*Distribution\s.*Version\s.*API\s.*Status", out)
+
+
+def test_plugins_list_shows_core_and_plugin_api_versions(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    declared = working_plugin()
+    declared.OPEN_FINOPS_API = ">=1.0,<2"
+    registry = registry_of(declared, group_plugin("silent", "silent"))
+
+    out = cli(registry, "plugins", "list").stdout
+    listed = json.loads(cli(registry, "plugins", "list", "--json").stdout)
+
+    assert out.splitlines()[0].strip() == f"open-finops {__version__}, plugin API 1.0"
+    assert re.search(r"acme\s.*fake-acme\s.*1\.0\s.*>=1\.0,<2\s.*loaded", out)
+    assert re.search(r"silent\s.*fake-silent\s.*1\.0\s.*unspecified\s.*loaded", out)
+    assert [(p["name"], p["api"]) for p in listed] == [("acme", ">=1.0,<2"), ("silent", None)]
 
 
 def test_plugins_list_with_no_plugins_says_how_to_install_some(cli) -> None:

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from open_finops import plugins
 from open_finops.cli.app import main
 from open_finops.plugins import discover
 
@@ -34,6 +35,23 @@ def register_pipelines():
 """
 
 BROKEN = "import a_module_that_is_not_installed_anywhere\n"
+
+# A plugin whose command asks for the registry, as the AWS plugin's commands look up manifest parsers.
+CURIOUS = """
+import typer
+from open_finops import CommandGroup, hookimpl
+from open_finops.plugins import current_registry
+
+app = typer.Typer(no_args_is_help=True)
+
+@app.command("commands")
+def commands() -> None:
+    typer.echo(",".join(sorted(current_registry().commands)))
+
+@hookimpl
+def register_commands():
+    return [CommandGroup(name="curious", help="Asks for the registry.", app=app)]
+"""
 
 
 def good_plugin(site, name: str, command: str | None = None, distribution: str | None = None) -> None:
@@ -166,3 +184,77 @@ def test_a_plugin_named_after_a_vendor_that_fails_to_load_is_explained(
         "'a_module_that_is_not_installed_anywhere'. See 'finops plugins list'; reinstall it with: "
         "pip install --force-reinstall 'open-finops[aws]'"
     )
+
+
+def test_an_installed_plugin_for_another_plugin_api_is_listed_as_failed_naming_both_versions(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = 'OPEN_FINOPS_API = ">=2.0,<3"\n' + GOOD.format(name="future", command="future", module="fake_future")
+    fake_site.add("finops-future", {"future": "fake_future"}, {"fake_future": source})
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "future")
+
+    assert main(["plugins", "list", "--json"]) == 0
+
+    out, err = capsys.readouterr()
+    (listed,) = json.loads(out)
+    message = (
+        "supports plugin API >=2.0,<3 but open-finops 0.1.0 provides plugin API 1.0; upgrade open-finops, "
+        "or install a release of finops-future that supports plugin API 1.0"
+    )
+    assert (listed["api"], listed["status"], listed["errors"], listed["commands"]) == (
+        ">=2.0,<3", "failed", [message], []
+    )
+    assert err == f"Warning: plugin 'future': {message}\n"
+
+
+def test_main_discovers_plugins_once_even_when_a_plugin_command_asks_for_the_registry(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good_plugin(fake_site, "alpha")
+    fake_site.add("finops-curious", {"curious": "fake_curious"}, {"fake_curious": CURIOUS})
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "alpha,curious")
+    discoveries = []
+
+    def counting_discover(*args, **kwargs):
+        discoveries.append(args)
+        return discover(*args, **kwargs)
+
+    monkeypatch.setattr(plugins, "discover", counting_discover)
+
+    code = main(["curious", "commands"])
+
+    assert (code, capsys.readouterr().out) == (0, "alpha,curious\n")
+    assert len(discoveries) == 1
+
+
+def test_open_finops_trace_plugins_writes_every_hook_call_to_stderr(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good_plugin(fake_site, "alpha")
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "alpha")
+    monkeypatch.setenv("OPEN_FINOPS_TRACE_PLUGINS", "1")
+
+    assert main(["alpha", "ping"]) == 0
+
+    out, err = capsys.readouterr()
+    assert out == "pong from alpha\n"
+    lines = err.splitlines()
+    assert lines[0] == "hooks of plugin 'alpha' (finops-alpha) [pluginmanage]"
+    assert [line.split()[0:2] for line in lines[1:]] == [
+        ["register_commands", "[hook]"],
+        ["finish", "register_commands"],
+        ["register_pipelines", "[hook]"],
+        ["finish", "register_pipelines"],
+    ]
+    assert "Pipeline(name='alpha-load'" in lines[-1]
+
+
+def test_without_open_finops_trace_plugins_nothing_is_traced(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good_plugin(fake_site, "alpha")
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "alpha")
+
+    assert main(["alpha", "ping"]) == 0
+
+    assert capsys.readouterr().err == ""

@@ -5,6 +5,7 @@ A broken plugin is recorded with its error and skipped; it never stops the other
 
 from __future__ import annotations
 
+import pluggy
 import pytest
 import typer
 from finops_fakes import (
@@ -19,8 +20,9 @@ from finops_fakes import (
     working_plugin,
 )
 
-from open_finops import Command, CommandGroup, ManifestParser, Pipeline
-from open_finops.plugins import RESERVED_COMMANDS
+from open_finops import Command, CommandGroup, ManifestParser, Pipeline, hookspecs, plugins
+from open_finops.cli.app import build_app
+from open_finops.plugins import RESERVED_COMMANDS, Registry, call_hook, current_registry
 
 
 def test_a_working_plugin_is_loaded_with_its_hooks_and_contributions() -> None:
@@ -43,6 +45,7 @@ def test_as_dict_is_what_plugins_list_json_prints() -> None:
         "distribution": "fake-acme",
         "version": "1.0",
         "module": "acme",
+        "api": None,
         "hooks": ["register_commands", "register_pipelines", "register_manifest_parsers"],
         "commands": ["acme", "greet"],
         "pipelines": ["acme-sync"],
@@ -91,6 +94,56 @@ def test_two_plugins_contributing_one_manifest_parser_name_is_an_error_naming_bo
     ]
 
 
+def declaring(api: object, plugin):
+    plugin.OPEN_FINOPS_API = api
+    return plugin
+
+
+def test_a_plugin_whose_api_range_includes_cores_version_loads_and_shows_its_range() -> None:
+    info = registry_of(declaring(">=1.0,<2", working_plugin())).plugin("acme")
+    assert (info.status, info.api, info.errors) == ("loaded", ">=1.0,<2", [])
+
+
+def test_a_plugin_that_declares_no_api_range_loads() -> None:
+    info = registry_of(working_plugin()).plugin("acme")
+    assert (info.status, info.api, info.errors) == ("loaded", None, [])
+
+
+def test_a_plugin_written_for_a_newer_plugin_api_is_not_registered_and_says_to_upgrade_core() -> None:
+    registry = registry_of(declaring(">=2.0,<3", working_plugin()), pipelines_plugin("other", ["other-sync"]))
+    info = registry.plugin("acme")
+    assert (info.status, info.api, info.hooks) == ("failed", ">=2.0,<3", [])
+    assert info.errors == [
+        "supports plugin API >=2.0,<3 but open-finops 0.1.0 provides plugin API 1.0; upgrade open-finops, "
+        "or install a release of fake-acme that supports plugin API 1.0"
+    ]
+    assert "acme" not in registry.commands and "acme-sync" not in registry.pipelines
+    assert list(registry.pipelines) == ["other-sync"]  # the next plugin still loads
+
+
+def test_a_plugin_written_for_an_older_plugin_api_says_to_upgrade_the_plugin() -> None:
+    info = registry_of(declaring(">=0.1,<1", working_plugin())).plugin("acme")
+    assert info.status == "failed"
+    assert info.errors == [
+        "supports plugin API >=0.1,<1 but open-finops 0.1.0 provides plugin API 1.0; "
+        "upgrade fake-acme to a release that supports plugin API 1.0"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("declared", "shown", "reason"),
+    [
+        ("1.0+", "'1.0+'", "'1.0+' is not an operator followed by a version, such as '>=1.0'"),
+        (1, "1", "it is a int, not a string"),
+    ],
+)
+def test_a_plugin_whose_api_range_cannot_be_read_is_not_registered(declared: object, shown: str, reason: str) -> None:
+    info = registry_of(declaring(declared, working_plugin())).plugin("acme")
+    assert info.status == "failed" and info.commands == []
+    assert info.errors == [f"declares OPEN_FINOPS_API = {shown}, which is not a version range ({reason}); "
+                           "write e.g. '>=1.0,<2'"]
+
+
 @pytest.mark.parametrize("reserved", sorted(RESERVED_COMMANDS))
 def test_a_plugin_cannot_take_a_built_in_command_name(reserved: str) -> None:
     registry = registry_of(group_plugin("greedy", reserved))
@@ -128,6 +181,37 @@ def test_a_hook_that_raises_is_recorded_and_the_plugins_other_hooks_still_count(
     assert info.status == "loaded"
     assert info.errors == ["register_commands raised RuntimeError: boom while registering"]
     assert info.pipelines == ["acme-sync"] and registry.commands == {}
+
+
+def test_a_hook_that_raises_in_one_plugin_does_not_hide_another_plugins_results() -> None:
+    registry = registry_of(make_plugin("flaky", register_pipelines=raise_runtime_error),
+                           pipelines_plugin("steady", ["steady-sync"]))
+    assert registry.plugin("flaky").errors == ["register_pipelines raised RuntimeError: boom while registering"]
+    assert registry.plugin("steady").errors == []
+    assert list(registry.pipelines) == ["steady-sync"]
+
+
+class GrownSpecs:
+    """``register_pipelines`` as a later plugin API might declare it: it now offers the configuration."""
+
+    @hookspecs.hookspec
+    def register_pipelines(self, config):
+        """Return a list of ``Pipeline``; ``config`` is the configuration in force."""
+
+
+def test_a_hook_can_grow_an_argument_without_breaking_plugins_that_do_not_take_it() -> None:
+    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    pm.add_hookspecs(GrownSpecs)
+    old = make_plugin("old", register_pipelines=lambda: [ACME_PIPELINE])
+    new = make_plugin("new", register_pipelines=lambda config: [
+        Pipeline(name=f"{config}-sync", vendor="acme", description="d", runner="m:f")
+    ])
+    pm.register(old)
+    pm.register(new)
+
+    assert call_hook(pm, old, "register_pipelines", config="north") == [[ACME_PIPELINE]]
+    ((grown,),) = call_hook(pm, new, "register_pipelines", config="north")
+    assert grown.name == "north-sync"
 
 
 def test_an_invalid_contribution_built_inside_a_hook_is_reported_as_that_hook_raising() -> None:
@@ -188,3 +272,24 @@ def test_lookups_by_kind_and_vendor() -> None:
 def test_contributions_validate_themselves_when_built(build, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_building_an_app_makes_its_registry_the_current_one() -> None:
+    first, second = registry_of(working_plugin()), registry_of(group_plugin("cloudy", "cloudy"))
+    build_app(first)
+    assert current_registry() is first
+    build_app(second)
+    assert current_registry() is second
+
+
+def test_without_an_app_the_current_registry_is_discovered_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    discovered = []
+
+    def discover() -> Registry:
+        discovered.append(Registry())
+        return discovered[-1]
+
+    monkeypatch.setattr(plugins, "discover", discover)
+
+    assert current_registry() is current_registry() is discovered[0]
+    assert len(discovered) == 1

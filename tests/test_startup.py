@@ -55,7 +55,7 @@ def test_python_dash_m_open_finops_runs_the_cli() -> None:
         [sys.executable, "-m", "open_finops", "--version"],
         capture_output=True, text=True, env=clean_environ(), timeout=120,
     )
-    assert (completed.returncode, completed.stdout) == (0, f"open-finops {__version__}\n")
+    assert (completed.returncode, completed.stdout) == (0, f"open-finops {__version__} (plugin API 1.0)\n")
 
 
 def test_python_dash_m_open_finops_passes_the_exit_code_on() -> None:

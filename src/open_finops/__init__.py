@@ -3,6 +3,7 @@
 This module is the plugin API. It imports nothing heavy: plugins import it at start-up.
 """
 
+from open_finops.api_version import PLUGIN_API_VERSION
 from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
 from open_finops.errors import OpenFinopsError, UsageError
 from open_finops.exports import Column, DataFile, ExportVersion
@@ -18,6 +19,7 @@ __all__ = [
     "ExportVersion",
     "ManifestParser",
     "OpenFinopsError",
+    "PLUGIN_API_VERSION",
     "Pipeline",
     "UsageError",
     "__version__",

@@ -17,6 +17,7 @@ The groups:
 
 from __future__ import annotations
 
+from open_finops.api_version import PLUGIN_API_VERSION
 from open_finops.cli.context import ConfigOption, load_settings
 from open_finops.cli.imports import DataDirOption, JsonOption, QuietOption, human_bytes, import_and_report
 from open_finops.cli.output import console, print_json, progress
@@ -59,10 +60,12 @@ from open_finops.periods import check_period, month, month_range
 from open_finops.plugins import Registry, current_registry
 from open_finops.runner import destination as dlt_destination
 from open_finops.runner import drop_working_dir, new_pipeline
+from open_finops.runners import FocusRunner, ImportRunner, ServiceRunner
 from open_finops.state import LoadRecord, LoadStateStore
 
 __all__ = [
     "PERIOD_COLUMN",
+    "PLUGIN_API_VERSION",
     "STRATEGIES",
     "BillingSource",
     "Column",
@@ -76,8 +79,10 @@ __all__ = [
     "Destination",
     "DestinationError",
     "ExportVersion",
+    "FocusRunner",
     "FocusSource",
     "ImportOptions",
+    "ImportRunner",
     "ImportSummary",
     "JsonOption",
     "LoadRecord",
@@ -91,6 +96,7 @@ __all__ = [
     "Pipeline",
     "QuietOption",
     "Registry",
+    "ServiceRunner",
     "SourceError",
     "StateError",
     "UsageError",

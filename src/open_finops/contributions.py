@@ -11,13 +11,17 @@ import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
     import typer
 
+    from open_finops.runners import FocusRunner, ImportRunner, ServiceRunner
+
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
-PIPELINE_KINDS = ("import", "focus", "service")
+# What a pipeline is; its runner's signature follows from it (see open_finops.runners).
+PipelineKind = Literal["import", "focus", "service"]
+PIPELINE_KINDS: tuple[str, ...] = get_args(PipelineKind)
 
 
 def check_name(kind: str, name: str) -> None:
@@ -69,15 +73,17 @@ class Command:
 class Pipeline:
     """Something a plugin can run: an import, a FOCUS transform, a service.
 
-    ``runner`` is a dotted path imported only when the pipeline runs. ``reads`` names the tables (or table
-    patterns) the pipeline consumes, for pipelines that build on what another one loaded.
+    ``runner`` is a dotted path imported only when the pipeline runs; its signature depends on ``kind``
+    (:class:`~open_finops.runners.ImportRunner`, :class:`~open_finops.runners.ServiceRunner`,
+    :class:`~open_finops.runners.FocusRunner`). ``reads`` names the tables (or table patterns) the pipeline
+    consumes, for pipelines that build on what another one loaded.
     """
 
     name: str
     vendor: str
     description: str
     runner: str
-    kind: str = "import"
+    kind: PipelineKind = "import"
     reads: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -88,7 +94,8 @@ class Pipeline:
         if ":" not in self.runner:
             raise ValueError(f"pipeline {self.name!r}: runner must be a dotted path 'module:function'")
 
-    def load_runner(self) -> Callable[..., Any]:
+    def load_runner(self) -> ImportRunner | ServiceRunner | FocusRunner:
+        """Import the runner; which protocol it follows is given by ``kind``."""
         return load_dotted(self.runner)
 
 

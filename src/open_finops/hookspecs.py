@@ -1,12 +1,18 @@
 """The hooks a plugin can implement. Read this file as the table of contents of what plugins do.
 
-Hooks take no arguments today; pluggy passes arguments by keyword and only those an implementation asks
-for, so a hook can grow an argument later without breaking plugins written before it.
+Hooks take no arguments today. Core calls them through pluggy's hook caller
+(:func:`open_finops.plugins.call_hook`), which passes arguments by keyword and only those an
+implementation asks for, so a hook can grow an argument later without breaking plugins written before it.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:
+    from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
 
 PROJECT_NAME = "open_finops"
 
@@ -15,7 +21,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def register_commands():
+def register_commands() -> list[CommandGroup | Command]:
     """Return a list of ``CommandGroup`` or ``Command`` to add to the ``finops`` command line.
 
     Example::
@@ -33,7 +39,7 @@ def register_commands():
 
 
 @hookspec
-def register_pipelines():
+def register_pipelines() -> list[Pipeline]:
     """Return a list of ``Pipeline`` the plugin can run; runners are dotted paths imported on use.
 
     Example::
@@ -46,7 +52,7 @@ def register_pipelines():
 
 
 @hookspec
-def register_manifest_parsers():
+def register_manifest_parsers() -> list[ManifestParser]:
     """Return a list of ``ManifestParser`` that recognise a billing export's manifest by its key.
 
     Example::

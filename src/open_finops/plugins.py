@@ -4,20 +4,28 @@ Plugins are found through the entry-point group ``open_finops``. Each one is loa
 that fails to import, or whose hook raises, is recorded with its error and skipped, and the rest of the
 command line keeps working. ``OPEN_FINOPS_PLUGINS`` (a comma-separated list of entry-point names; empty
 for none) restricts which plugins load.
+
+A plugin states which plugin API versions it supports with ``OPEN_FINOPS_API = ">=1.0,<2"`` in its
+entry-point module (see :mod:`open_finops.api_version`). One whose range excludes core's version, or whose range
+cannot be read, is not registered: it is "failed" with an error naming both versions. A plugin that
+declares no range loads; its ``api`` is None ("unspecified").
+
+Hooks are called through pluggy's hook caller, one plugin at a time (:func:`call_hook`). A process
+discovers its plugins once: :func:`current_registry` hands the registry down to plugin code.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
 import pluggy
 
-from open_finops import hookspecs
+from open_finops import __version__, hookspecs
+from open_finops.api_version import DECLARATION, PLUGIN_API_VERSION, ApiRange
 from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
 
 ENTRY_POINT_GROUP = "open_finops"
@@ -41,6 +49,8 @@ class PluginInfo:
     distribution: str | None = None
     version: str | None = None
     module: str | None = None
+    # The plugin API range the plugin declares (``OPEN_FINOPS_API``), None when it declares none.
+    api: str | None = None
     hooks: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     pipelines: list[str] = field(default_factory=list)
@@ -55,6 +65,7 @@ class PluginInfo:
             "distribution": self.distribution,
             "version": self.version,
             "module": self.module,
+            "api": self.api,
             "hooks": list(self.hooks),
             "commands": list(self.commands),
             "pipelines": list(self.pipelines),
@@ -87,9 +98,34 @@ class Registry:
         return [p for p, _ in self.manifest_parsers.values() if p.vendor == vendor]
 
 
-def new_plugin_manager() -> pluggy.PluginManager:
+_current: Registry | None = None
+
+
+def current_registry() -> Registry:
+    """The registry of this process: the one ``finops`` was built from, else one discovered on first use.
+
+    Plugin code asks for this instead of calling :func:`discover` again, which would import and run every
+    plugin's hooks a second time.
+    """
+    global _current
+    if _current is None:
+        _current = discover()
+    return _current
+
+
+def set_current_registry(registry: Registry | None) -> None:
+    """Make ``registry`` the one :func:`current_registry` returns (``build_app`` does); None forgets it."""
+    global _current
+    _current = registry
+
+
+def new_plugin_manager(trace: Callable[[str], object] | None = None) -> pluggy.PluginManager:
+    """A plugin manager with our hookspecs; ``trace``, when given, receives pluggy's trace of every hook call."""
     pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     pm.add_hookspecs(hookspecs)
+    if trace is not None:
+        pm.trace.root.setwriter(trace)
+        pm.enable_tracing()
     return pm
 
 
@@ -106,8 +142,14 @@ def _distribution_name(ep: metadata.EntryPoint) -> str | None:
     return dist.metadata["Name"] if dist is not None else None
 
 
-def discover(environ: Mapping[str, str] | None = None) -> Registry:
-    """Load every plugin installed under the ``open_finops`` entry-point group."""
+def discover(
+    environ: Mapping[str, str] | None = None, *, trace: Callable[[str], object] | None = None
+) -> Registry:
+    """Load every plugin installed under the ``open_finops`` entry-point group.
+
+    ``trace`` receives pluggy's trace of each hook call and what it returned (``finops`` passes stderr's
+    writer when ``OPEN_FINOPS_TRACE_PLUGINS`` is set).
+    """
     allowed = selected_names(environ)
     candidates: list[tuple[PluginInfo, Any]] = []
     seen: dict[str, PluginInfo] = {}
@@ -140,36 +182,25 @@ def discover(environ: Mapping[str, str] | None = None) -> Registry:
             info.errors.append(f"failed to import {ep.value}: {type(exc).__name__}: {exc}")
             obj = None
         candidates.append((info, obj))
-    return build_registry(candidates)
+    return build_registry(candidates, trace=trace)
 
 
-_current: Registry | None = None
-
-
-def current_registry() -> Registry:
-    """The registry of this process: built once, then handed to whoever asks."""
-    global _current
-    if _current is None:
-        _current = discover()
-    return _current
-
-
-def use_registry(registry: Registry) -> None:
-    """Make ``registry`` the one :func:`current_registry` returns (the command line's own)."""
-    global _current
-    _current = registry
-
-
-def build_registry(candidates: Iterable[tuple[PluginInfo, Any]]) -> Registry:
+def build_registry(
+    candidates: Iterable[tuple[PluginInfo, Any]], *, trace: Callable[[str], object] | None = None
+) -> Registry:
     """Register plugin objects, call their hooks one plugin at a time and validate what they return.
 
     Tests call this directly with in-memory plugin objects.
     """
-    pm = new_plugin_manager()
+    pm = new_plugin_manager(trace)
     registry = Registry()
     for info, obj in candidates:
         registry.plugins.append(info)
         if obj is None:
+            continue
+        error = _check_api(info, obj)
+        if error:
+            info.errors.append(error)
             continue
         try:
             pm.register(obj, name=info.name)
@@ -187,18 +218,50 @@ def build_registry(candidates: Iterable[tuple[PluginInfo, Any]]) -> Registry:
     return registry
 
 
+def _check_api(info: PluginInfo, obj: Any) -> str | None:
+    """Record the range the plugin declares; say why it cannot be used with this core, if it cannot."""
+    declared = getattr(obj, DECLARATION, None)
+    if declared is None:
+        return None
+    info.api = str(declared)
+    try:
+        supported = ApiRange.parse(declared)
+    except ValueError as exc:
+        return f"declares {DECLARATION} = {declared!r}, which is not a version range ({exc}); write e.g. '>=1.0,<2'"
+    if supported.contains(PLUGIN_API_VERSION):
+        return None
+    if supported.wants_newer(PLUGIN_API_VERSION):
+        advice = (f"upgrade open-finops, or install a release of {info.distribution or info.name} "
+                  f"that supports plugin API {PLUGIN_API_VERSION}")
+    else:
+        advice = f"upgrade {info.distribution or info.name} to a release that supports plugin API {PLUGIN_API_VERSION}"
+    return (f"supports plugin API {supported.text} but open-finops {__version__} provides plugin API "
+            f"{PLUGIN_API_VERSION}; {advice}")
+
+
+def call_hook(pm: pluggy.PluginManager, plugin: object, hook_name: str, **kwargs: Any) -> list[Any]:
+    """Call one plugin's implementations of a hook through pluggy's hook caller; return their results.
+
+    pluggy passes each implementation only the keyword arguments it names, which is what lets a hook grow
+    an argument without breaking plugins written before it. Calling one plugin at a time keeps plugins
+    apart: one whose hook raises cannot hide what the others return.
+    """
+    others = [other for other in pm.get_plugins() if other is not plugin]
+    return pm.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs)
+
+
 def _collect(pm: pluggy.PluginManager, obj: Any, info: PluginInfo, registry: Registry) -> None:
+    pm.trace(f"hooks of plugin {info.name!r} ({info.distribution})")  # only written when tracing
     for hook_name in HOOKS:
-        impls = [i for i in getattr(pm.hook, hook_name).get_hookimpls() if i.plugin is obj]
-        if not impls:
+        if not any(impl.plugin is obj for impl in getattr(pm.hook, hook_name).get_hookimpls()):
             continue
         info.hooks.append(hook_name)
-        for impl in impls:
-            try:
-                result = impl.function()
-            except (Exception, SystemExit) as exc:
-                info.errors.append(f"{hook_name} raised {type(exc).__name__}: {exc}")
-                continue
+        try:
+            results = call_hook(pm, obj, hook_name)
+        except (Exception, SystemExit) as exc:
+            info.errors.append(f"{hook_name} raised {type(exc).__name__}: {exc}")
+            continue
+        for result in results:
             for item in _as_list(result):
                 error = _add(registry, hook_name, item, info)
                 if error:
@@ -235,10 +298,3 @@ def _add(registry: Registry, hook_name: str, item: Any, info: PluginInfo) -> str
     table[item.name] = (item, info.name)
     listing.append(item.name)
     return None
-
-
-def warn(registry: Registry, stream: Any = None) -> None:
-    """One warning line on stderr per plugin problem."""
-    out = sys.stderr if stream is None else stream
-    for line in registry.warnings:
-        print(f"Warning: {line}", file=out)

@@ -38,13 +38,17 @@ def test_plugins_list_json_lists_exactly_the_installed_plugins_with_their_hooks(
     assert ran.stderr == ""  # no plugin failed to load
     listed = {p["name"]: p for p in json.loads(ran.stdout)}
     assert set(listed) == set(scenario.plugins)
-    core_version = finops("--version").stdout.split()[-1]
+    core_version, api_version = re.fullmatch(
+        r"open-finops (\S+) \(plugin API (\S+)\)\n", finops("--version").stdout
+    ).groups()
+    assert api_version == "1.0"
     for name, plugin in listed.items():
         required = REQUIRED[name]
         assert plugin["status"] == "loaded" and plugin["errors"] == []
         assert plugin["distribution"] == required["distribution"]
         assert required["hooks"] <= set(plugin["hooks"]), plugin["hooks"]
         assert required["group"] in plugin["commands"]
+        assert plugin["api"] == ">=1.0,<2"  # every plugin of the scenarios declares the range it supports
         if name in FIRST_PARTY:
             assert plugin["version"] == core_version  # released together, pinned by the extras
 

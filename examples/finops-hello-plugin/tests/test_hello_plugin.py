@@ -40,6 +40,7 @@ def greetings(database: Path) -> list[tuple[str, str]]:
 def test_the_plugin_registers_one_command_and_one_pipeline() -> None:
     info = registry().plugin("hello")
     assert info.errors == []
+    assert info.api == ">=1.0,<2"  # the plugin API versions it declares it works with
     assert info.hooks == ["register_commands", "register_pipelines"]
     assert (info.commands, info.pipelines) == (["hello"], ["hello-greetings"])
 

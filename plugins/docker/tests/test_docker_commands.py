@@ -310,20 +310,48 @@ def test_the_pipeline_is_registered_as_a_service(clean_env: Path, finops) -> Non
     assert row["runner"] == "open_finops_docker.service:run_pipeline"
 
 
+def test_the_plugin_declares_the_plugin_api_versions_it_supports(clean_env: Path, finops) -> None:
+    (row,) = [p for p in json.loads(finops("plugins", "list", "--json").out) if p["name"] == "docker"]
+    assert (row["api"], row["status"]) == (">=1.0,<2", "loaded")
+
+
 def test_the_registered_runner_runs_the_stacks_pipeline_service(
     docker: FakeEngines, stack: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
     pipeline, _plugin = plugins.discover().pipelines["docker-pipeline"]
 
-    status = pipeline.load_runner()(load_config(), stack_dir=stack)
+    summary = pipeline.load_runner()(load_config(), stack_dir=stack)
 
-    assert status == 0
+    assert summary == {"exit_code": 0, "engine": "docker", "stack_dir": str(stack)}
     (call,) = engine_commands(docker)
     assert call["argv"] == [*compose_prefix(stack), "--profile", "pipeline", "run", "--rm", "pipeline"]
     assert call["cwd"] == str(stack)
     assert call["env"]["AWS_SECRET_ACCESS_KEY"] == SECRET
     assert_no_secret_on_any_command_line(docker, SECRET)
+
+
+def test_finops_pipelines_run_prints_the_services_summary(docker: FakeEngines, stack: Path, finops) -> None:
+    config = stack.parent / "config.toml"
+    config.write_text(f'[docker]\nstack_dir = "{stack}"\n')
+
+    result = finops("pipelines", "run", "docker-pipeline", "-c", str(config), "--json")
+
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == {"exit_code": 0, "engine": "docker", "stack_dir": str(stack)}
+
+
+def test_finops_pipelines_run_reports_a_failed_service_run(docker: FakeEngines, stack: Path, finops) -> None:
+    config = stack.parent / "config.toml"
+    config.write_text(f'[docker]\nstack_dir = "{stack}"\n')
+    docker.set("docker", exit=3)
+
+    result = finops("pipelines", "run", "docker-pipeline", "-c", str(config))
+
+    assert result.code == 1
+    assert result.err.splitlines()[-1] == (
+        "Error: docker compose run of the stack's pipeline service failed with exit status 3; see the output above"
+    )
 
 
 def test_the_runner_passes_a_command_and_reports_a_failed_run(docker: FakeEngines, stack: Path) -> None:

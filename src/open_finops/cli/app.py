@@ -1,7 +1,8 @@
 """The ``finops`` application: a factory that builds the CLI from a plugin registry, and ``main``.
 
 ``main`` is the one place where our errors become messages and exit codes: one line on stderr, no
-traceback unless ``--debug`` (or ``OPEN_FINOPS_DEBUG=1``).
+traceback unless ``--debug`` (or ``OPEN_FINOPS_DEBUG=1``). ``OPEN_FINOPS_TRACE_PLUGINS=1`` writes
+pluggy's trace of every hook call, and what each returned, to stderr.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from pathlib import Path
 import typer
 
 from open_finops import __version__, plugins
+from open_finops.api_version import PLUGIN_API_VERSION
 from open_finops.cli import config_cmd, focus_cmd, pipelines_cmd, plugins_cmd, state_cmd
 from open_finops.cli.context import DEBUG_ENV, CliState, set_state
 from open_finops.contributions import CommandGroup
 from open_finops.errors import OpenFinopsError, PluginNotInstalled
 from open_finops.vendors import KNOWN_VENDORS, KnownVendor
 
+TRACE_ENV = "OPEN_FINOPS_TRACE_PLUGINS"
 HELP = (
     "open-finops: load cloud billing exports into an analytical database and turn them into FOCUS.\n\n"
     "Command groups come from installed plugins; see 'finops plugins list'."
@@ -29,7 +32,7 @@ HELP = (
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"open-finops {__version__}")
+        typer.echo(f"open-finops {__version__} (plugin API {PLUGIN_API_VERSION})")
         raise typer.Exit()
 
 
@@ -55,8 +58,12 @@ def _missing_vendor(app: typer.Typer, vendor: KnownVendor, broken: plugins.Plugi
 
 
 def build_app(registry: plugins.Registry) -> typer.Typer:
-    """Build the command line from what the registry's plugins contribute."""
-    plugins.use_registry(registry)
+    """Build the command line from what the registry's plugins contribute.
+
+    The registry becomes this process's current one (:func:`open_finops.plugins.current_registry`), so
+    plugin commands use the registry their command line was built from.
+    """
+    plugins.set_current_registry(registry)
     app = typer.Typer(
         name="finops",
         help=HELP,
@@ -68,7 +75,8 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
     @app.callback()
     def root(
         version: bool = typer.Option(
-            False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            False, "--version", callback=_version, is_eager=True,
+            help="Show the version and the plugin API version, and exit.",
         ),
         config: Path | None = typer.Option(
             None, "--config", "-c", help="Path to config.toml (default: $OPEN_FINOPS_CONFIG or ./config.toml).",
@@ -127,9 +135,16 @@ def run(app: typer.Typer, argv: Sequence[str], *, debug: bool = False) -> int:
     return 0
 
 
+def warn(registry: plugins.Registry) -> None:
+    """One warning line on stderr per plugin problem."""
+    for line in registry.warnings:
+        print(f"Warning: {line}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """``finops``: discover the plugins once, say what failed to load, build the command line and run it."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or bool(os.environ.get(DEBUG_ENV))
-    registry = plugins.discover()
-    plugins.warn(registry)
+    registry = plugins.discover(trace=sys.stderr.write if os.environ.get(TRACE_ENV) else None)
+    warn(registry)
     return run(build_app(registry), args, debug=debug)

@@ -10,6 +10,7 @@ from open_finops.cli.context import ConfigOption, load_settings
 from open_finops.cli.output import console, print_json
 from open_finops.errors import PluginError, UsageError
 from open_finops.plugins import Registry
+from open_finops.runners import check_summary
 
 
 def make_app(registry: Registry) -> typer.Typer:
@@ -57,9 +58,9 @@ def make_app(registry: Registry) -> typer.Typer:
             runner = pipeline.load_runner()
         except (ImportError, AttributeError, ValueError) as exc:
             raise PluginError(f"pipeline {name!r}: its runner {pipeline.runner} cannot be loaded: {exc}") from None
-        summary = runner(load_settings(config))
+        summary = check_summary(name, runner(load_settings(config)))
         if as_json:
-            print_json(summary)
+            print_json(dict(summary))
         else:
             typer.echo(f"pipeline {name} finished")
 

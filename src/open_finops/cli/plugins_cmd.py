@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from open_finops import __version__
+from open_finops.api_version import PLUGIN_API_VERSION
 from open_finops.cli.output import console, print_json
 from open_finops.plugins import Registry
 
@@ -15,7 +17,10 @@ def make_app(registry: Registry) -> typer.Typer:
     def list_plugins(
         as_json: bool = typer.Option(False, "--json", help="Print a JSON array for scripts."),
     ) -> None:
-        """List every plugin with its distribution, version, hooks, contributions and load errors."""
+        """List every plugin with its distribution, version, plugin API range, hooks, contributions and errors.
+
+        The table's title names core's plugin API version; so does 'finops --version'.
+        """
         rows = [p.as_dict() for p in registry.plugins]
         if as_json:
             print_json(rows)
@@ -25,8 +30,8 @@ def make_app(registry: Registry) -> typer.Typer:
             return
         from rich.table import Table
 
-        table = Table(show_lines=True)
-        for header in ("Plugin", "Distribution", "Version", "Status", "Hooks", "Contributes", "Errors"):
+        table = Table(show_lines=True, title=f"open-finops {__version__}, plugin API {PLUGIN_API_VERSION}")
+        for header in ("Plugin", "Distribution", "Version", "API", "Status", "Hooks", "Contributes", "Errors"):
             table.add_column(header)
         for row in rows:
             contributes = []
@@ -35,7 +40,8 @@ def make_app(registry: Registry) -> typer.Typer:
                 if row[key]:
                     contributes.append(f"{label}: {', '.join(row[key])}")
             table.add_row(
-                row["name"], row["distribution"] or "-", row["version"] or "-", row["status"],
+                row["name"], row["distribution"] or "-", row["version"] or "-", row["api"] or "unspecified",
+                row["status"],
                 "\n".join(row["hooks"]) or "-", "\n".join(contributes) or "-", "\n".join(row["errors"]) or "-",
             )
         console().print(table)

@@ -13,6 +13,8 @@ import typer
 from open_finops import Command, Pipeline, hookimpl
 from open_finops.cli.context import ConfigOption, load_settings
 
+# The plugin API versions this plugin works with: core refuses to load it outside this range.
+OPEN_FINOPS_API = ">=1.0,<2"
 VENDOR = "hello"
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from open_finops import CommandGroup, ManifestParser, Pipeline, hookimpl
 from open_finops_aws import VENDOR
 
+OPEN_FINOPS_API = ">=1.0,<2"
+
 
 @hookimpl
 def register_commands():

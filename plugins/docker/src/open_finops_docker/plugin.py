@@ -9,6 +9,8 @@ from __future__ import annotations
 from open_finops import CommandGroup, Pipeline, hookimpl
 
 VENDOR = "docker"
+# The plugin API versions this plugin works with (see open_finops.api_version).
+OPEN_FINOPS_API = ">=1.0,<2"
 
 
 @hookimpl

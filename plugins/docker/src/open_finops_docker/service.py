@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from open_finops.config import Config, load_config
 from open_finops_docker import compose, settings
@@ -22,10 +23,11 @@ def run_pipeline(
     stack_dir: str | Path | None = None,
     engine: str | None = None,
     args: Sequence[str] = (),
-) -> int:
+) -> dict[str, Any]:
     """Run the stack's pipeline service (its default command is ``finops aws import-cur``).
 
-    ``args`` replace that command. Returns 0; a failed run raises ``OpenFinopsError``.
+    ``args`` replace that command. Follows :class:`open_finops.runners.ServiceRunner`: returns a summary
+    (``exit_code`` is always 0, ``engine``, ``stack_dir``); a failed run raises ``OpenFinopsError``.
     """
     resolved = settings.load(
         config if config is not None else load_config(),
@@ -36,4 +38,4 @@ def run_pipeline(
     found = detect(resolved.engine)
     status = attached(compose.run_pipeline(found, stack, list(args)), cwd=stack.directory)
     check_status(status, f"{found.name} compose run of the stack's pipeline service")
-    return status
+    return {"exit_code": status, "engine": found.name, "stack_dir": str(stack.directory)}
