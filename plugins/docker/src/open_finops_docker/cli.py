@@ -10,8 +10,7 @@ from pathlib import Path
 
 import typer
 
-from open_finops.cli.context import ConfigOption, load_settings
-from open_finops.cli.output import console, print_json
+from open_finops.api import ConfigOption, console, load_settings, print_json
 
 HELP = "Run the visualization stack (Metabase over DuckDB) and the pipeline in Docker or Podman containers."
 
@@ -126,7 +125,7 @@ def status(
     config: Path | None = ConfigOption,
 ) -> None:
     """Show the stack's containers, their state and published ports."""
-    from open_finops.errors import OpenFinopsError
+    from open_finops.api import OpenFinopsError
     from open_finops_docker import compose
     from open_finops_docker.process import probe
 

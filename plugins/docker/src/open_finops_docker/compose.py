@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from open_finops.errors import OpenFinopsError
+from open_finops.api import OpenFinopsError
 from open_finops_docker.engine import Engine
 from open_finops_docker.stack import PIPELINE_PROFILE, PIPELINE_SERVICE, Stack
 

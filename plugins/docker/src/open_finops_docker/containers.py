@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from open_finops.errors import UsageError
+from open_finops.api import UsageError
 from open_finops_docker.engine import Engine
 from open_finops_docker.process import probe
 

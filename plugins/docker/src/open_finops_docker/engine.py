@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from open_finops.errors import UsageError
+from open_finops.api import UsageError
 from open_finops_docker.process import ProbeResult, probe
 from open_finops_docker.settings import ENGINES
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from open_finops.errors import ConfigError
+from open_finops.api import ConfigError
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_./:@+,=-]*$")
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from open_finops.errors import OpenFinopsError, UsageError
+from open_finops.api import OpenFinopsError, UsageError
 
 PROBE_TIMEOUT = 20.0
 

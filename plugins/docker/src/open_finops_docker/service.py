@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from open_finops.config import Config, load_config
+from open_finops.api import Config, load_config
 from open_finops_docker import compose, settings
 from open_finops_docker.engine import detect
 from open_finops_docker.process import attached, check_status

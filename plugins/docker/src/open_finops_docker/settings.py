@@ -11,8 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from open_finops.config import Config
-from open_finops.errors import ConfigError
+from open_finops.api import Config, ConfigError
 from open_finops_docker import __version__
 
 SECTION = "docker"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from open_finops.errors import UsageError
+from open_finops.api import UsageError
 from open_finops_docker import __version__, envfile
 from open_finops_docker.settings import StackSettings, host_ids
 
