@@ -137,7 +137,8 @@ def test_plugins_list_shows_core_and_plugin_api_versions(cli, monkeypatch: pytes
     assert out.splitlines()[0].strip() == f"open-finops {__version__}, plugin API 1.0"
     assert re.search(r"acme\s.*fake-acme\s.*1\.0\s.*>=1\.0,<2\s.*loaded", out)
     assert re.search(r"silent\s.*fake-silent\s.*1\.0\s.*unspecified\s.*loaded", out)
-    assert [(p["name"], p["api"]) for p in listed] == [("acme", ">=1.0,<2"), ("silent", None)]
+    assert [(p["name"], p["api"], p["core_api"]) for p in listed] == [
+        ("acme", ">=1.0,<2", "1.0"), ("silent", None, "1.0")]
 
 
 def test_plugins_list_with_no_plugins_says_how_to_install_some(cli) -> None:

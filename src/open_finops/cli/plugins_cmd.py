@@ -19,9 +19,10 @@ def make_app(registry: Registry) -> typer.Typer:
     ) -> None:
         """List every plugin with its distribution, version, plugin API range, hooks, contributions and errors.
 
-        The table's title names core's plugin API version; so does 'finops --version'.
+        The table's title names core's plugin API version; in JSON each row carries it as ``core_api``,
+        beside the plugin's own declared range (``api``).
         """
-        rows = [p.as_dict() for p in registry.plugins]
+        rows = [{**p.as_dict(), "core_api": PLUGIN_API_VERSION} for p in registry.plugins]
         if as_json:
             print_json(rows)
             return

@@ -1,0 +1,61 @@
+"""The plugin API is one module, ``open_finops.api``: it is light to import, and plugins use nothing else.
+
+Every plugin in this repository (the first-party ones and the third-party example) is written against it;
+a plugin that reaches into another core module would break when core reorganises, so this test fails.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import open_finops
+from open_finops import api
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+PLUGIN_SOURCES = sorted(
+    path for pattern in ("plugins/*/src/**/*.py", "examples/*/src/**/*.py") for path in CHECKOUT.glob(pattern)
+)
+
+
+def core_imports(path: Path) -> list[tuple[int, str]]:
+    """Every ``open_finops...`` import of a module, as (line, what is imported from where)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "open_finops":
+            found.extend((node.lineno, f"{node.module}:{alias.name}") for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names
+                         if alias.name.split(".")[0] == "open_finops")
+    return found
+
+
+def test_every_name_the_api_lists_exists() -> None:
+    assert [name for name in api.__all__ if not hasattr(api, name)] == []
+    assert [name for name in open_finops.__all__ if not hasattr(open_finops, name)] == []
+
+
+def test_the_api_imports_no_heavy_library() -> None:
+    probe = ("import sys, open_finops.api; "
+             "print(sorted(m for m in ('dlt', 'duckdb', 'pyarrow', 'boto3') if m in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert completed.stdout.strip() == "[]", completed.stderr
+
+
+def test_the_plugins_of_this_repository_exist_to_be_checked() -> None:
+    assert {p.relative_to(CHECKOUT).parts[1] for p in PLUGIN_SOURCES} >= {"aws", "docker", "finops-hello-plugin"}
+
+
+@pytest.mark.parametrize("path", PLUGIN_SOURCES, ids=lambda p: str(p.relative_to(CHECKOUT)))
+def test_a_plugin_imports_only_the_public_api(path: Path) -> None:
+    allowed_top = set(open_finops.__all__)
+    outside = [
+        f"line {line}: {what}" for line, what in core_imports(path)
+        if not (what.startswith("open_finops.api:") or
+                (what.startswith("open_finops:") and what.split(":")[1] in allowed_top))
+    ]
+    assert outside == []
