@@ -418,3 +418,32 @@ def test_a_second_import_waits_for_the_lock_then_says_another_import_is_running(
     finally:
         holder.communicate("", timeout=30)
     assert [p.status for p in import_acme(root, data).periods] == ["loaded"]  # and goes on once it is free
+
+
+def test_the_import_report_prints_a_line_per_period_or_json_or_nothing_and_raises_for_failures(
+    root: Path, data: Path, capsys: pytest.CaptureFixture[str]
+):
+    from open_finops.api import OpenFinopsError, import_and_report
+
+    write_version(root, "2024-01", "v-a", rows_of(3))
+    broken = write_version(root, "2024-02", "v-b", rows_of(3))
+    corrupt_missing(root, broken)
+    opts = ImportOptions(data_dir=data, destination=Destination("duckdb", "acme"))
+
+    def report(**flags):
+        capsys.readouterr()
+        with pytest.raises(OpenFinopsError) as failed:
+            import_and_report(opts, TERMS, LocalSource(root), [ACME_PARSER], **flags)
+        out, err = capsys.readouterr()
+        return out, err, failed.value.message
+
+    out, err, message = report()
+    assert out == "" and "bill 2024-01: loaded 3 rows from 2 files" in err and "2024-02" not in err
+    assert message.startswith("1 of 2 billing periods failed; bill 2024-02: data file ")
+    out, err, _ = report(quiet=True)
+    assert (out, err) == ("", "")
+    out, err, _ = report(as_json=True)
+    summary = json.loads(out)
+    assert err == "" and [(p["billing_period"], p["status"]) for p in summary["periods"]] == [
+        ("2024-01", "skipped"), ("2024-02", "failed")]
+    assert (summary["loaded"], summary["skipped"], summary["failed"]) == (0, 1, 1)
