@@ -1,7 +1,7 @@
 """Entry point of the hello plugin (``hello = "finops_hello.plugin"`` in the ``open_finops`` group).
 
 Like every plugin's entry-point module it imports only typer and the open_finops plugin API, so that
-``finops --help`` stays fast; the pipeline's runner, and dlt with it, is imported when it runs.
+``finops --help`` stays fast; dlt, DuckDB and pyarrow are imported when a command or pipeline runs.
 """
 
 from __future__ import annotations
@@ -10,13 +10,18 @@ from pathlib import Path
 
 import typer
 
-from open_finops import Command, Pipeline, hookimpl
-from open_finops.cli.context import ConfigOption, load_settings
+from open_finops import CommandGroup, Pipeline, hookimpl
+from open_finops.api import ConfigOption, load_settings
 
 VENDOR = "hello"
+# The plugin-API versions this plugin is written against (see docs/plugins.md).
+OPEN_FINOPS_API = ">=1.0,<2"
+
+app = typer.Typer(help="The example third-party plugin.", no_args_is_help=True)
 
 
-def hello(
+@app.command("greet")
+def greet(
     name: str = typer.Argument("world", help="Who to greet."),
     save: bool = typer.Option(
         False, "--save", help="Also load the greeting into the database with the hello-greetings pipeline."
@@ -34,7 +39,7 @@ def hello(
 
 @hookimpl
 def register_commands():
-    return [Command(name="hello", help="Say hello (the example third-party plugin).", callback=hello)]
+    return [CommandGroup(name="hello", help="The example third-party plugin: say hello.", app=app)]
 
 
 @hookimpl
@@ -47,3 +52,4 @@ def register_pipelines():
             runner="finops_hello.pipeline:run",
         )
     ]
+
