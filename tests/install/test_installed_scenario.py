@@ -20,8 +20,8 @@ REQUIRED = {
     "aws": {"distribution": "open-finops-aws", "hooks": {"register_commands", "register_pipelines",
                                                           "register_manifest_parsers"}, "group": "aws"},
     "docker": {"distribution": "open-finops-docker", "hooks": {"register_commands"}, "group": "docker"},
-    "hello": {"distribution": "finops-hello-plugin", "hooks": {"register_commands", "register_pipelines"},
-              "group": "hello"},
+    "hello": {"distribution": "finops-hello-plugin", "hooks": {"register_commands", "register_pipelines",
+                                                               "register_manifest_parsers"}, "group": "hello"},
 }
 FIRST_PARTY = ("aws", "docker")
 PACKAGES = {"core": "open_finops", "aws": "open_finops_aws", "docker": "open_finops_docker", "hello": "finops_hello"}

@@ -22,11 +22,11 @@ def greetings(database: Path) -> list[tuple[str, str]]:
         con.close()
 
 
-def test_the_plugin_registers_one_command_group_and_one_pipeline() -> None:
+def test_the_plugin_registers_one_command_group_one_pipeline_and_one_manifest_parser() -> None:
     info = registry().plugin("hello")
     assert info.errors == []
-    assert info.hooks == ["register_commands", "register_pipelines"]
-    assert (info.commands, info.pipelines) == (["hello"], ["hello-greetings"])
+    assert info.hooks == ["register_commands", "register_pipelines", "register_manifest_parsers"]
+    assert (info.commands, info.pipelines, info.manifest_parsers) == (["hello"], ["hello-greetings"], ["hello-v1"])
 
 
 def test_the_plugin_declares_the_plugin_api_versions_it_is_written_against() -> None:

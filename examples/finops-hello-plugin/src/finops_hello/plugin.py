@@ -10,14 +10,16 @@ from pathlib import Path
 
 import typer
 
-from open_finops import CommandGroup, Pipeline, hookimpl
+from finops_hello import importer, sample
+from open_finops import CommandGroup, ManifestParser, Pipeline, hookimpl
 from open_finops.api import ConfigOption, load_settings
 
 VENDOR = "hello"
 # The plugin-API versions this plugin is written against (see docs/plugins.md).
 OPEN_FINOPS_API = ">=1.0,<2"
 
-app = typer.Typer(help="The example third-party plugin.", no_args_is_help=True)
+app = typer.Typer(help="The example third-party plugin: greetings, and an importer for hello CSV exports.",
+                  no_args_is_help=True)
 
 
 @app.command("greet")
@@ -37,9 +39,14 @@ def greet(
         typer.echo(f"Loaded {summary['rows']} greeting(s) into {summary['table']} ({summary['destination']}).")
 
 
+app.command("import")(importer.import_command)
+app.command("generate-sample")(sample.generate_sample)
+
+
 @hookimpl
 def register_commands():
-    return [CommandGroup(name="hello", help="The example third-party plugin: say hello.", app=app)]
+    return [CommandGroup(name="hello", help="The example third-party plugin: greet, import hello exports.",
+                         app=app)]
 
 
 @hookimpl
@@ -53,3 +60,16 @@ def register_pipelines():
         )
     ]
 
+
+@hookimpl
+def register_manifest_parsers():
+    return [
+        ManifestParser(
+            name="hello-v1",
+            vendor=VENDOR,
+            format_version="v1",
+            description="Hello exports: <export>/<YYYY-MM>/hello-manifest.json beside plain CSV files.",
+            key_pattern=importer.KEY_PATTERN,
+            parse="finops_hello.importer:parse",
+        )
+    ]
