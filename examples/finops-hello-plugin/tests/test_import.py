@@ -212,3 +212,19 @@ def test_generate_sample_writes_an_export_whose_totals_the_import_reproduces(
     assert told.stdout.splitlines()[-1] == f"Import it with: finops hello import --from-dir {exports}"
     assert hello_import("--quiet", "--end-date", "2023-12").code == 0
     assert period_totals(data, "2023-12") == (50, Decimal(written[0]["cost"]))
+
+
+@pytest.mark.parametrize("cost", ["12.50 EUR", "0.0000000000000000001"])
+def test_a_cost_that_is_not_an_exact_decimal_fails_its_period_and_loads_nothing(
+    finops, hello_import, exports: Path, data: Path, cost: str
+) -> None:
+    sample = write_sample(exports, periods=["2024-01"], rows=10)
+    path = sample["2024-01"].data_files[0]
+    path.write_text(path.read_text() + f"2024-01-31,search,compute,000000000001,1,{cost}\n")
+
+    ran = hello_import("--quiet")
+
+    assert ran.code == 1
+    assert f"{EXPORT} 2024-01: data file {EXPORT}/2024-01/part-0.csv cannot be parsed as CSV" in ran.stderr
+    assert history(finops, data, "2024-01") == [("1", "failed", False)]
+    assert hello_tables(data) == set()

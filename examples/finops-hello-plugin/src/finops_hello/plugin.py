@@ -45,8 +45,7 @@ app.command("generate-sample")(sample.generate_sample)
 
 @hookimpl
 def register_commands():
-    return [CommandGroup(name="hello", help="The example third-party plugin: greet, import hello exports.",
-                         app=app)]
+    return [CommandGroup(name="hello", help="The example third-party plugin: greet, import hello exports.", app=app)]
 
 
 @hookimpl

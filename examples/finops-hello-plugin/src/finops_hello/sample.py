@@ -34,8 +34,9 @@ def write_sample(root: Path, *, export: str = "team_costs", periods: Sequence[st
                  version: str = "1", rows: int = 1000, files: int = 2, seed: int = 0) -> dict[str, SamplePeriod]:
     """Write (or rewrite, as a new ``version``) each period of ``export`` under ``root``.
 
-    Costs have four decimals; a different ``seed`` gives different costs. A period's old CSV files are
-    removed first and its manifest is written last, as a well-behaved exporting tool does.
+    Costs have four decimals and differ from month to month; a different ``seed`` gives different costs.
+    A period's old CSV files are removed first and its manifest is written last, as a well-behaved exporting
+    tool does.
     """
     written = {}
     for period in periods:
@@ -44,11 +45,11 @@ def write_sample(root: Path, *, export: str = "team_costs", periods: Sequence[st
         for old in folder.glob("*.csv"):
             old.unlink()
         paths = tuple(folder / f"part-{i}.csv" for i in range(files))
-        total = 0  # in ten-thousandths
+        total, shift = 0, seed * 104729 + int(period.replace("-", "")) * 31  # costs in ten-thousandths
         for i, path in enumerate(paths):
             lines = [",".join(COLUMNS)]
             for n in range(i, rows, files):
-                cost = (n * 7919 + seed * 104729) % 1_000_000
+                cost = (n * 7919 + shift) % 1_000_000
                 total += cost
                 lines.append(f"{period}-{n % 28 + 1:02d},{TEAMS[n % 3]},{SERVICES[n % 4]},{n % 5:012d},"
                              f"{n % 10 + 1},{cost // 10_000}.{cost % 10_000:04d}")
