@@ -20,8 +20,8 @@ REQUIRED = {
     "aws": {"distribution": "open-finops-aws", "hooks": {"register_commands", "register_pipelines",
                                                           "register_manifest_parsers"}, "group": "aws"},
     "docker": {"distribution": "open-finops-docker", "hooks": {"register_commands"}, "group": "docker"},
-    "hello": {"distribution": "finops-hello-plugin", "hooks": {"register_commands", "register_pipelines"},
-              "group": "hello"},
+    "hello": {"distribution": "finops-hello-plugin", "hooks": {"register_commands", "register_pipelines",
+                                                               "register_manifest_parsers"}, "group": "hello"},
 }
 FIRST_PARTY = ("aws", "docker")
 PACKAGES = {"core": "open_finops", "aws": "open_finops_aws", "docker": "open_finops_docker", "hello": "finops_hello"}
@@ -99,14 +99,14 @@ def test_the_hello_example_works_when_installed(finops, scenario, tmp_path: Path
         ran = finops("hello")
         assert ran.code == 2 and "No such command 'hello'" in ran.stderr
         return
-    assert finops("hello", "Ada").stdout == "Hello, Ada!\n"
+    assert finops("hello", "greet", "Ada").stdout == "Hello, Ada!\n"
     pipelines = json.loads(finops("pipelines", "list", "--json").stdout)
     assert {"name": "hello-greetings", "plugin": "hello", "runner": "finops_hello.pipeline:run"}.items() <= (
         next(p for p in pipelines if p["name"] == "hello-greetings").items()
     )
 
     (tmp_path / "config.toml").write_text('[project]\ndata_dir = "warehouse"\n')
-    ran = finops("hello", "Grace", "--save")  # ./config.toml of the working directory
+    ran = finops("hello", "greet", "Grace", "--save")  # ./config.toml of the working directory
 
     assert ran.code == 0, ran.stderr
     assert ran.stdout == "Hello, Grace!\nLoaded 1 greeting(s) into hello.greetings (duckdb).\n"

@@ -8,25 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pytest
 from finops_hello import plugin
+from hello_support import registry
 
-from open_finops.cli.app import build_app, run
 from open_finops.config import load_config
-from open_finops.plugins import PluginInfo, Registry, build_registry
-
-
-@pytest.fixture(autouse=True)
-def dlt_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Core's runner points dlt at the data directory through os.environ; restore it afterwards."""
-    for name in ("DLT_DATA_DIR", "RUNTIME__DLTHUB_TELEMETRY", "RUNTIME__LOG_LEVEL", "OPEN_FINOPS_CONFIG"):
-        monkeypatch.setenv(name, "recorded so that teardown restores it")
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-
-
-def registry() -> Registry:
-    return build_registry([(PluginInfo(name="hello", distribution="finops-hello-plugin"), plugin)])
 
 
 def greetings(database: Path) -> list[tuple[str, str]]:
@@ -37,29 +22,31 @@ def greetings(database: Path) -> list[tuple[str, str]]:
         con.close()
 
 
-def test_the_plugin_registers_one_command_and_one_pipeline() -> None:
+def test_the_plugin_registers_one_command_group_one_pipeline_and_one_manifest_parser() -> None:
     info = registry().plugin("hello")
     assert info.errors == []
     assert info.api == ">=1.0,<2"  # the plugin API versions it declares it works with
-    assert info.hooks == ["register_commands", "register_pipelines"]
-    assert (info.commands, info.pipelines) == (["hello"], ["hello-greetings"])
+    assert info.hooks == ["register_commands", "register_pipelines", "register_manifest_parsers"]
+    assert (info.commands, info.pipelines, info.manifest_parsers) == (["hello"], ["hello-greetings"], ["hello-v1"])
 
 
-def test_hello_greets(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(build_app(registry()), ["hello", "Ada"]) == 0
-    assert capsys.readouterr().out == "Hello, Ada!\n"
+def test_the_plugin_declares_the_plugin_api_versions_it_is_written_against() -> None:
+    assert plugin.OPEN_FINOPS_API == ">=1.0,<2"
 
 
-def test_hello_save_loads_the_greeting_into_the_data_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_hello_greet_greets(finops) -> None:
+    ran = finops("hello", "greet", "Ada")
+    assert (ran.code, ran.stdout) == (0, "Hello, Ada!\n")
+
+
+def test_hello_greet_save_loads_the_greeting_into_the_data_dir(tmp_path: Path, finops) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[project]\ndata_dir = "warehouse"\n')
 
-    code = run(build_app(registry()), ["hello", "Grace", "--save", "-c", str(config)])
+    ran = finops("hello", "greet", "Grace", "--save", "-c", str(config))
 
-    assert code == 0
-    assert capsys.readouterr().out == (
-        "Hello, Grace!\nLoaded 1 greeting(s) into hello.greetings (duckdb).\n"
-    )
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout == "Hello, Grace!\nLoaded 1 greeting(s) into hello.greetings (duckdb).\n"
     assert greetings(tmp_path / "warehouse" / "finops.duckdb") == [("Grace", "Hello, Grace!")]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from open_finops.config import Config
+from open_finops.api import Config
 
 DATASET = "hello"
 TABLE = "greetings"
@@ -24,15 +24,13 @@ def configured_names(config: Config) -> list[str]:
 
 def run(config: Config, names: Sequence[str] | None = None) -> dict[str, Any]:
     """Load one greeting per name; return a summary of what was loaded."""
-    from open_finops import runner
+    from open_finops.api import dlt_destination, drop_working_dir, new_pipeline
 
     data_dir = config.data_dir()
     destination_name = config.get("hello", "destination", default="duckdb")
     greeted = list(names) if names is not None else configured_names(config)
     rows = [{"name": name, "greeting": f"Hello, {name}!"} for name in greeted]
-    pipeline = runner.new_pipeline(
-        "finops_hello", runner.destination(destination_name, data_dir), DATASET, data_dir
-    )
+    pipeline = new_pipeline("finops_hello", dlt_destination(destination_name, data_dir), DATASET, data_dir)
     pipeline.run(rows, table_name=TABLE, write_disposition="append")
-    runner.drop_working_dir(pipeline)
+    drop_working_dir(pipeline)
     return {"rows": len(rows), "table": f"{DATASET}.{TABLE}", "destination": destination_name}
