@@ -14,8 +14,6 @@ from finops_hello import importer, sample
 from open_finops import CommandGroup, ManifestParser, Pipeline, hookimpl
 from open_finops.api import ConfigOption, load_settings
 
-# The plugin API versions this plugin works with: core refuses to load it outside this range.
-OPEN_FINOPS_API = ">=1.0,<2"
 VENDOR = "hello"
 # The plugin-API versions this plugin is written against (see docs/plugins.md).
 OPEN_FINOPS_API = ">=1.0,<2"
