@@ -266,3 +266,23 @@ def test_ctrl_c_exits_130_without_a_traceback(cli) -> None:
     result = cli(failing_registry(KeyboardInterrupt()), "explode")
     assert result.exit_code == 130
     assert "Traceback" not in result.stderr
+
+
+def test_no_help_text_holds_words_in_brackets_that_rich_would_swallow_as_markup() -> None:
+    """Rich renders help as markup: "[project] data_dir" prints as " data_dir". Checked for core and for
+    every installed plugin's commands."""
+    import typer
+
+    from open_finops.plugins import discover
+
+    def walk(cmd, path):
+        yield path, cmd.help or ""
+        for param in cmd.params:
+            yield f"{path} {getattr(param, 'opts', [param.name])[0]}", getattr(param, "help", None) or ""
+        for name, sub in getattr(cmd, "commands", {}).items():
+            yield from walk(sub, f"{path} {name}")
+
+    root = typer.main.get_command(build_app(discover()))
+    swallowed = [(where, text) for where, text in walk(root, "finops")
+                 if re.search(r"(?<!\\)\[[a-z][a-z0-9_.=/-]*\]", text)]
+    assert swallowed == []

@@ -302,9 +302,14 @@ def test_a_parquet_file_with_a_column_the_manifest_does_not_declare_is_refused(
     assert "columns not declared in the manifest: ['surprise']" in summary.periods[0].error
 
 
-def test_nothing_found_names_the_vendors_export_noun_and_where_it_looked(root: Path, data: Path):
-    with pytest.raises(SourceError, match=r"no manifest of any Acme export found under prefix 'nowhere'"):
+def test_nothing_found_names_the_vendors_export_noun_where_it_looked_and_its_flags(root: Path, data: Path):
+    with pytest.raises(SourceError, match=r"no manifest of any Acme export found under prefix 'nowhere' in folder "
+                                          r".*; check --prefix and --export-name$"):
         import_acme(root, data, prefix="nowhere")
+    terms = VendorTerms("acme", prefix_flag="--path", export_flag="--name")
+    opts = ImportOptions(data_dir=data, destination=Destination("duckdb", "acme"), export_name="x")
+    with pytest.raises(SourceError, match=r"no manifest of export 'x' found .*; check --path and --name$"):
+        run_import(opts, terms, LocalSource(root), [ACME_PARSER])
 
 
 def test_only_the_parsers_of_the_importing_vendor_are_used(root: Path, data: Path):

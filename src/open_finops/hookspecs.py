@@ -46,7 +46,7 @@ def register_pipelines() -> list[Pipeline]:
 
         @hookimpl
         def register_pipelines():
-            return [Pipeline(name="hello-import", vendor="hello", description="Load greetings.",
+            return [Pipeline(name="hello-greetings", vendor="hello", description="Load greetings.",
                              runner="finops_hello.pipeline:run")]
     """
 
@@ -60,6 +60,6 @@ def register_manifest_parsers() -> list[ManifestParser]:
         @hookimpl
         def register_manifest_parsers():
             return [ManifestParser(name="hello-v1", vendor="hello", format_version="v1",
-                                   description="Hello export manifests.",
-                                   key_pattern=r"-Manifest\\.json$", parse="finops_hello.manifest:parse")]
+                                   description="Hello exports.", key_pattern=r"(^|/)hello-manifest\\.json$",
+                                   parse="finops_hello.importer:parse")]
     """

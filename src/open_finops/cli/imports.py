@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from open_finops.ingest.engine import ImportOptions, ImportSummary, PeriodResult, VendorTerms
     from open_finops.ingest.sources import BillingSource
 
-DataDirOption = typer.Option(None, "--data-dir", help="Data directory (default: [project] data_dir or ./data).")
+DataDirOption = typer.Option(
+    None, "--data-dir", help="Data directory (default: setting project.data_dir, else ./data)."
+)
 JsonOption = typer.Option(False, "--json", help="Print a JSON object for scripts.")
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars or summary table.")
 

@@ -41,6 +41,8 @@ class VendorTerms:
     publisher: str = "the vendor"  # "AWS": "AWS may still be writing it"
     format_flag: str = "--format-version"  # the flag that picks one manifest format
     file_format_flag: str = "--export-format"  # the flag that names the data files' format
+    prefix_flag: str = "--prefix"  # the flag that says where the exports are
+    export_flag: str = "--export-name"  # the flag that picks one export
 
 
 @dataclass(frozen=True)
@@ -408,7 +410,8 @@ def run_import(
         if not versions:
             where = f"under prefix {options.prefix!r} in {source.description}"
             what = f"export {options.export_name!r}" if options.export_name else f"any {terms.export_noun}"
-            raise SourceError(f"no manifest of {what} found {where}; check --prefix and --export-name")
+            flags = f"{terms.prefix_flag} and {terms.export_flag}"
+            raise SourceError(f"no manifest of {what} found {where}; check {flags}")
         for version in versions:
             if not options.reset and importer.is_loaded(version):
                 result = PeriodResult(version.export_name, version.billing_period, version.version_id, "skipped",
