@@ -145,3 +145,33 @@ def test_the_code_under_test_is_the_installed_one(scenario) -> None:
             assert path.is_relative_to(site_packages), f"{module} imported from {path}"
         else:
             assert path.is_relative_to(CHECKOUT) and not path.is_relative_to(site_packages), path
+
+
+# How each vendor plugin of this repository writes a small sample export and imports it.
+IMPORTERS = {
+    "aws": (["aws", "generate-sample", "{out}", "-n", "cur", "-p", "cur", "-m", "1", "--rows-per-month", "50"],
+            ["aws", "import-cur", "--from-dir", "{out}", "-p", "cur", "-n", "cur", "--data-dir", "{data}", "-q"]),
+    "hello": (["hello", "generate-sample", "{out}", "-n", "team", "-m", "1", "--rows", "50"],
+              ["hello", "import", "--from-dir", "{out}", "-n", "team", "--data-dir", "{data}", "-q"]),
+}
+
+
+def test_the_installed_vendors_imports_sit_side_by_side_in_state_show_and_exports_list(
+    finops, scenario, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    vendors = sorted(set(IMPORTERS) & scenario.plugins)
+    for vendor in vendors:
+        generate, load = IMPORTERS[vendor]
+        out = tmp_path / f"{vendor}-export"
+        for argv in (generate, load):
+            ran = finops(*(a.format(out=out, data=data) for a in argv))
+            assert ran.code == 0, ran.stderr
+
+    state = finops("state", "show", "--data-dir", str(data), "--json")
+    exports = finops("exports", "list", "--data-dir", str(data), "--json")
+
+    assert state.code == exports.code == 0, state.stderr + exports.stderr
+    assert sorted({(r["vendor"], r["status"], r["is_current"]) for r in json.loads(state.stdout)}) == [
+        (vendor, "completed", True) for vendor in vendors]
+    assert sorted((e["vendor"], e["rows"]) for e in json.loads(exports.stdout)) == [(v, 50) for v in vendors]
