@@ -28,14 +28,28 @@ FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 END = re.compile(r"\s(#|\||&&|;|>)\s.*$")
 
 
+def balanced(line: str) -> bool:
+    try:
+        shlex.split(line)
+    except ValueError:
+        return False
+    return True
+
+
 def doc_lines() -> list[tuple[str, str]]:
     found = []
     for path in DOCUMENTS:
         for block in FENCE.findall(path.read_text()):
-            for line in block.splitlines():
+            lines = iter(block.splitlines())
+            for line in lines:
                 line = line.strip()
-                if re.match(r"^(\./)?finops\s", line):
-                    found.append((f"{path.relative_to(CHECKOUT)}: {line}", END.sub("", f" {line} ").strip()))
+                if not re.match(r"^(\./)?finops\s", line):
+                    continue
+                command = END.sub("", f" {line} ").strip()
+                while not balanced(command):  # a quoted argument that goes on over the next lines
+                    line += " " + next(lines).strip()
+                    command = END.sub("", f" {line} ").strip()
+                found.append((f"{path.relative_to(CHECKOUT)}: {line}", command))
     return found
 
 

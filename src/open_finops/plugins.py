@@ -32,7 +32,9 @@ ENTRY_POINT_GROUP = "open_finops"
 PLUGINS_ENV = "OPEN_FINOPS_PLUGINS"
 HOOKS = ("register_commands", "register_pipelines", "register_manifest_parsers")
 # Names the core command line uses itself; a plugin may not take them.
-RESERVED_COMMANDS = frozenset({"plugins", "pipelines", "config", "focus", "state", "exports", "version", "help"})
+RESERVED_COMMANDS = frozenset(
+    {"plugins", "pipelines", "config", "focus", "state", "exports", "query", "version", "help"}
+)
 
 _EXPECTED: dict[str, tuple[type, ...]] = {
     "register_commands": (CommandGroup, Command),

@@ -22,6 +22,21 @@ def test_demo_loads_both_cur_versions_then_finds_nothing_new(finops, query):
     assert second.out.count("up to date") == 6 and "loaded" not in second.out
 
 
+def test_the_query_the_demo_suggests_runs_with_finops_query(finops):
+    import shlex
+
+    demo = finops("aws", "demo", "--rows-per-month", "200", "--data-dir", "elsewhere", "--quiet")
+    suggested = next(line for line in demo.out.splitlines() if line.startswith("Query it: "))
+    argv = shlex.split(suggested.removeprefix("Query it: "))
+
+    assert argv[:4] == ["finops", "query", "--data-dir", "elsewhere"]  # the default data_dir needs no flag
+    answered = finops(*argv[1:], "--json")
+    assert answered.code == 0, answered.err
+    rows = answered.json()
+    assert {r["billing_period"] for r in rows} == {"2024-01", "2024-02", "2024-03"}
+    assert sum(Decimal(r["sum(line_item_unblended_cost)"]) for r in rows) > 0
+
+
 def test_generate_sample_reports_what_it_wrote(finops, tmp_path):
     result = finops("aws", "generate-sample", tmp_path / "out", "-v", "v2", "-f", "parquet", "-m", "3",
                     "--rows-per-month", "300", "--json")

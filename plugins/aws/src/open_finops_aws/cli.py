@@ -315,5 +315,7 @@ def demo(
         out.print(table)
     finally:
         con.close()
-    typer.echo(f"Query it: duckdb {summary.database} -c "
-               f"'SELECT * FROM {DEFAULT_DATASET}.{unified_view(DEMO_EXPORTS[0][0])} LIMIT 5'")
+    where = "" if target == cfg.data_dir(None) else f" --data-dir {target}"
+    typer.echo(f"Query it: finops query{where} \"SELECT line_item_product_code, billing_period, "
+               f"sum(line_item_unblended_cost) FROM {DEFAULT_DATASET}.{unified_view(DEMO_EXPORTS[0][0])} "
+               "GROUP BY ALL ORDER BY ALL\"")
