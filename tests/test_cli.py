@@ -286,3 +286,57 @@ def test_no_help_text_holds_words_in_brackets_that_rich_would_swallow_as_markup(
     swallowed = [(where, text) for where, text in walk(root, "finops")
                  if re.search(r"(?<!\\)\[[a-z][a-z0-9_.=/-]*\]", text)]
     assert swallowed == []
+
+
+def test_plugin_supplied_text_in_tables_keeps_its_square_brackets(cli) -> None:
+    from open_finops import Pipeline
+
+    bracketed = make_plugin("acme", register_pipelines=lambda: [Pipeline(
+        name="acme-sync", vendor="acme", description="Load what [acme] bucket says, in [bold]bold[/bold].",
+        runner="finops_fakes:run_acme")])
+    registry = registry_of(bracketed)
+
+    pipelines = cli(registry, "pipelines", "list").stdout
+    plugins = cli(registry, "plugins", "list").stdout
+
+    assert "Load what [acme] bucket says, in [bold]bold[/bold]." in " ".join(pipelines.split())
+    assert "pipelines: acme-sync" in plugins
+
+
+def test_flags_show_no_value_in_help_and_options_that_take_one_do(cli) -> None:
+    import os
+
+    os.environ["COLUMNS"] = "200"
+    try:
+        root = cli(registry_of(), "--help").stdout
+        query = cli(registry_of(), "query", "--help").stdout
+    finally:
+        del os.environ["COLUMNS"]
+    assert re.search(r"--debug\s+Show full tracebacks", root)
+    assert re.search(r"--help\s+Show this message", root)
+    assert re.search(r"--json\s+Print the rows", query) and re.search(r"--data-dir\s+<path>", query)
+    assert "<bool>" not in root + query
+
+
+def test_shell_completion_is_offered_and_completes_commands_and_options() -> None:
+    import subprocess
+    import sys
+
+    def complete(words: str, index: int) -> list[str]:
+        env = {**os_environ(), "_FINOPS_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(index)}
+        done = subprocess.run([sys.executable, "-c", "import sys; from open_finops.cli.app import main; "
+                               "sys.argv[0] = 'finops'; sys.exit(main())"],
+                              capture_output=True, text=True, env=env, timeout=120)
+        return done.stdout.split()
+
+    script = subprocess.run([sys.executable, "-m", "open_finops", "--show-completion", "bash"],
+                            capture_output=True, text=True, timeout=120)
+    assert script.returncode == 0 and "_FINOPS_COMPLETE=complete_bash" in script.stdout
+    assert complete("finops sta", 1) == ["state"]
+    assert "--csv" in complete("finops query --c", 2)
+
+
+def os_environ() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("OPEN_FINOPS_")}

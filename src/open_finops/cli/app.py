@@ -68,7 +68,7 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
         name="finops",
         help=HELP,
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,
         pretty_exceptions_enable=False,
     )
 
@@ -104,6 +104,17 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
     return app
 
 
+def _hide_flag_types(command) -> None:
+    """A flag takes no value, so its help shows none (Typer would print ``--json <bool>``)."""
+    # click makes --help lazily, once per command; a bare context is enough to ask for it.
+    help_option = command.get_help_option(command.context_class(command))
+    for param in [*command.params, *([help_option] if help_option is not None else [])]:
+        if getattr(param, "is_flag", False) and getattr(param, "metavar", None) is None:
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _hide_flag_types(sub)
+
+
 def run(app: typer.Typer, argv: Sequence[str], *, debug: bool = False) -> int:
     """Run ``app`` on ``argv`` and turn every outcome into an exit code.
 
@@ -111,6 +122,7 @@ def run(app: typer.Typer, argv: Sequence[str], *, debug: bool = False) -> int:
     are caught here.
     """
     command = typer.main.get_command(app)
+    _hide_flag_types(command)
     try:
         command.main(args=list(argv), prog_name="finops", standalone_mode=True)
     except SystemExit as exc:

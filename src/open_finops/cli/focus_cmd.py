@@ -152,13 +152,15 @@ def make_app(registry: Registry) -> typer.Typer:
             return
         from rich.table import Table
 
+        from rich.markup import escape
+
         table = Table(title="FOCUS cost by billing period and service")
         for header, justify in (("Period", "left"), ("Service", "left"), ("Currency", "left"), ("Rows", "right"),
                                 ("Billed cost", "right"), ("Effective cost", "right")):
             table.add_column(header, justify=justify)
         for r in rows:
-            table.add_row(r.billing_period, r.service_name, r.billing_currency, f"{r.rows:,}",
-                          f"{r.billed_cost:,.2f}", f"{r.effective_cost:,.2f}")
+            table.add_row(escape(r.billing_period), escape(r.service_name or ""), escape(r.billing_currency or ""),
+                          f"{r.rows:,}", f"{r.billed_cost:,.2f}", f"{r.effective_cost:,.2f}")
         console().print(table)
 
     return app

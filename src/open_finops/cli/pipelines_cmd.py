@@ -14,7 +14,7 @@ from open_finops.runners import check_summary
 
 
 def make_app(registry: Registry) -> typer.Typer:
-    app = typer.Typer(help="Inspect the pipelines plugins provide.", no_args_is_help=True)
+    app = typer.Typer(help="List the pipelines plugins provide, and run one.", no_args_is_help=True)
 
     @app.command("list")
     def list_pipelines(
@@ -32,13 +32,15 @@ def make_app(registry: Registry) -> typer.Typer:
         if not rows:
             typer.echo("No pipelines registered. Install a plugin with: pip install 'open-finops[all]'")
             return
+        from rich.markup import escape
         from rich.table import Table
 
         table = Table()
         for header in ("Pipeline", "Kind", "Vendor", "Plugin", "Description"):
             table.add_column(header)
         for row in rows:
-            table.add_row(row["name"], row["kind"], row["vendor"], row["plugin"], row["description"])
+            # Plugin-supplied text is never markup: "as configured in [aws]" must keep its "[aws]".
+            table.add_row(*(escape(row[k]) for k in ("name", "kind", "vendor", "plugin", "description")))
         console().print(table)
 
     @app.command("run")

@@ -29,6 +29,7 @@ def make_app(registry: Registry) -> typer.Typer:
         if not rows:
             typer.echo("No plugins installed. Install some with: pip install 'open-finops[all]'")
             return
+        from rich.markup import escape
         from rich.table import Table
 
         table = Table(show_lines=True, title=f"open-finops {__version__}, plugin API {PLUGIN_API_VERSION}")
@@ -40,11 +41,12 @@ def make_app(registry: Registry) -> typer.Typer:
                                ("manifest_parsers", "manifest parsers")):
                 if row[key]:
                     contributes.append(f"{label}: {', '.join(row[key])}")
-            table.add_row(
+            cells = (
                 row["name"], row["distribution"] or "-", row["version"] or "-", row["api"] or "unspecified",
                 row["status"],
                 "\n".join(row["hooks"]) or "-", "\n".join(contributes) or "-", "\n".join(row["errors"]) or "-",
             )
+            table.add_row(*(escape(c) for c in cells))  # plugin-supplied text is never markup
         console().print(table)
 
     return app
