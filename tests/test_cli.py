@@ -340,3 +340,8 @@ def os_environ() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith("OPEN_FINOPS_")}
+
+
+def test_a_plugin_groups_help_keeps_its_square_brackets_in_finops_help(cli) -> None:
+    registry = registry_of(group_plugin("acme", "acme", "Sync the [acme] section's account."))
+    assert "Sync the [acme] section's account." in cli(registry, "--help").stdout

@@ -95,13 +95,22 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
     app.command("query")(query_cmd.query)
     for name, (contribution, _plugin) in sorted(registry.commands.items()):
         if isinstance(contribution, CommandGroup):
-            app.add_typer(contribution.app, name=name, help=contribution.help)
+            app.add_typer(contribution.app, name=name, help=_plain(contribution.help))
         else:
-            app.command(name=name, help=contribution.help)(contribution.callback)
+            app.command(name=name, help=_plain(contribution.help))(contribution.callback)
     for vendor in KNOWN_VENDORS.values():
         if vendor.name not in registry.commands:
             _missing_vendor(app, vendor, registry.plugin(vendor.name))
     return app
+
+
+def _plain(text: str) -> str:
+    """Plugin text as it is written: Typer renders help as rich markup, where "[aws]" would vanish."""
+    if "[" not in text:
+        return text  # rich is imported only when there is something to escape: start-up stays light
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def _hide_flag_types(command) -> None:

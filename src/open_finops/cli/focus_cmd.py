@@ -150,9 +150,8 @@ def make_app(registry: Registry) -> typer.Typer:
         if not rows:
             typer.echo("No FOCUS rows in that range.")
             return
-        from rich.table import Table
-
         from rich.markup import escape
+        from rich.table import Table
 
         table = Table(title="FOCUS cost by billing period and service")
         for header, justify in (("Period", "left"), ("Service", "left"), ("Currency", "left"), ("Rows", "right"),
