@@ -258,3 +258,47 @@ def test_without_open_finops_trace_plugins_nothing_is_traced(
     assert main(["alpha", "ping"]) == 0
 
     assert capsys.readouterr().err == ""
+
+
+def test_a_plugin_turned_off_by_open_finops_plugins_says_so_instead_of_not_installed(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good_plugin(fake_site, "alpha")
+    good_plugin(fake_site, "beta")
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "alpha")
+
+    code = main(["beta", "ping"])
+
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "Error: The 'beta' commands come from plugin 'beta' (finops-beta), which is installed but turned off by "
+        "OPEN_FINOPS_PLUGINS='alpha'; add beta to it, or unset it to load every plugin"
+    ]
+
+
+def test_a_name_in_open_finops_plugins_that_no_plugin_has_is_a_warning(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good_plugin(fake_site, "alpha")
+    monkeypatch.setenv("OPEN_FINOPS_PLUGINS", "alpha,alhpa")
+
+    assert main(["alpha", "ping"]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        "Warning: OPEN_FINOPS_PLUGINS names 'alhpa', but no installed plugin has that name"]
+
+
+def test_a_third_party_plugin_that_failed_to_load_explains_its_missing_commands(
+    fake_site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_site.add("finops-acme", {"acme": "fake_acme_broken"}, {"fake_acme_broken": BROKEN})
+
+    code = main(["acme", "sync"])
+
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and "No such command" not in "\n".join(err)
+    assert err[-1] == (
+        "Error: The 'acme' commands come from plugin 'acme' (finops-acme), which is installed but failed to load: "
+        "failed to import fake_acme_broken: ModuleNotFoundError: No module named "
+        "'a_module_that_is_not_installed_anywhere'. See 'finops plugins list'; reinstall it with: "
+        "pip install --force-reinstall finops-acme"
+    )

@@ -205,3 +205,10 @@ def test_a_state_table_of_the_monolithic_open_finops_is_a_state_error_saying_wha
     assert caught.value.message == message
     with pytest.raises(StateError):
         LoadStateStore(con, create=False)
+
+
+def test_an_interrupted_load_has_no_duration_since_its_end_is_when_it_was_noticed(store: LoadStateStore) -> None:
+    load_id = store.start(vendor="aws", export_name="cur", billing_period="2024-01", version_id="v1")
+    store.mark_interrupted("aws")
+    record = store.get(load_id)
+    assert (record.status, record.finished_at is not None, record.seconds) == ("interrupted", True, None)

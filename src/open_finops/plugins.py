@@ -85,10 +85,17 @@ class Registry:
     commands: dict[str, tuple[CommandGroup | Command, str]] = field(default_factory=dict)
     pipelines: dict[str, tuple[Pipeline, str]] = field(default_factory=dict)
     manifest_parsers: dict[str, tuple[ManifestParser, str]] = field(default_factory=dict)
+    # Installed plugins that OPEN_FINOPS_PLUGINS leaves out (name -> distribution), and names it lists
+    # that no installed plugin has.
+    turned_off: dict[str, str | None] = field(default_factory=dict)
+    unknown_selected: list[str] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
-        return [f"plugin {p.name!r}: {error}" for p in self.plugins for error in p.errors]
+        lines = [f"plugin {p.name!r}: {error}" for p in self.plugins for error in p.errors]
+        lines += [f"{PLUGINS_ENV} names {name!r}, but no installed plugin has that name"
+                  for name in self.unknown_selected]
+        return lines
 
     def plugin(self, name: str) -> PluginInfo | None:
         return next((p for p in self.plugins if p.name == name), None)
@@ -158,8 +165,10 @@ def discover(
     # Ordered by distribution too, so which of two same-named plugins wins does not depend on the order
     # in which the file system lists site-packages.
     entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
+    turned_off: dict[str, str | None] = {}
     for ep in sorted(entry_points, key=lambda e: (e.name, _distribution_name(e) or "")):
         if allowed is not None and ep.name not in allowed:
+            turned_off[ep.name] = _distribution_name(ep)
             continue
         dist = getattr(ep, "dist", None)
         info = PluginInfo(
@@ -184,7 +193,11 @@ def discover(
             info.errors.append(f"failed to import {ep.value}: {type(exc).__name__}: {exc}")
             obj = None
         candidates.append((info, obj))
-    return build_registry(candidates, trace=trace)
+    registry = build_registry(candidates, trace=trace)
+    registry.turned_off = turned_off
+    installed = {ep.name for ep in entry_points}
+    registry.unknown_selected = sorted((allowed or set()) - installed)
+    return registry
 
 
 def build_registry(

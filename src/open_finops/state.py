@@ -84,7 +84,9 @@ class LoadRecord:
 
     @property
     def seconds(self) -> float | None:
-        if self.finished_at is None:
+        """How long the load took; None while running, and for an interrupted one, whose end is when the
+        next import noticed it, not when it stopped."""
+        if self.finished_at is None or self.status == "interrupted":
             return None
         return (self.finished_at - self.started_at).total_seconds()
 

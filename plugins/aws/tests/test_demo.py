@@ -51,3 +51,16 @@ def test_generate_sample_reports_what_it_wrote(finops, tmp_path):
 def test_generate_sample_refuses_a_bad_month(finops, tmp_path):
     result = finops("aws", "generate-sample", tmp_path / "out", "-s", "2024-13")
     assert result.code == 2 and "YYYY-MM" in result.err
+
+
+def test_the_demo_regenerates_its_samples_when_another_size_is_asked_for_and_says_so(finops, query):
+    assert finops("aws", "demo", "--rows-per-month", "100", "--data-dir", "data", "--quiet").code == 0
+
+    bigger = finops("aws", "demo", "--rows-per-month", "150", "--data-dir", "data", "--quiet")
+
+    assert bigger.code == 0, bigger.err
+    assert "Regenerating sample export demo-cur-v1: 150 rows a month requested, 100 on disk" in bigger.out
+    assert bigger.out.count("loaded 150 rows") == 6
+    for name in ("demo-cur-v1", "demo-cur-v2"):
+        counts = query(f"SELECT billing_period, count(*) FROM aws_cur.{unified_view(name)} GROUP BY 1 ORDER BY 1")
+        assert counts == [("2024-01", 150), ("2024-02", 150), ("2024-03", 150)]

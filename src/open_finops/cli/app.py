@@ -21,7 +21,7 @@ from open_finops.cli import config_cmd, focus_cmd, pipelines_cmd, plugins_cmd, q
 from open_finops.cli.context import DEBUG_ENV, CliState, set_state
 from open_finops.contributions import CommandGroup
 from open_finops.errors import OpenFinopsError, PluginNotInstalled
-from open_finops.vendors import KNOWN_VENDORS, KnownVendor
+from open_finops.vendors import KNOWN_VENDORS
 
 TRACE_ENV = "OPEN_FINOPS_TRACE_PLUGINS"
 HELP = (
@@ -36,25 +36,39 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _missing_vendor(app: typer.Typer, vendor: KnownVendor, broken: plugins.PluginInfo | None) -> None:
-    """A hidden stand-in for a vendor's command group that explains what to install or what broke."""
-    if broken is not None and broken.errors:
-        message = (
-            f"The '{vendor.name}' commands come from plugin {broken.name!r} ({broken.distribution}), which is "
-            f"installed but failed to load: {broken.errors[0]}. See 'finops plugins list'; reinstall it with: "
-            f"pip install --force-reinstall 'open-finops[{vendor.extra}]'"
-        )
-    else:
-        message = vendor.hint()
+def _stand_in(app: typer.Typer, name: str, message: str) -> None:
+    """A hidden command in place of a group that is not there, which says why instead of 'No such command'."""
 
     @app.command(
-        vendor.name,
+        name,
         hidden=True,
         add_help_option=False,
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
     )
     def stand_in(ctx: typer.Context) -> None:
         raise PluginNotInstalled(message)
+
+
+def _why_missing(name: str, registry: plugins.Registry) -> str | None:
+    """Why the commands of plugin (or known vendor) ``name`` are not there, or None if nothing is known."""
+    vendor = KNOWN_VENDORS.get(name)
+    broken = registry.plugin(name)
+    if name in registry.turned_off:
+        distribution = f" ({registry.turned_off[name]})" if registry.turned_off[name] else ""
+        selection = f"{plugins.PLUGINS_ENV}={os.environ.get(plugins.PLUGINS_ENV, '')!r}"
+        return (
+            f"The '{name}' commands come from plugin {name!r}{distribution}, which is installed but turned off "
+            f"by {selection}; add {name} to it, or unset it to load every plugin"
+        )
+    if broken is not None and broken.errors and broken.status == "failed":
+        reinstall = (f"pip install --force-reinstall 'open-finops[{vendor.extra}]'" if vendor and vendor.extra
+                     else f"pip install --force-reinstall {broken.distribution or name}")
+        return (
+            f"The '{name}' commands come from plugin {broken.name!r} ({broken.distribution}), which is "
+            f"installed but failed to load: {broken.errors[0]}. See 'finops plugins list'; reinstall it with: "
+            f"{reinstall}"
+        )
+    return vendor.hint() if vendor is not None else None
 
 
 def build_app(registry: plugins.Registry) -> typer.Typer:
@@ -98,9 +112,14 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
             app.add_typer(contribution.app, name=name, help=_plain(contribution.help))
         else:
             app.command(name=name, help=_plain(contribution.help))(contribution.callback)
-    for vendor in KNOWN_VENDORS.values():
-        if vendor.name not in registry.commands:
-            _missing_vendor(app, vendor, registry.plugin(vendor.name))
+    # Known vendors, plugins that failed to load and plugins turned off keep a name that explains itself.
+    names = [*KNOWN_VENDORS, *(p.name for p in registry.plugins), *registry.turned_off]
+    for name in dict.fromkeys(names):
+        if name in registry.commands or name in plugins.RESERVED_COMMANDS:
+            continue
+        message = _why_missing(name, registry)
+        if message is not None:
+            _stand_in(app, name, message)
     return app
 
 

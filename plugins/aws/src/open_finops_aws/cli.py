@@ -6,6 +6,8 @@ inside the commands, so ``finops aws --help`` stays fast.
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import typer
@@ -255,6 +257,17 @@ def generate_sample_cmd(
 
 
 DEMO_EXPORTS = (("demo-cur-v1", "v1", "csv"), ("demo-cur-v2", "v2", "parquet"))
+# What the demo asked the generator for, kept beside each sample export (no parser matches the name).
+DEMO_MARKER = ".demo-sample.json"
+
+
+def _demo_rows(folder: Path) -> int | None:
+    """The rows a month of the demo sample in ``folder``, or None when there is none (or it is unreadable)."""
+    try:
+        return int(json.loads((folder / DEMO_MARKER).read_text())["rows_per_month"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
 
 
 @app.command("demo")
@@ -288,10 +301,19 @@ def demo(
     out = console(stderr=False)
     parsers = _parsers()
     for name, version, fmt in DEMO_EXPORTS:
-        if not (sample_root / "cur" / name).exists():
-            out.print(escape(f"Generating sample export {name} (CUR {version}, {fmt}) in {sample_root} ..."))
+        folder = sample_root / "cur" / name
+        on_disk = _demo_rows(folder)
+        if on_disk != rows_per_month:
+            if on_disk is None and not folder.exists():
+                out.print(escape(f"Generating sample export {name} (CUR {version}, {fmt}) in {sample_root} ..."))
+            else:
+                was = f"{on_disk:,}" if on_disk is not None else "an unknown number of"
+                out.print(escape(f"Regenerating sample export {name}: {rows_per_month:,} rows a month requested, "
+                                 f"{was} on disk ..."))
+                shutil.rmtree(folder)
             generate_sample(sample_root, cur_version=version, export_name=name, prefix="cur", data_format=fmt,
                             periods=_months("2024-01", 3), rows_per_period=rows_per_month, files_per_period=2)
+            (folder / DEMO_MARKER).write_text(json.dumps({"rows_per_month": rows_per_month}))
         options = ImportOptions.configured(cfg, data_dir=target, destination=Destination("duckdb", DEFAULT_DATASET),
                                            prefix="cur", export_name=name)
         with progress_bars(quiet) as bar:

@@ -13,6 +13,6 @@ def run_pipeline(config) -> dict[str, Any]:
     src = settings.source_settings(config)
     options = settings.import_options(config, src)
     parsers = current_registry().parsers_for_vendor(VENDOR)
-    summary = run_import(options, settings.TERMS, settings.open_source(src), parsers)
+    summary = run_import(options, settings.TERMS, settings.open_source(src, flags=False), parsers)
     summary.raise_for_failures()
     return summary.as_dict()

@@ -77,13 +77,18 @@ def source_settings(config: Config, *, bucket=None, prefix=None, export_name=Non
     )
 
 
-def open_source(settings: SourceSettings):
+def open_source(settings: SourceSettings, *, flags: bool = True):
+    """The source the settings point at. ``flags=False`` when there is no command line to name (a pipeline
+    run from config), so messages name the settings instead of flags."""
     from open_finops_aws.sources import S3Source
 
     if settings.from_dir is not None:
-        return LocalSource(settings.from_dir)
+        return LocalSource(settings.from_dir, flag="--from-dir" if flags else "[aws] from_dir")
     if not settings.bucket:
-        raise UsageError("no bucket given; pass --bucket/-b, set [aws] bucket in config.toml, or use --from-dir")
+        if flags:
+            raise UsageError("no bucket given; pass --bucket/-b, set [aws] bucket in config.toml, or use --from-dir")
+        raise UsageError("no bucket configured; set [aws] bucket in config.toml or OPEN_FINOPS_AWS_BUCKET, "
+                         "or [aws] from_dir (OPEN_FINOPS_AWS_FROM_DIR) for a local copy")
     return S3Source(
         settings.bucket, endpoint_url=settings.endpoint_url, profile=settings.profile, region=settings.region,
         access_key_id=settings.access_key_id, secret_access_key=settings.secret_access_key,

@@ -197,8 +197,9 @@ def _first_delivery(period: str) -> datetime:
 
 def _version_id(sample: SampleExport, delivery: _Delivery) -> str:
     digest = hashlib.blake2b(
+        # The rows too: a sample of another size is another version, which an import must load.
         repr((sample.export_name, sample.cur_version, sample.data_format, sample.layout, delivery.period,
-              delivery.seed, delivery.delivered_at.isoformat())).encode(),
+              delivery.seed, delivery.delivered_at.isoformat(), delivery.rows)).encode(),
         digest_size=16,
     ).digest()
     return str(uuid.UUID(bytes=digest, version=4))
