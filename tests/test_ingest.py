@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -452,3 +453,60 @@ def test_the_import_report_prints_a_line_per_period_or_json_or_nothing_and_raise
     assert err == "" and [(p["billing_period"], p["status"]) for p in summary["periods"]] == [
         ("2024-01", "skipped"), ("2024-02", "failed")]
     assert (summary["loaded"], summary["skipped"], summary["failed"]) == (0, 1, 1)
+
+
+def test_an_export_gets_its_readable_name_and_a_second_export_with_the_same_one_gets_a_hash_and_a_warning(
+    root: Path, data: Path
+):
+    write_version(root, "2024-01", "v-a", rows_of(2), export="team-costs")
+    write_version(root, "2024-01", "v-b", rows_of(3), export="team.costs")
+
+    first = import_acme(root, data, export_name="team-costs").periods[0]
+    second = import_acme(root, data, export_name="team.costs").periods[0]
+    again = import_acme(root, data).periods
+
+    assert (first.table, first.view, first.warnings) == ("team_costs_2024_01", "team_costs_unified", [])
+    assert re.fullmatch(r"team_costs_[0-9a-f]{8}_2024_01", second.table)
+    assert second.warnings == [
+        f"export 'team.costs' would be named team_costs, which export 'team-costs' already uses in acme; "
+        f"its tables are named {second.table.removesuffix('_2024_01')}_* instead"]
+    assert [(p.export_name, p.status, p.table) for p in again] == [
+        ("team-costs", "skipped", first.table), ("team.costs", "skipped", second.table)]  # names are kept
+    assert query(data, f'SELECT count(*) FROM acme."{second.view}"') == [(3,)]
+
+
+def test_an_export_recorded_under_an_older_hashed_name_keeps_it(root: Path, data: Path):
+    from open_finops.naming import hashed_identifier
+
+    legacy = f"{hashed_identifier('team-costs')}_2024_01"
+    con = connect(database_path(data))
+    store = LoadStateStore(con)
+    load_id = store.start(vendor="acme", export_name="team-costs", billing_period="2024-01", version_id="old",
+                          destination="duckdb:acme", table_name=legacy)
+    con.execute(f'CREATE SCHEMA acme; CREATE TABLE acme."{legacy}" AS SELECT 1 AS x')
+    store.complete(load_id, rows=1, files=1, bytes=1)
+    con.close()
+    write_version(root, "2024-01", "v-new", rows_of(4), export="team-costs")
+    write_version(root, "2024-02", "v-feb", rows_of(5), export="team-costs")
+
+    periods = import_acme(root, data).periods
+
+    assert [(p.billing_period, p.table) for p in periods] == [
+        ("2024-01", legacy), ("2024-02", legacy.replace("2024_01", "2024_02"))]
+    assert query(data, f'SELECT count(*) FROM acme."{periods[0].view}"') == [(9,)]
+
+
+def test_the_report_prints_a_naming_warning_even_when_quiet(root: Path, data: Path,
+                                                           capsys: pytest.CaptureFixture[str]):
+    from open_finops.api import import_and_report
+
+    write_version(root, "2024-01", "v-a", rows_of(2), export="team-costs")
+    write_version(root, "2024-01", "v-b", rows_of(2), export="team.costs")
+    import_acme(root, data, export_name="team-costs")
+    opts = ImportOptions(data_dir=data, destination=Destination("duckdb", "acme"), export_name="team.costs")
+    capsys.readouterr()
+
+    import_and_report(opts, TERMS, LocalSource(root), [ACME_PARSER], quiet=True)
+
+    assert capsys.readouterr().err.startswith(
+        "Warning: team.costs 2024-01: export 'team.costs' would be named team_costs, which export 'team-costs'")

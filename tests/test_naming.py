@@ -1,4 +1,8 @@
-"""Table naming: export names and billing periods become safe, stable, collision-free SQL identifiers."""
+"""Table naming: export names and billing periods become safe, stable, readable SQL identifiers.
+
+Readable stems of two names can be equal (``demo-cur``, ``demo.cur``); the hashed stems never are, and the
+import engine gives a newcomer the hashed one in that case (tests/test_ingest.py).
+"""
 
 from __future__ import annotations
 
@@ -30,10 +34,28 @@ def test_a_clean_export_name_is_kept_as_it_is() -> None:
     assert naming.unified_view("cur") == "cur_unified"
 
 
-def test_an_unclean_name_gets_a_readable_stem_and_a_hash_of_the_original() -> None:
-    identifier = naming.export_identifier("My-CUR")
-    assert re.fullmatch(r"my_cur_[0-9a-f]{8}", identifier)
-    assert naming.export_identifier("2024 report").startswith("x_2024_report_")
+def test_an_unclean_name_gets_a_readable_stem() -> None:
+    assert naming.export_identifier("My-CUR") == "my_cur"
+    assert naming.period_table("demo-cur-v1", "2024-01") == "demo_cur_v1_2024_01"
+    assert naming.unified_view("demo-cur-v1") == "demo_cur_v1_unified"
+    assert naming.export_identifier("2024 report") == "x_2024_report"
+    assert naming.export_identifier("Kostenübersicht (EU)") == "kosten_bersicht_eu"
+
+
+def test_the_hashed_stem_adds_a_hash_of_the_original_name() -> None:
+    assert re.fullmatch(r"my_cur_[0-9a-f]{8}", naming.hashed_identifier("My-CUR"))
+    assert naming.hashed_identifier("My-CUR") != naming.hashed_identifier("my-cur")
+
+
+@pytest.mark.parametrize("name", ["cur_unified", "cur_2024_01", "cur_staging", "cur_staging_ab12", "cur_1a2b3c4d",
+                                  "Cur-Unified", "cur 2024 01"])
+def test_a_stem_that_ends_like_a_derived_name_is_hashed_at_once(name: str) -> None:
+    assert re.fullmatch(r"cur_.*_[0-9a-f]{8}", naming.export_identifier(name))
+
+
+def test_recorded_tables_give_back_the_stem_they_were_named_from() -> None:
+    assert naming.ExportNames.of_table("demo_cur_v1_d8778679_2024_01", "2024-01").stem == "demo_cur_v1_d8778679"
+    assert naming.ExportNames.of_table("cur", "2024-01").view == "cur_unified"
 
 
 @pytest.mark.parametrize("name", ["", "   "])
@@ -65,22 +87,23 @@ def test_naming_is_stable(name: str) -> None:
 
 
 @given(any_export, any_export)
-def test_distinct_export_names_never_share_an_identifier(a: str, b: str) -> None:
+def test_distinct_export_names_never_share_a_hashed_identifier(a: str, b: str) -> None:
     assume(a != b)
-    assert naming.export_identifier(a) != naming.export_identifier(b)
+    assert naming.hashed_identifier(a) != naming.hashed_identifier(b)
 
 
 @given(any_export)
 def test_a_name_spelled_like_another_names_hashed_identifier_does_not_take_it(name: str) -> None:
-    hashed = naming.export_identifier(name)
-    assume(hashed != name)
+    hashed = naming.hashed_identifier(name)
     assert naming.export_identifier(hashed) != hashed
+    assert is_safe(naming.export_identifier(name)) and is_safe(hashed)
 
 
 @given(any_export, periods, any_export, periods)
-def test_distinct_export_and_period_pairs_never_share_a_table(a: str, p: str, b: str, q: str) -> None:
+def test_distinct_export_and_period_pairs_never_share_a_hashed_table(a: str, p: str, b: str, q: str) -> None:
     assume((a, p) != (b, q))
-    assert naming.period_table(a, p) != naming.period_table(b, q)
+    table = naming.ExportNames(naming.hashed_identifier(a)).period_table(p)
+    assert table != naming.ExportNames(naming.hashed_identifier(b)).period_table(q)
 
 
 @given(any_export, any_export, periods)
@@ -113,8 +136,9 @@ def test_quote_identifier_doubles_embedded_quotes() -> None:
 
 @pytest.mark.parametrize("name", ["cur\n", "cur\r\n", "cur\x00"])
 def test_a_trailing_newline_or_control_character_never_passes_as_clean(name: str) -> None:
-    # Python's "$" matches before a final newline: the clean-name check must match the whole name.
-    assert is_safe(naming.export_identifier(name))
-    assert naming.export_identifier(name) != "cur"
+    # Python's "$" matches before a final newline: the clean-name check must match the whole name. Its
+    # readable stem is "cur", like the export "cur"'s: the engine hashes whichever comes second.
+    assert naming.export_identifier(name) == "cur"
+    assert naming.hashed_identifier(name) != naming.hashed_identifier("cur")
     with pytest.raises(ValueError):
         naming.dataset_identifier(name)

@@ -1,14 +1,17 @@
-"""Table naming: export names and billing periods to safe, stable, collision-free SQL identifiers.
+"""Table naming: export names and billing periods to safe, stable, readable SQL identifiers.
 
-A name that is already a clean identifier is kept as it is. Anything else (upper case, punctuation,
-unicode, a leading digit, a reserved suffix, excessive length) is normalised and given a short hash of the
-original, so two different export names never map to the same table.
+A name that is already a clean identifier is kept as it is; anything else (upper case, punctuation,
+unicode, a leading digit, excessive length) is normalised to a readable stem (``demo-cur-v1`` ->
+``demo_cur_v1``). Two export names can normalise alike: the import engine checks the load state and gives
+the newcomer a stem with a short hash of its original name instead (:func:`hashed_identifier`), and keeps
+the names already recorded for an export (:meth:`ExportNames.of_table`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 from open_finops.periods import check_period
 
@@ -25,22 +28,68 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 
-def export_identifier(export_name: str) -> str:
-    """The identifier stem for an export: ``"my-cur"`` -> ``"my_cur_1a2b3c4d"``, ``"cur"`` -> ``"cur"``."""
+def _check_name(export_name: str) -> None:
     if not isinstance(export_name, str) or not export_name.strip():
         raise ValueError("export name must not be empty")
-    is_clean = (
-        _CLEAN.fullmatch(export_name) is not None
-        and _RESERVED.search(export_name) is None
-        and len(export_name) <= MAX_LENGTH - 20
-    )
-    if is_clean:
-        return export_name
+
+
+def _stem(export_name: str) -> str:
     stem = re.sub(r"[^a-z0-9]+", "_", export_name.lower()).strip("_") or "export"
     if not stem[0].isalpha():
         stem = f"x_{stem}"
-    stem = stem[: MAX_LENGTH - 30].rstrip("_")
-    return f"{stem}_{_digest(export_name)}"
+    return stem[: MAX_LENGTH - 30].rstrip("_")
+
+
+def export_identifier(export_name: str) -> str:
+    """The readable identifier stem for an export: ``"demo-cur-v1"`` -> ``"demo_cur_v1"``, ``"cur"`` -> ``"cur"``.
+
+    Two exports can share it (``demo-cur`` and ``demo.cur``): the import engine checks the load state and
+    gives the newcomer :func:`hashed_identifier` instead. A stem that ends like a name we derive
+    (``_unified``, ``_2024_01``, ...) is hashed at once, so it can never equal another export's table.
+    """
+    _check_name(export_name)
+    clean = _CLEAN.fullmatch(export_name) is not None and len(export_name) <= MAX_LENGTH - 30
+    stem = export_name if clean else _stem(export_name)
+    if _RESERVED.search(stem):
+        return hashed_identifier(export_name)
+    return stem
+
+
+def hashed_identifier(export_name: str) -> str:
+    """The stem plus a hash of the original name: ``"My-CUR"`` -> ``"my_cur_1a2b3c4d"``. Distinct names never
+    share one."""
+    _check_name(export_name)
+    return f"{_stem(export_name)}_{_digest(export_name)}"
+
+
+@dataclass(frozen=True)
+class ExportNames:
+    """The tables and view of one export in one dataset, from its stem."""
+
+    stem: str
+
+    def period_table(self, period: str) -> str:
+        """One billing period's table (``separate`` strategy): ``<stem>_YYYY_MM``.
+
+        A single underscore: dlt reserves ``__`` for nested tables and rewrites names that contain it.
+        """
+        return f"{self.stem}_{period_suffix(period)}"
+
+    @property
+    def table(self) -> str:
+        """The whole export's table (``single`` strategy)."""
+        return self.stem
+
+    @property
+    def view(self) -> str:
+        """The view over all of the export's period tables."""
+        return f"{self.stem}_unified"
+
+    @classmethod
+    def of_table(cls, table: str, period: str) -> ExportNames:
+        """The names a recorded table belongs to: ``cur_2024_01`` of 2024-01 -> ``cur``; ``cur`` -> ``cur``."""
+        suffix = f"_{period_suffix(period)}"
+        return cls(table[: -len(suffix)] if table.endswith(suffix) else table)
 
 
 def period_suffix(period: str) -> str:
@@ -49,21 +98,18 @@ def period_suffix(period: str) -> str:
 
 
 def period_table(export_name: str, period: str) -> str:
-    """The table of one billing period (``separate`` strategy): ``<export>_YYYY_MM``.
-
-    A single underscore: dlt reserves ``__`` for nested tables and rewrites names that contain it.
-    """
-    return f"{export_identifier(export_name)}_{period_suffix(period)}"
+    """The readable table of one billing period: ``<export>_YYYY_MM`` (see :class:`ExportNames`)."""
+    return ExportNames(export_identifier(export_name)).period_table(period)
 
 
 def export_table(export_name: str) -> str:
-    """The table of a whole export (``single`` strategy)."""
-    return export_identifier(export_name)
+    """The readable table of a whole export (``single`` strategy)."""
+    return ExportNames(export_identifier(export_name)).table
 
 
 def unified_view(export_name: str) -> str:
-    """The view over all of an export's period tables: ``<export>_unified``."""
-    return f"{export_identifier(export_name)}_unified"
+    """The readable view over all of an export's period tables: ``<export>_unified``."""
+    return ExportNames(export_identifier(export_name)).view
 
 
 def staging_table(final_table: str, load_id: str) -> str:

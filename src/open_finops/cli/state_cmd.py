@@ -83,7 +83,7 @@ def show_state(cfg, *, vendor: str | None, export_name: str | None, billing_peri
 def exports(records) -> list[dict[str, Any]]:
     """One entry per export and destination: its tables, view, periods and rows."""
     from open_finops.destination import Destination
-    from open_finops.naming import export_table, unified_view
+    from open_finops.naming import ExportNames
 
     found: dict[tuple[str, str, str | None], dict[str, Any]] = {}
     for r in records:
@@ -97,8 +97,9 @@ def exports(records) -> list[dict[str, Any]]:
         entry["periods"].append(r.billing_period)
         entry["rows"] += r.rows or 0
     for entry in found.values():
-        if entry["tables"] and entry["tables"][0] != export_table(entry["export_name"]):
-            entry["view"] = unified_view(entry["export_name"])
+        names = ExportNames.of_table(entry["tables"][0], entry["periods"][0]) if entry["tables"] else None
+        if names is not None and entry["tables"][0] != names.table:  # one table per period: there is a view
+            entry["view"] = names.view
     return list(found.values())
 
 

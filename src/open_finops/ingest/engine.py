@@ -25,7 +25,7 @@ from open_finops.destination import Destination
 from open_finops.errors import OpenFinopsError, SourceError, UsageError
 from open_finops.exports import ExportVersion
 from open_finops.ingest.sources import BillingSource
-from open_finops.naming import export_table, period_table, staging_table, unified_view
+from open_finops.naming import ExportNames, export_identifier, hashed_identifier, staging_table
 
 STRATEGIES = ("separate", "single")
 # dlt is handed Arrow tables of about this many rows: it does some work per item, so not every small batch.
@@ -88,6 +88,8 @@ class PeriodResult:
     bytes: int = 0
     seconds: float = 0.0
     error: str | None = None
+    view: str | None = None  # the export's unified view (separate strategy)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -232,10 +234,35 @@ class Importer:
                                      self.destination.key)
         return current is not None and current.version_id == version.version_id
 
+    def names(self, export_name: str) -> tuple[ExportNames, str | None]:
+        """The export's table names in this destination, and a note when they are not the readable ones.
+
+        An export keeps the names its loads were recorded under (databases made before names became
+        readable keep their hashed ones). A new export gets its readable stem unless another export of the
+        destination already uses it; then it gets the hashed stem, and the note says why.
+        """
+        records = [r for r in self.state.history() if r.destination == self.destination.key and r.table_name]
+        own = [r for r in records if (r.vendor, r.export_name) == (self.terms.vendor, export_name)]
+        if own:
+            return ExportNames.of_table(own[-1].table_name, own[-1].billing_period), None
+        readable = ExportNames(export_identifier(export_name))
+        users = {ExportNames.of_table(r.table_name, r.billing_period).stem: r.export_name for r in records}
+        if readable.stem not in users:
+            return readable, None
+        hashed = ExportNames(hashed_identifier(export_name))
+        return hashed, (
+            f"export {export_name!r} would be named {readable.stem}, which export {users[readable.stem]!r} "
+            f"already uses in {self.destination.dataset}; its tables are named {hashed.stem}_* instead"
+        )
+
     def final_table(self, version: ExportVersion) -> str:
+        names, _ = self.names(version.export_name)
         if self.options.strategy == "single":
-            return export_table(version.export_name)
-        return period_table(version.export_name, version.billing_period)
+            return names.table
+        return names.period_table(version.billing_period)
+
+    def view(self, version: ExportVersion) -> str | None:
+        return None if self.options.strategy == "single" else self.names(version.export_name)[0].view
 
     def _check_format(self, version: ExportVersion) -> None:
         wanted = self.options.export_format
@@ -251,6 +278,7 @@ class Importer:
         from open_finops.ingest.readers import plan_columns
 
         options = self.options
+        _, note = self.names(version.export_name)
         final = self.final_table(version)
         self._check_format(version)
         load_id = self.state.start(
@@ -303,7 +331,8 @@ class Importer:
             progress.remove_task(task)
         return PeriodResult(version.export_name, version.billing_period, version.version_id, "loaded", final,
                             rows=counters["rows"], files=counters["files"], bytes=counters["bytes"],
-                            seconds=round(time.monotonic() - started, 3))
+                            seconds=round(time.monotonic() - started, 3), view=self.view(version),
+                            warnings=[note] if note else [])
 
     @contextmanager
     def _sql(self, pipeline) -> Iterator[Any]:
@@ -330,7 +359,7 @@ class Importer:
             if self.options.strategy == "single":
                 swap.replace_period_rows(sql, staging, final, version.billing_period)
             else:
-                view = unified_view(version.export_name)
+                view = self.names(version.export_name)[0].view
                 # PostgreSQL refuses to drop a table a view reads; the view is rebuilt just below.
                 swap.drop_view(sql, view)
                 swap.replace_period_table(sql, staging, final)
@@ -415,7 +444,7 @@ def run_import(
         for version in versions:
             if not options.reset and importer.is_loaded(version):
                 result = PeriodResult(version.export_name, version.billing_period, version.version_id, "skipped",
-                                      importer.final_table(version))
+                                      importer.final_table(version), view=importer.view(version))
             else:
                 try:
                     result = importer.load(version, source, progress)

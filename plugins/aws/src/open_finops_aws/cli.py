@@ -289,7 +289,6 @@ def demo(
         console,
         open_database,
         run_import,
-        unified_view,
     )
     from open_finops.api import progress as progress_bars
     from open_finops_aws.sample import generate_sample
@@ -300,6 +299,7 @@ def demo(
     sample_root = target / "sample-bucket"
     out = console(stderr=False)
     parsers = _parsers()
+    views: list[str] = []
     for name, version, fmt in DEMO_EXPORTS:
         folder = sample_root / "cur" / name
         on_disk = _demo_rows(folder)
@@ -318,6 +318,7 @@ def demo(
                                            prefix="cur", export_name=name)
         with progress_bars(quiet) as bar:
             summary = run_import(options, TERMS, LocalSource(sample_root), parsers, bar)
+        views.append(summary.periods[0].view)
         for p in summary.periods:
             what = (f"loaded {p.rows:,} rows into {DEFAULT_DATASET}.{p.table}" if p.status == "loaded"
                     else "up to date" if p.status == "skipped" else f"failed: {p.error}")
@@ -327,8 +328,7 @@ def demo(
         table = Table(title=escape(f"Unblended cost by billing period ({summary.database})"))
         for header in ("Export", "Period", "Line items", "Unblended cost (USD)"):
             table.add_column(header)
-        for name, _version, _fmt in DEMO_EXPORTS:
-            view = unified_view(name)
+        for (name, _version, _fmt), view in zip(DEMO_EXPORTS, views, strict=True):
             for period, count, cost in con.execute(
                 f'SELECT billing_period, count(*), sum(line_item_unblended_cost) FROM {DEFAULT_DATASET}."{view}" '
                 "GROUP BY 1 ORDER BY 1"
@@ -339,5 +339,5 @@ def demo(
         con.close()
     where = "" if target == cfg.data_dir(None) else f" --data-dir {target}"
     typer.echo(f"Query it: finops query{where} \"SELECT line_item_product_code, billing_period, "
-               f"sum(line_item_unblended_cost) FROM {DEFAULT_DATASET}.{unified_view(DEMO_EXPORTS[0][0])} "
+               f"sum(line_item_unblended_cost) FROM {DEFAULT_DATASET}.{views[0]} "
                "GROUP BY ALL ORDER BY ALL\"")
