@@ -151,6 +151,8 @@ def test_cur2_execution_folders_load_the_newest_and_name_the_older_manifests(tmp
     line = " ".join(line.split())  # as a terminal may wrap it
     assert f"x2 2024-01: up to date (version {newest.version_id}; newest of 3 manifests of the period)" in line
     assert query('SELECT count(*) FROM aws_cur."x2_2024_01"') == [(200,)]
+    listed = finops("aws", "list-manifests", "--from-dir", sample.root, "-p", "cur", "--data-dir", "data", "--json")
+    assert [m["superseded"] for m in listed.json()] == [jan["superseded"], []]
 
 
 def test_v1_assembly_copies_are_not_manifests_of_the_period(tmp_path, finops):
