@@ -65,6 +65,7 @@ def run_acme(settings: Any = None) -> dict[str, Any]:
 
 
 def parse_acme_manifest(key: str, body: bytes) -> ExportVersion:
+    """Acme's layout: ``<root>/<export>/<period>/<version>/acme-Manifest.json``, data anywhere under ``<export>/``."""
     manifest = json.loads(body)
     return ExportVersion(
         vendor="acme",
@@ -75,6 +76,7 @@ def parse_acme_manifest(key: str, body: bytes) -> ExportVersion:
         manifest_key=key,
         data_files=tuple(DataFile(uri=uri, format="csv", compression="gzip") for uri in manifest["files"]),
         columns=tuple(Column(name=name, type=kind) for name, kind in manifest["columns"].items()),
+        export_root="/".join(key.split("/")[:-3]),
     )
 
 

@@ -47,7 +47,7 @@ from open_finops.ingest.engine import (
     find_versions,
     run_import,
 )
-from open_finops.ingest.sources import BillingSource, LocalSource, ObjectInfo, check_key, key_from_uri
+from open_finops.ingest.sources import BillingSource, LocalSource, ObjectInfo, check_key, key_from_uri, plain_key
 from open_finops.naming import (
     PERIOD_COLUMN,
     dataset_identifier,
@@ -123,6 +123,7 @@ __all__ = [
     "new_pipeline",
     "open_database",
     "period_table",
+    "plain_key",
     "print_json",
     "progress",
     "quote_identifier",

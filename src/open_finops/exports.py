@@ -20,8 +20,9 @@ COLUMN_TYPES = ("string", "decimal", "timestamp", "date", "integer", "boolean", 
 class DataFile:
     """One data file of an export version.
 
-    ``uri`` is the file's key in its source (a ``scheme://bucket/`` prefix is allowed and ignored);
-    ``size`` is filled in from the listing when the source lists it.
+    ``uri`` is the file's key in its source, or a ``scheme://bucket/key`` URI, which must then name the
+    source being read (the source's ``data_key`` checks it); ``size`` is filled in from the listing when
+    the source lists it.
     """
 
     uri: str
@@ -56,7 +57,16 @@ class Column:
 
 @dataclass(frozen=True)
 class ExportVersion:
-    """One version of one billing period of one export, as its manifest describes it."""
+    """One version of one billing period of one export, as its manifest describes it.
+
+    ``export_root`` is the folder (a key prefix ending in ``/``; ``""`` for the whole source) under which
+    every data file of this version must lie, as the vendor's layout defines it from the manifest's own
+    key: the engine refuses a manifest naming a file anywhere else. Manifests of one period with the same
+    root are versions of one export (the newest is loaded); with different roots they are two exports
+    sharing a name, and the import refuses to choose. ``None`` (a parser that does not say) means the
+    folder the import lists (its prefix and export name). ``superseded`` is filled in by the listing:
+    the keys of the older manifests of the same period that were found and not chosen.
+    """
 
     vendor: str
     export_name: str
@@ -66,8 +76,12 @@ class ExportVersion:
     manifest_key: str
     data_files: tuple[DataFile, ...] = field(default_factory=tuple)
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    export_root: str | None = None
+    superseded: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_period(self.billing_period)
         if not self.version_id:
             raise ValueError(f"manifest {self.manifest_key!r} has no version id")
+        if self.export_root and not self.export_root.endswith("/"):
+            object.__setattr__(self, "export_root", self.export_root + "/")

@@ -34,11 +34,15 @@ def human_bytes(n: int) -> str:
 
 
 def period_line(result: PeriodResult) -> str:
+    # Older manifests of the period are named in --json (periods[].superseded); the line counts them.
+    older = len(result.superseded)
+    newest = f"; newest of {older + 1} manifests of the period" if older else ""
     if result.status == "skipped":
-        return f"{result.export_name} {result.billing_period}: up to date (version {result.version_id})"
+        return f"{result.export_name} {result.billing_period}: up to date (version {result.version_id}{newest})"
     return (
         f"{result.export_name} {result.billing_period}: loaded {result.rows:,} rows from {result.files} "
         f"files ({human_bytes(result.bytes)}) in {result.seconds:.1f}s into {result.table}"
+        + (f" ({newest[2:]})" if older else "")
     )
 
 

@@ -90,6 +90,7 @@ class PeriodResult:
     error: str | None = None
     view: str | None = None  # the export's unified view (separate strategy)
     warnings: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)  # older manifests of the period, not read
 
 
 @dataclass
@@ -275,6 +276,7 @@ class Importer:
     def load(self, version: ExportVersion, source: BillingSource, progress) -> PeriodResult:
         """Load one period version into a staging table and swap it in; record success or failure."""
         from open_finops import runner
+        from open_finops.ingest.listing import check_data_files
         from open_finops.ingest.readers import plan_columns
 
         options = self.options
@@ -298,6 +300,7 @@ class Importer:
                     f"billing period {version.billing_period} of export {version.export_name!r} lists no data "
                     f"files; {self.terms.publisher} may still be writing it: try again later"
                 )
+            version = check_data_files(version, source)
             plan = plan_columns(version, self.normalize)
             # One throwaway pipeline per load: its dlt schema holds only this load's staging table.
             pipeline = runner.new_pipeline(_pipeline_name(self.terms, load_id), self.destination_ref,
@@ -332,7 +335,7 @@ class Importer:
         return PeriodResult(version.export_name, version.billing_period, version.version_id, "loaded", final,
                             rows=counters["rows"], files=counters["files"], bytes=counters["bytes"],
                             seconds=round(time.monotonic() - started, 3), view=self.view(version),
-                            warnings=[note] if note else [])
+                            warnings=[note] if note else [], superseded=list(version.superseded))
 
     @contextmanager
     def _sql(self, pipeline) -> Iterator[Any]:
@@ -444,7 +447,8 @@ def run_import(
         for version in versions:
             if not options.reset and importer.is_loaded(version):
                 result = PeriodResult(version.export_name, version.billing_period, version.version_id, "skipped",
-                                      importer.final_table(version), view=importer.view(version))
+                                      importer.final_table(version), view=importer.view(version),
+                                      superseded=list(version.superseded))
             else:
                 try:
                     result = importer.load(version, source, progress)

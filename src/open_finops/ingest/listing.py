@@ -3,8 +3,10 @@
 Every object under the prefix is listed once and the vendor's registered manifest parsers recognise
 manifests by their keys, instead of the engine assuming one layout: real stores differ (assembly folders
 or not, ``year=/month=`` folders, one folder per execution). Where several manifests describe one period
-(one per execution, or a period refreshed in place), the newest wins. Data file sizes come from the same
-listing, so a period's size is known before anything is read.
+of one export (one per execution), the newest wins and the others are named in the version's
+``superseded``; manifests of one period in different export folders are refused. Data file sizes come
+from the same listing, so a period's size is known before anything is read. ``check_data_files`` is the
+boundary every manifest's data file list passes before its period is read.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import dataclasses
 from collections.abc import Iterable
 
 from open_finops.contributions import ManifestParser
-from open_finops.errors import ManifestError, UsageError
+from open_finops.errors import ManifestError, OpenFinopsError, SourceError, UsageError
 from open_finops.exports import ExportVersion
-from open_finops.ingest.sources import BillingSource, ObjectInfo, key_from_uri
+from open_finops.ingest.sources import BillingSource, ObjectInfo, split_uri
 from open_finops.periods import in_range
 
 
@@ -39,45 +41,106 @@ def find_versions(
 
     ``format_version`` keeps only the parsers of that format; ``format_flag`` is the vendor's name for
     that choice on its command line, for the message when one period has manifests of two formats.
+    Several manifests of one period are versions of one export when they share an export root: the
+    newest wins and names the others in ``superseded``. Anything else is refused (ManifestError), since
+    choosing would drop one export's data without a word.
     """
     parsers = [p for p in parsers if format_version is None or p.format_version == format_version]
     if not parsers:
         raise UsageError(f"no manifest parser for format {format_version!r} is installed")
+    listed = export_prefix(prefix, export_name)
     sizes: dict[str, int] = {}
     candidates: list[tuple[ObjectInfo, ManifestParser]] = []
-    for obj in source.list(export_prefix(prefix, export_name)):
+    for obj in source.list(listed):
         sizes[obj.key] = obj.size
         parser = next((p for p in parsers if p.matches(obj.key)), None)
         if parser is not None:
             candidates.append((obj, parser))
-    newest: dict[tuple[str, str], tuple[tuple[float, str], ExportVersion, ManifestParser]] = {}
+    slots: dict[tuple[str, str], list[tuple[tuple[float, str], ExportVersion, ManifestParser]]] = {}
     for obj, parser in candidates:
         version = parser.load_parse()(obj.key, source.read(obj.key))
         if export_name is not None and version.export_name != export_name:
             continue
         if not in_range(version.billing_period, start, end):
             continue
-        slot = (version.export_name, version.billing_period)
-        if slot in newest and newest[slot][1].format_version != version.format_version:
-            other = newest[slot][2]
-            raise ManifestError(
-                f"export {version.export_name!r} has both {other.name} and {parser.name} manifests for "
-                f"{version.billing_period}; pass {format_flag} to choose one"
-            )
+        if version.export_root is None:
+            version = dataclasses.replace(version, export_root=listed)
         # Newest by time; the key (a timestamped execution folder) breaks ties between copies written together.
-        rank = (obj.last_modified, obj.key)
-        if slot not in newest or rank >= newest[slot][0]:
-            newest[slot] = (rank, version, parser)
-    versions = sorted((v for _, v, _ in newest.values()), key=lambda v: (v.export_name, v.billing_period))
-    return [_with_sizes(v, sizes) for v in versions]
+        slots.setdefault((version.export_name, version.billing_period), []).append(
+            ((obj.last_modified, obj.key), version, parser))
+    versions = [_newest(found, format_flag) for found in slots.values()]
+    versions.sort(key=lambda v: (v.export_name, v.billing_period))
+    return [_with_sizes(v, sizes, source) for v in versions]
 
 
-def _with_sizes(version: ExportVersion, sizes: dict[str, int]) -> ExportVersion:
-    files = tuple(
-        f if f.size is not None else dataclasses.replace(f, size=sizes.get(key_from_uri(f.uri)))
-        for f in version.data_files
-    )
+def _newest(found: list[tuple[tuple[float, str], ExportVersion, ManifestParser]], format_flag: str) -> ExportVersion:
+    """The one version to load of the manifests found for one period of one export, or ManifestError."""
+    found = sorted(found, key=lambda item: item[0], reverse=True)
+    newest = found[0][1]
+    where = f"export {newest.export_name!r} {newest.billing_period}"
+    for _, other, parser in found[1:]:
+        if other.format_version != newest.format_version:
+            raise ManifestError(
+                f"{where} has both {found[0][2].name} and {parser.name} manifests ({newest.manifest_key}, "
+                f"{other.manifest_key}); pass {format_flag} to choose one"
+            )
+    for _, other, _ in found[1:]:
+        if other.export_root != newest.export_root:
+            raise ManifestError(
+                f"{where} has manifests in two export folders, {newest.manifest_key} and {other.manifest_key}; "
+                "two exports share that name: pass --prefix to choose one"
+            )
+    return dataclasses.replace(newest, superseded=tuple(v.manifest_key for _, v, _ in found[1:]))
+
+
+def _with_sizes(version: ExportVersion, sizes: dict[str, int], source: BillingSource) -> ExportVersion:
+    def size(uri: str) -> int | None:
+        try:
+            return sizes.get(source.data_key(uri))
+        except OpenFinopsError:  # refused when the period loads (check_data_files), naming the manifest
+            return None
+
+    files = tuple(f if f.size is not None else dataclasses.replace(f, size=size(f.uri)) for f in version.data_files)
     return dataclasses.replace(version, data_files=files)
+
+
+def check_data_files(version: ExportVersion, source: BillingSource) -> ExportVersion:
+    """The checks every vendor's manifest passes before anything of its period is read or staged.
+
+    Each data file must be an object of ``source`` (a URI naming another store is refused by the source),
+    every URI of the manifest must name one store, each file must lie under the version's export root,
+    and no file may be listed twice, in whatever spelling (``s3://bucket/k`` and ``k``; ``a//b`` and
+    ``a/b`` in a folder). A manifest that fails any of them is not trustworthy: ManifestError naming the
+    manifest and the file. Returns the version with each data file's ``uri`` replaced by its key.
+    """
+    manifest = version.manifest_key
+    root = version.export_root or ""
+    stores: dict[str, str] = {}
+    first: dict[str, tuple[int, str]] = {}
+    files = []
+    for position, data_file in enumerate(version.data_files, start=1):
+        uri = data_file.uri
+        try:
+            key = source.data_key(uri)
+        except SourceError as exc:
+            raise ManifestError(f"manifest {manifest}: {exc.message}") from None
+        store = split_uri(uri)[0]
+        if store is not None:
+            stores.setdefault(store, uri)
+            if len(stores) > 1:
+                other = next(iter(stores.values()))
+                raise ManifestError(f"manifest {manifest} names data files in two stores, {other!r} and {uri!r}; "
+                                    "a manifest may only name its own export's files")
+        if not key.startswith(root):
+            raise ManifestError(f"manifest {manifest} names data file {uri!r}, outside its export's folder "
+                                f"{root!r}; a manifest may only name its own export's files")
+        if key in first:
+            earlier, spelling = first[key]
+            raise ManifestError(f"manifest {manifest} lists data file {key!r} twice (entries {earlier} and {position}: "
+                                f"{spelling!r} and {uri!r}); a manifest that lists a file twice is not trustworthy")
+        first[key] = (position, uri)
+        files.append(dataclasses.replace(data_file, uri=key))
+    return dataclasses.replace(version, data_files=tuple(files))
 
 
 def total_bytes(version: ExportVersion) -> int:

@@ -149,6 +149,7 @@ def list_manifests(
             "bytes": sum(f.size or 0 for f in v.data_files),
             "format": v.data_files[0].format if v.data_files else None,
             "manifest_key": v.manifest_key,
+            "superseded": list(v.superseded),
             "loaded": loaded_version == v.version_id,
             "loaded_version_id": loaded_version,
         })

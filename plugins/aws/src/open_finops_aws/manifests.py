@@ -77,19 +77,48 @@ def _field(doc: dict[str, Any], key: str, name: str, kind: type | tuple[type, ..
     return value
 
 
-def _period(key: str, doc: dict[str, Any]) -> str:
-    bp = _field(doc, key, "billingPeriod", dict)
-    start = bp.get("start")
-    if not isinstance(start, str):
-        raise ManifestError(f"manifest {key}: billingPeriod.start is missing")
-    match = re.match(r"^(\d{4})-?(\d{2})-?(\d{2})", start)
-    if not match:
-        raise ManifestError(f"manifest {key}: billingPeriod.start {start!r} is not a date")
+def _date(key: str, bp: dict[str, Any], which: str) -> date:
+    value = bp.get(which)
+    if value is None:
+        raise ManifestError(f"manifest {key}: billingPeriod.{which} is missing")
+    if not isinstance(value, str):
+        raise ManifestError(f"manifest {key}: billingPeriod.{which} {value!r} is not a date")
+    match = re.match(r"^(\d{4})-?(\d{2})-?(\d{2})", value)
     try:
-        day = date(int(match[1]), int(match[2]), int(match[3]))
+        if not match:
+            raise ValueError(value)
+        return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise ManifestError(f"manifest {key}: billingPeriod.start {start!r} is not a date") from None
+        raise ManifestError(f"manifest {key}: billingPeriod.{which} {value!r} is not a date") from None
+
+
+def _period(key: str, doc: dict[str, Any]) -> str:
+    day = _date(key, _field(doc, key, "billingPeriod", dict), "start")
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def _v1_layout(key: str, doc: dict[str, Any]) -> tuple[str, str]:
+    """A v1 manifest's billing period and export root, from ``<root>/<YYYYMMDD-YYYYMMDD>/<export>-Manifest.json``.
+
+    The period folder must say what ``billingPeriod`` says, start and end: a manifest in another month's
+    folder would load that month's rows as its own and leave the real month stale. Every data file of
+    the export (assembly folders, overwrite mode, the Athena ``year=/month=`` layout) lies under the
+    folder that holds the period folders.
+    """
+    bp = _field(doc, key, "billingPeriod", dict)
+    start = _date(key, bp, "start")
+    end = _date(key, bp, "end") if "end" in bp else None
+    parts = key.split("/")
+    folder = parts[-2] if len(parts) >= 2 else ""
+    match = re.fullmatch(r"(\d{8})-(\d{8})", folder)
+    if match is None:
+        raise ManifestError(f"manifest {key} is not in a <YYYYMMDD-YYYYMMDD> period folder")
+    expected = f"{start:%Y%m%d}-{end:%Y%m%d}" if end is not None else f"{start:%Y%m%d}-{match[2]}"
+    if folder != expected:
+        raise ManifestError(f"manifest {key}: billingPeriod {start:%Y%m%d}-{end or start:%Y%m%d} does not match its "
+                            f"folder {folder}; the manifest is not trustworthy")
+    root = "/".join(parts[:-2])
+    return f"{start.year:04d}-{start.month:02d}", f"{root}/" if root else ""
 
 
 def _format_of(name: str, declared: str | None) -> tuple[str, str | None]:
@@ -140,7 +169,7 @@ def _data_files(key: str, entries: list, field: str, declared: str | None) -> tu
 
 
 def _version(key: str, doc: dict[str, Any], *, period: str, version_id: str, format_version: str,
-             files: tuple[DataFile, ...]) -> ExportVersion:
+             files: tuple[DataFile, ...], export_root: str) -> ExportVersion:
     try:
         return ExportVersion(
             vendor=VENDOR,
@@ -151,6 +180,7 @@ def _version(key: str, doc: dict[str, Any], *, period: str, version_id: str, for
             manifest_key=key,
             data_files=files,
             columns=_columns(key, doc, v1=format_version == "v1"),
+            export_root=export_root,
         )
     except ValueError as exc:
         raise ManifestError(f"manifest {key}: {exc}") from None
@@ -163,7 +193,9 @@ def parse_v1(key: str, body: bytes) -> ExportVersion:
     report_keys = _field(doc, key, "reportKeys", list)
     declared = doc.get("contentType") or doc.get("compression")
     files = _data_files(key, report_keys, "reportKeys", declared if isinstance(declared, str) else None)
-    return _version(key, doc, period=_period(key, doc), version_id=assembly_id, format_version="v1", files=files)
+    period, root = _v1_layout(key, doc)
+    return _version(key, doc, period=period, version_id=assembly_id, format_version="v1", files=files,
+                    export_root=root)
 
 
 def parse_v2(key: str, body: bytes) -> ExportVersion:
@@ -172,7 +204,12 @@ def parse_v2(key: str, body: bytes) -> ExportVersion:
     execution_id = _field(doc, key, "executionId", str)
     files = _data_files(key, _field(doc, key, "dataFiles", list), "dataFiles", None)
     period = _period(key, doc)
-    folder = re.search(r"BILLING_PERIOD=(\d{4}-\d{2})", key)
-    if folder and folder[1] != period:
+    folder = re.search(r"(?:^|/)metadata/BILLING_PERIOD=(\d{4}-\d{2})/", key)
+    if folder is None:
+        raise ManifestError(f"manifest {key} is not in a metadata/BILLING_PERIOD=YYYY-MM folder")
+    if folder[1] != period:
         raise ManifestError(f"manifest {key}: billingPeriod {period} does not match its folder {folder[1]}")
-    return _version(key, doc, period=period, version_id=execution_id, format_version="v2", files=files)
+    # <prefix>/<export>/metadata/BILLING_PERIOD=P/... describes <prefix>/<export>/data/BILLING_PERIOD=P/...
+    base = key[: folder.start()] + ("/" if folder[0].startswith("/") else "")
+    return _version(key, doc, period=period, version_id=execution_id, format_version="v2", files=files,
+                    export_root=f"{base}data/BILLING_PERIOD={period}/")

@@ -83,7 +83,9 @@ def open_source(settings: SourceSettings, *, flags: bool = True):
     from open_finops_aws.sources import S3Source
 
     if settings.from_dir is not None:
-        return LocalSource(settings.from_dir, flag="--from-dir" if flags else "[aws] from_dir")
+        # With a bucket named too, the folder is a copy of it: CUR 2.0 data URIs must name that bucket.
+        return LocalSource(settings.from_dir, flag="--from-dir" if flags else "[aws] from_dir",
+                           origin=f"s3://{settings.bucket}" if settings.bucket else None)
     if not settings.bucket:
         if flags:
             raise UsageError("no bucket given; pass --bucket/-b, set [aws] bucket in config.toml, or use --from-dir")

@@ -1,7 +1,8 @@
 """Where a CUR export is read from: an S3 bucket, or an S3-compatible store by endpoint.
 
 :class:`S3Source` implements core's source protocol (``open_finops.api.BillingSource``): list objects
-under a prefix, read a small object (a manifest) whole, and download a data file to a scratch copy. A
+under a prefix, read a small object (a manifest) whole, resolve a manifest's data URI to a key of this
+bucket (refusing any other bucket or scheme), and download a data file to a scratch copy. A
 local copy of a bucket is read by core's ``LocalSource``. Every failure becomes a
 :class:`~open_finops.errors.SourceError` that names the bucket or key and says what to check.
 """
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from open_finops.api import ObjectInfo, SourceError, UsageError, check_key
+from open_finops.api import ObjectInfo, SourceError, UsageError, check_key, plain_key
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 60
@@ -110,6 +111,11 @@ class S3Source:
                     yield ObjectInfo(obj["Key"], int(obj["Size"]), obj["LastModified"].timestamp())
         except (BotoCoreError, ClientError) as exc:
             raise self._error(exc, f"prefix {prefix!r}") from None
+
+    def data_key(self, uri: str) -> str:
+        """``s3://<this bucket>/key`` or a plain key -> the key, exactly as written: S3 keys are literal
+        (``a//b`` is not ``a/b``). Another bucket or scheme is refused, never read from this bucket."""
+        return plain_key(uri, f"s3://{self.bucket}")
 
     def read(self, key: str) -> bytes:
         response = self._call(key, self.client.get_object, Key=check_key(key))
