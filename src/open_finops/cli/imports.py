@@ -53,9 +53,14 @@ def import_and_report(options: ImportOptions, terms: VendorTerms, source: Billin
 
     def report(result: PeriodResult) -> None:
         # Failures are not printed here: the final error line names every failed period, once.
-        if quiet or as_json or result.status == "failed":
+        if result.status == "failed":
             return
-        out.print(escape(period_line(result)))
+        if not (quiet or as_json):
+            out.print(escape(period_line(result)))
+        # Warnings go to stderr even with --quiet or --json (where they are also in the JSON).
+        for warning in result.warnings:
+            out.print(escape(f"Warning: {result.export_name} {result.billing_period}: {warning}"),
+                      soft_wrap=True)
 
     with progress(quiet or as_json) as bar:
         summary = run_import(options, terms, source, parsers, bar, on_period=report)
