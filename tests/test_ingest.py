@@ -371,7 +371,7 @@ def corrupt_not_gzip(root: Path, manifest: Path) -> str:
 def corrupt_bad_decimal(root: Path, manifest: Path) -> str:
     key = json.loads(manifest.read_text())["files"][0]
     (root / key).write_bytes(gzip.compress(b"line_id,account,cost\na,1,not-a-number\n"))
-    return "cannot be parsed as CSV"
+    return f"data file {key}: column 'cost', line 2: value 'not-a-number' is not a decimal number"
 
 
 @pytest.mark.parametrize("corrupt", [corrupt_truncated, corrupt_missing, corrupt_outside, corrupt_not_gzip,

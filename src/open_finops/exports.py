@@ -22,15 +22,20 @@ class DataFile:
 
     ``uri`` is the file's key in its source, or a ``scheme://bucket/key`` URI, which must then name the
     source being read (the source's ``data_key`` checks it); ``size`` is filled in from the listing when
-    the source lists it.
+    the source lists it. ``rows`` is the number of data
+    rows the manifest declares for the file, where it declares one: the import then refuses a file that
+    holds another number (where it declares none, an empty file is reported as a warning).
     """
 
     uri: str
     format: str
     compression: str | None = None
     size: int | None = None
+    rows: int | None = None
 
     def __post_init__(self) -> None:
+        if self.rows is not None and (isinstance(self.rows, bool) or not isinstance(self.rows, int) or self.rows < 0):
+            raise ValueError(f"data file {self.uri!r}: rows must be a whole number of at least 0, not {self.rows!r}")
         if self.format not in DATA_FORMATS:
             raise ValueError(f"data file {self.uri!r}: format must be one of {DATA_FORMATS}")
         if self.compression not in COMPRESSIONS:

@@ -58,14 +58,14 @@ def import_and_report(options: ImportOptions, terms: VendorTerms, source: Billin
     out = console(stderr=True)
 
     def report(result: PeriodResult) -> None:
-        if as_json:
-            return  # the warnings are in the JSON
-        for warning in result.warnings:  # even with --quiet: something to act on
+        # Warnings go to stderr even with --quiet or --json (where they are also in the JSON).
+        for warning in result.warnings:
             out.print(escape(f"Warning: {result.export_name} {result.billing_period}: {warning}"), soft_wrap=True)
         # Failures are not printed here: the final error line names every failed period, once.
-        if quiet or result.status == "failed":
+        if result.status == "failed":
             return
-        out.print(escape(period_line(result)), soft_wrap=True)
+        if not (quiet or as_json):
+            out.print(escape(period_line(result)), soft_wrap=True)
 
     with progress(quiet or as_json) as bar:
         summary = run_import(options, terms, source, parsers, bar, on_period=report)

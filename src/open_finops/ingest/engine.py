@@ -89,6 +89,7 @@ class PeriodResult:
     seconds: float = 0.0
     error: str | None = None
     view: str | None = None  # the export's unified view (separate strategy)
+    # Loaded, but worth a look: an empty data file, a column whose declared type drifted, a name taken.
     warnings: list[str] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)  # older manifests of the period, not read
 
@@ -149,8 +150,12 @@ def scratch_dir(data_dir: Path, load_id: str) -> Path:
 
 def period_batches(version: ExportVersion, source: BillingSource, plan, normalize: Callable[[str], str],
                    scratch: Path, counters: dict[str, int], advance: Callable[[int], None],
-                   workers: int) -> Iterator[Any]:
-    """Every data file of a version as Arrow tables of about ITEM_ROWS rows, several files read at once."""
+                   workers: int, warnings: list[str] | None = None) -> Iterator[Any]:
+    """Every data file of a version as Arrow tables of about ITEM_ROWS rows, several files read at once.
+
+    A file holding another number of rows than its manifest declares is refused; an empty file the
+    manifest gives no row count for is reported in ``warnings``.
+    """
     import pyarrow as pa
 
     from open_finops.ingest import readers
@@ -175,12 +180,23 @@ def period_batches(version: ExportVersion, source: BillingSource, plan, normaliz
             else:
                 batches = readers.iter_csv(path, key, data_file.compression, plan, normalize,
                                            use_threads=parser_threads)
+            rows = 0
             for batch in batches:
+                rows += batch.num_rows
                 count("rows", batch.num_rows)
                 yield batch
         finally:
             if temporary:
                 path.unlink(missing_ok=True)
+        if data_file.rows is not None and rows != data_file.rows:
+            raise SourceError(
+                f"data file {key} holds {rows:,} rows but its manifest declares {data_file.rows:,}; the file is "
+                "incomplete or belongs to another version: fetch the export again"
+            )
+        if rows == 0 and data_file.rows is None and warnings is not None:
+            with lock:
+                warnings.append(f"data file {key} holds no rows (a header only), and the manifest gives no row "
+                                "count to check it against: check that the export is complete")
         count("files", 1)
 
     pending: list[Any] = []
@@ -292,6 +308,7 @@ class Importer:
         total = sum(f.size or 0 for f in version.data_files) or None
         task = progress.add_task(f"{version.export_name} {version.billing_period}", total=total)
         counters = {"rows": 0, "files": 0, "bytes": 0}
+        warnings: list[str] = []
         started = time.monotonic()
         pipeline = None
         try:
@@ -301,13 +318,13 @@ class Importer:
                     f"files; {self.terms.publisher} may still be writing it: try again later"
                 )
             version = check_data_files(version, source)
-            plan = plan_columns(version, self.normalize)
             # One throwaway pipeline per load: its dlt schema holds only this load's staging table.
             pipeline = runner.new_pipeline(_pipeline_name(self.terms, load_id), self.destination_ref,
                                            self.destination.dataset, options.data_dir)
+            plan = self._reconcile(plan_columns(version, self.normalize), version, final, pipeline, warnings)
             batches = period_batches(version, source, plan, self.normalize,
                                      scratch_dir(options.data_dir, load_id), counters,
-                                     lambda n: progress.advance(task, n), options.read_workers)
+                                     lambda n: progress.advance(task, n), options.read_workers, warnings)
             runner.load_table(pipeline, batches, staging, destination_name=self.destination.name)
             if counters["rows"] == 0:
                 raise SourceError(
@@ -335,7 +352,38 @@ class Importer:
         return PeriodResult(version.export_name, version.billing_period, version.version_id, "loaded", final,
                             rows=counters["rows"], files=counters["files"], bytes=counters["bytes"],
                             seconds=round(time.monotonic() - started, 3), view=self.view(version),
-                            warnings=[note] if note else [], superseded=list(version.superseded))
+                            warnings=([note] if note else []) + warnings, superseded=list(version.superseded))
+
+    def _reconcile(self, plan, version: ExportVersion, final: str, pipeline, warnings: list[str]):
+        """The plan, with each column typed as the export's other periods already hold it.
+
+        A manifest that declares a column with another type than earlier periods (a cost as text) would
+        make the unified view and every SUM over it fail. The column is loaded with the established type
+        instead, through the same exact-or-refused conversion as any value, and the drift is reported.
+        """
+        from dataclasses import replace
+
+        from open_finops.ingest.readers import type_name, type_of_sql
+
+        others = sorted(self._period_tables(version) - {final})
+        tables = [final] if self.options.strategy == "single" else others
+        established: dict[str, Any] = {}
+        with self._sql(pipeline) as sql:
+            for table in tables:
+                if sql.exists(table):
+                    for name, data_type in sql.columns(table):
+                        established.setdefault(name, type_of_sql(data_type))
+        types = list(plan.types)
+        for i, (name, source, declared) in enumerate(zip(plan.names, plan.source_names, plan.types, strict=True)):
+            known = established.get(name)
+            if known is not None and known != declared:
+                types[i] = known
+                warnings.append(
+                    f"column {source!r} is declared {type_name(declared)} in this version but the export's other "
+                    f"billing periods hold it as {type_name(known)}: loaded as {type_name(known)}, every value "
+                    "checked to convert exactly"
+                )
+        return replace(plan, types=tuple(types)) if types != list(plan.types) else plan
 
     @contextmanager
     def _sql(self, pipeline) -> Iterator[Any]:

@@ -3,6 +3,14 @@
 The target schema comes from what the manifest declares, never from inference on the first rows: a
 column that is empty at the start of a file stays text (or numeric), identifiers stay text with their
 leading zeros. Memory is bounded by the block (CSV) or batch (Parquet) size, not by the file.
+
+Every value is loaded exactly or refused (``SourceError`` naming the file, the column, the row and the
+value): casts are safe, a decimal must fit DECIMAL(38,18) (20 digits before the point, 18 after), a
+non-finite double is refused, and a double is read as the shortest decimal that reads back as the same
+double (what its writer printed, and what the CSV copy of the same export holds). In a CSV the only
+NULL is an unquoted empty cell (and a quoted empty one outside text columns): ``NA``, ``null``, ``NaN``...
+are text in a text column and refused anywhere else. The checks are vectorised; the row at fault is
+searched for only once a batch has failed.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ CSV_BLOCK_SIZE = 2 * 1024 * 1024
 PARQUET_BATCH_ROWS = 65_536
 
 DECIMAL = pa.decimal128(38, 18)
+_WIDE_DECIMAL = pa.decimal256(76, 18)  # room to rescale any decimal to 18 places before the checked narrowing
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -38,6 +47,30 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "interval": pa.string(),
     "json": pa.string(),
 }
+
+
+def type_of_sql(data_type: str) -> pa.DataType | None:
+    """The plan type of a column a destination reports (``information_schema``), None if not one of ours."""
+    t = data_type.strip().lower()
+    if t.startswith(("decimal", "numeric")):
+        return DECIMAL
+    if t.startswith(("varchar", "character varying", "text")):
+        return pa.string()
+    if t.startswith("timestamp") and ("time zone" in t or t == "timestamptz"):
+        return TIMESTAMP
+    simple = {"date": pa.date32(), "bigint": pa.int64(), "int8": pa.int64(), "boolean": pa.bool_(),
+              "bool": pa.bool_()}
+    return simple.get(t)
+
+
+def type_name(data_type: pa.DataType) -> str:
+    """A plan type in words, for messages."""
+    if data_type == DECIMAL:
+        return "decimal"
+    if data_type == TIMESTAMP:
+        return "timestamp"
+    return {pa.string(): "text", pa.date32(): "date", pa.int64(): "integer", pa.bool_(): "boolean"}.get(
+        data_type, str(data_type))
 
 
 @dataclass(frozen=True)
@@ -150,45 +183,195 @@ def _csv_error(exc: Exception, key: str) -> SourceError:
     return SourceError(f"data file {key} cannot be parsed as CSV: {text}")
 
 
+# -- values: exact or refused ------------------------------------------------------------------------
+
+_WHAT = {  # what a value of each target type must be, for the refusal message
+    "decimal": "a decimal number",
+    "timestamp": "a timestamp with a time zone (like 2024-01-31T00:00:00Z)",
+    "date": "a date (YYYY-MM-DD)",
+    "int64": "a whole number that fits 64 bits",
+    "bool": "true or false",
+    "string": "UTF-8 text",
+}
+
+
+def _what(target: pa.DataType) -> str:
+    if pa.types.is_decimal(target):
+        return _WHAT["decimal"]
+    if pa.types.is_timestamp(target):
+        return _WHAT["timestamp"]
+    if pa.types.is_date(target):
+        return _WHAT["date"]
+    return _WHAT.get(str(target), str(target))
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Where a batch lies in its file, to name the row of a value that is refused."""
+
+    key: str
+    first_row: int  # 0-based index, in the file, of the batch's first data row
+    locate: Callable[[int], str]  # 0-based data row in the file -> "line 12" / "row 11"
+
+
+def _is_text(data_type: pa.DataType) -> bool:
+    return pa.types.is_string(data_type) or pa.types.is_large_string(data_type)
+
+
+def _decimal_reason(text: object) -> str | None:
+    """Why a number does not fit DECIMAL(38,18), judged on the value itself (error path only)."""
+    from decimal import Decimal, InvalidOperation, localcontext
+
+    try:
+        with localcontext() as ctx:
+            ctx.prec = 100
+            value = Decimal(str(text))
+            if value.is_finite() and value != 0 and value.adjusted() >= 20:
+                return "has more than 20 digits before the decimal point, more than DECIMAL(38,18) holds"
+            if value.is_finite() and value.as_tuple().exponent < -18 and value != value.quantize(Decimal("1e-18")):
+                return "has more than 18 decimal places, more than DECIMAL(38,18) holds"
+    except (InvalidOperation, ValueError, TypeError):
+        pass
+    return None
+
+
+def _reason(exc: Exception, target: pa.DataType, converted: object) -> str:
+    text = str(exc)
+    if pa.types.is_decimal(target):
+        return _decimal_reason(converted) or f"is not {_what(target)}"
+    if pa.types.is_timestamp(target) and "lose data" in text:
+        return "is finer than a microsecond, and a timestamp column holds microseconds"
+    if "out of bounds" in text or "overflow" in text.lower():
+        return f"is out of the range of {_what(target)}"
+    return f"is not {_what(target)}"
+
+
+def _show(column: pa.Array, i: int) -> str:
+    try:
+        shown = repr(column[i].as_py())
+    except (ValueError, OverflowError, pa.ArrowException):  # no Python value: a nanosecond, a year 300000
+        shown = str(pc.cast(column.slice(i, 1), pa.string(), safe=False)[0].as_py())
+    return shown if len(shown) <= 80 else shown[:77] + "..."
+
+
+def _refuse(original: pa.Array, i: int, name: str, rows: _Rows, reason: str) -> SourceError:
+    where = rows.locate(rows.first_row + i)
+    return SourceError(
+        f"data file {rows.key}: column {name!r}, {where}: value {_show(original, i)} {reason}; "
+        "the billing period keeps its previous version: correct the value at its source"
+    )
+
+
+def _first_failure(column: pa.Array, convert: Callable[[pa.Array], pa.Array]) -> int:
+    """The index of the first value ``convert`` refuses, by bisecting prefixes (the cast is element-wise)."""
+    good, bad = 0, len(column)  # convert(column[:good]) succeeds, convert(column[:bad]) fails
+    while bad - good > 1:
+        middle = (good + bad) // 2
+        try:
+            convert(column.slice(0, middle))
+            good = middle
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            bad = middle
+    return bad - 1
+
+
+def _cast(column: pa.Array, target: pa.DataType) -> pa.Array:
+    """A safe cast; decimals go through a wide decimal so that rescaling cannot overflow unnoticed."""
+    if pa.types.is_decimal(target) and pa.types.is_decimal(column.type):
+        return pc.cast(pc.cast(column, _WIDE_DECIMAL), target)
+    return pc.cast(column, target)
+
+
+def _convert(column: pa.Array, target: pa.DataType, name: str, rows: _Rows) -> pa.Array:
+    """One column of one batch as the target type, exactly, or a ``SourceError`` naming the value."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    original = column
+    if column.type == target and not pa.types.is_decimal(target):
+        return column
+    if pa.types.is_map(column.type) or pa.types.is_struct(column.type) or pa.types.is_list(column.type):
+        return _nested_to_json(column)
+    if pa.types.is_floating(column.type):
+        finite = pc.fill_null(pc.is_finite(column), True)
+        if not pc.all(finite).as_py():
+            i = pc.index(finite, False).as_py()
+            raise _refuse(original, i, name, rows, f"is not a finite number, and {name!r} holds {_what(target)}")
+        # The shortest decimal that reads back as the same double: what the writer printed.
+        column = pc.cast(column, pa.string())
+    if _is_text(column.type) and not _is_text(target):
+        # A number, date or timestamp has no empty value: an empty text there is NULL, as an empty cell.
+        column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
+    try:
+        return _cast(column, target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        try:
+            _cast(column.slice(0, 0), target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise SourceError(
+                f"data file {rows.key}: column {name!r} holds {column.type} values, which cannot be read as "
+                f"{_what(target)}; the file and manifest disagree: check the export's definition"
+            ) from None
+        i = _first_failure(column, lambda part: _cast(part, target))
+        converted = column[i].as_py() if pa.types.is_decimal(target) else None
+        raise _refuse(original, i, name, rows, _reason(exc, target, converted)) from None
+
+
+def _csv_line(path: Path, compression: str | None, row: int) -> int:
+    """The line (header = line 1) on which data row ``row`` (0-based) starts; values may span lines."""
+    opener = gzip.open if compression == "gzip" else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for _ in range(row):
+            next(reader)
+        return reader.line_num + 1
+
+
 def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
-             normalize: Callable[[str], str], block_size: int = CSV_BLOCK_SIZE,
+             normalize: Callable[[str], str], block_size: int | None = None,
              use_threads: bool = True) -> Iterator[pa.RecordBatch]:
     """Stream a CSV (optionally gzip) data file as record batches of the plan's schema.
 
-    Types are given for every declared column up front, so nothing is inferred from the first block;
-    the header is then checked against the manifest before a single row is used.
+    Types come from the plan, never from the first block: every cell is read as text (so that a text
+    column keeps ``NA`` or ``null`` as written) and converted to its column's type with the checks of
+    ``_convert``. The header is checked against the manifest before a single row is used.
     """
     if not plan.strict:
         plan = extend_plan(plan, _read_header(path, compression, key), normalize)
-    types = dict(zip(plan.source_names, plan.types, strict=True))
+
+    def locate(row: int) -> str:
+        try:
+            return f"line {_csv_line(path, compression, row)}"
+        except (OSError, EOFError, UnicodeDecodeError, StopIteration, csv.Error):
+            return f"data row {row + 1}"
+
     try:
         reader = pacsv.open_csv(
             _open_native(path, compression),
-            read_options=pacsv.ReadOptions(block_size=block_size, use_threads=use_threads),
-            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            read_options=pacsv.ReadOptions(block_size=block_size or CSV_BLOCK_SIZE, use_threads=use_threads),
+            # A quoted value may hold a line break: it is text like any other, whichever block it falls in.
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True,
+                column_types={name: pa.string() for name in plan.source_names},
+                null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
             ),
         )
         header = reader.schema.names
         _check_header(header, plan, key)
         index = {name: i for i, name in enumerate(header)}
         order = [index[s] for s in plan.source_names]
+        seen = 0
         for batch in reader:
-            yield _finish(batch, plan, order)
+            rows = _Rows(key, seen, locate)
+            arrays = [
+                _convert(batch.column(i), t, source, rows)
+                for i, t, source in zip(order, plan.types, plan.source_names, strict=True)
+            ]
+            seen += batch.num_rows
+            typed = pa.RecordBatch.from_arrays(arrays, names=list(plan.names))
+            yield _finish(typed, plan, list(range(len(plan.names))))
     except (pa.ArrowInvalid, OSError) as exc:
         raise _csv_error(exc, key) from None
-
-
-def _to_target(column: pa.ChunkedArray | pa.Array, target: pa.DataType, name: str, key: str) -> pa.Array:
-    if column.type == target:
-        return column
-    if pa.types.is_map(column.type) or pa.types.is_struct(column.type) or pa.types.is_list(column.type):
-        return _nested_to_json(column)
-    try:
-        return pc.cast(column, target, safe=False)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise SourceError(f"data file {key}: column {name!r} cannot be read as {target}: {exc}") from None
 
 
 def _nested_to_json(column: pa.Array) -> pa.Array:
@@ -209,8 +392,8 @@ def _nested_to_json(column: pa.Array) -> pa.Array:
 
 
 def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[str], str],
-                 batch_rows: int = PARQUET_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    """Stream a Parquet data file row group by row group, cast to the plan's schema."""
+                 batch_rows: int | None = None) -> Iterator[pa.RecordBatch]:
+    """Stream a Parquet data file row group by row group, each column converted to the plan's type exactly."""
     import pyarrow.parquet as pq
 
     try:
@@ -235,11 +418,14 @@ def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[st
         extra = sorted(set(file_names) - {file_names[i] for i in order})[:5]
         raise SourceError(f"data file {key}: columns not declared in the manifest: {extra}")
     try:
-        for batch in parquet.iter_batches(batch_size=batch_rows, use_threads=True):
+        seen = 0
+        for batch in parquet.iter_batches(batch_size=batch_rows or PARQUET_BATCH_ROWS, use_threads=True):
+            rows = _Rows(key, seen, lambda row: f"row {row + 1}")
             arrays = [
-                _to_target(batch.column(i), t, n, key)
-                for i, t, n in zip(order, plan.types, plan.names, strict=True)
+                _convert(batch.column(i), t, file_names[i], rows)
+                for i, t in zip(order, plan.types, strict=True)
             ]
+            seen += batch.num_rows
             cast = pa.RecordBatch.from_arrays(arrays, names=list(plan.names))
             yield _finish(cast, plan, list(range(len(plan.names))))
     except (pa.ArrowInvalid, OSError) as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from open_finops.errors import SourceError
 from open_finops.naming import PERIOD_COLUMN
 from open_finops.naming import quote_identifier as q
 from open_finops.sql import Sql, dlt_sql, duckdb_sql
@@ -30,8 +31,15 @@ def replace_period_rows(sql: Sql, staging: str, final: str, period: str) -> None
     if not sql.exists(final):
         sql.execute(f"ALTER TABLE {sql.table(staging)} RENAME TO {q(final)}")
         return
-    existing = {name for name, _ in sql.columns(final)}
+    existing = dict(sql.columns(final))
     staged = sql.columns(staging)
+    for name, data_type in staged:
+        if name in existing and existing[name] != data_type:
+            # The engine loads a drifted column with the export's type; anything else must not be cast here.
+            raise SourceError(
+                f"column {name!r} of billing period {period} is {data_type} but table {final!r} holds it as "
+                f"{existing[name]}; the period keeps its previous version"
+            )
     for name, data_type in staged:
         if name not in existing:  # schema drift: a new column; older periods read it as NULL
             sql.execute(f"ALTER TABLE {sql.table(final)} ADD COLUMN {q(name)} {data_type}")
@@ -52,12 +60,19 @@ def create_unified_view(sql: Sql, view: str, tables: Sequence[str]) -> None:
     for t in present:
         for name, data_type in per_table[t].items():
             all_columns.setdefault(name, data_type)
+
+    def column(t: str, name: str, data_type: str) -> str:
+        if name not in per_table[t]:
+            return f"CAST(NULL AS {data_type}) AS {q(name)}"
+        if per_table[t][name] != data_type:
+            # Tables loaded before types were reconciled at import: one type per column, the first
+            # period's, so that SUM works; a value that does not convert fails the query, never silently.
+            return f"CAST({q(name)} AS {data_type}) AS {q(name)}"
+        return q(name)
+
     selects = []
     for t in present:
-        parts = [
-            q(name) if name in per_table[t] else f"CAST(NULL AS {dt}) AS {q(name)}"
-            for name, dt in all_columns.items()
-        ]
+        parts = [column(t, name, dt) for name, dt in all_columns.items()]
         selects.append(f"SELECT {', '.join(parts)} FROM {sql.table(t)}")
     sql.execute(f"CREATE VIEW {sql.table(view)} AS " + " UNION ALL ".join(selects))
 

@@ -85,6 +85,8 @@ FIELDS: tuple[Field, ...] = (
     _both("product/regionCode", OS, "string"),
     _both("product/servicecode", OS, "string"),
     _both("product/sku", OS, "string"),
+    # Legacy CUR writes the text "NA" here for EC2 instances (CUR 2.0 has it in the product map only).
+    Field("product/preInstalledSw", OS, None, None, "text:product/preInstalledSw"),
     Field(None, None, "product", "map<string,string>", "map:product"),
     _both("pricing/RateCode", OS, "string"),
     _both("pricing/currency", OS, "string"),

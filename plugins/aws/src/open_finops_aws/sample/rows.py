@@ -391,6 +391,7 @@ def make_batch(ctx: PeriodContext, n: int, *, key: tuple[object, ...], row_offse
         "product/regionCode": pc.take(w.region["code"], region),
         "product/servicecode": k("service_code"),
         "product/sku": k("sku"),
+        "product/preInstalledSw": pc.if_else(pc.is_null(k("instance_type")), pa.scalar(None, pa.string()), "NA"),
         "pricing/RateCode": k("rate_code"),
         "pricing/currency": pc.if_else(pc.is_null(k("pricing_term")), pa.scalar(None, pa.string()), "USD"),
         "pricing/publicOnDemandRate": k("public_rate_text"),
