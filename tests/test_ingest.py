@@ -397,7 +397,7 @@ def test_a_manifest_that_cannot_be_read_stops_the_run_before_anything_is_loaded(
     assert not database_path(data).exists() or history(data, "2024-01") == []
 
 
-def test_a_second_import_waits_for_the_lock_then_says_another_import_is_running(root: Path, data: Path):
+def test_a_second_import_waits_for_the_lock_then_names_the_process_holding_it(root: Path, data: Path):
     import subprocess
     import sys
 
@@ -413,7 +413,7 @@ def test_a_second_import_waits_for_the_lock_then_says_another_import_is_running(
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(DestinationError, match="in use by another process"):
+        with pytest.raises(DestinationError, match=rf"is locked by process {holder.pid} \(python"):
             import_acme(root, data, lock_timeout=0.3)
     finally:
         holder.communicate("", timeout=30)

@@ -1,7 +1,7 @@
 """Two imports at once into one DuckDB file, and names chosen to break SQL or escape the data folder.
 
 The DuckDB file, opened read-write for the whole import, is the lock: a second import waits up to
-``[project] lock_timeout`` seconds, then says another import is running; if the first finishes in time,
+``[project] lock_timeout`` seconds, then names the process holding the file; if the first finishes in time,
 the second goes on and skips what the first loaded. Export names, prefixes and manifest keys come from
 a bucket we do not control: they are quoted as identifiers, bound as values, and never followed out of
 the ``--from-dir`` folder.
@@ -57,7 +57,7 @@ def write_config(tmp_path: Path, lock_timeout: float) -> Path:
     return config
 
 
-def test_a_second_import_waits_its_lock_timeout_then_says_another_import_is_running(
+def test_a_second_import_waits_its_lock_timeout_then_names_the_process_holding_the_file(
     tmp_path: Path, export, finops, query, bucket, s3_endpoint
 ):
     config = write_config(tmp_path, 2)
@@ -75,7 +75,8 @@ def test_a_second_import_waits_its_lock_timeout_then_says_another_import_is_runn
 
     assert second.code == 1
     line = second.err.strip()
-    assert line.startswith("Error: database ") and "another import is running" in line and "waited 2s" in line
+    assert line.startswith("Error: database ") and f"is locked by process {first.pid} (python" in line
+    assert "which may be an import" in line and "waited 2s" in line
     assert len(line.splitlines()) == 1
     assert 2 <= waited < 15
     assert first.returncode == 0, first.stderr.read()
@@ -220,3 +221,4 @@ def test_a_dataset_name_that_is_not_a_plain_identifier_is_refused(dataset: str, 
     assert result.err.strip() == (
         f"Error: dataset name {dataset!r} is invalid: use lowercase letters, digits and single underscores"
     )
+
