@@ -222,3 +222,29 @@ def test_a_dataset_name_that_is_not_a_plain_identifier_is_refused(dataset: str, 
         f"Error: dataset name {dataset!r} is invalid: use lowercase letters, digits and single underscores"
     )
 
+
+@pytest.mark.parametrize(("cur_version", "fmt"), [("v1", "csv"), ("v2", "parquet")])
+def test_an_export_name_too_long_for_a_local_file_name_imports_from_s3(
+    cur_version: str, fmt: str, tmp_path: Path, s3, bucket: str, s3_endpoint: str, finops, query
+):
+    # S3 keys may be 1,024 bytes; a file name 255. The sample is written under a short name, then put
+    # into the bucket under a long one (keys and manifests rewritten), as AWS would deliver it.
+    short, long_name = "longname", "e" * 250
+    sample = generate_sample(tmp_path / "bucket", bucket=bucket, cur_version=cur_version, export_name=short,
+                             data_format=fmt, periods=("2024-01",), rows_per_period=500, files_per_period=2)
+    for path in sorted(p for p in sample.root.rglob("*") if p.is_file()):
+        key = path.relative_to(sample.root).as_posix().replace(short, long_name)
+        body = path.read_bytes()
+        if path.name.endswith(".json"):
+            body = body.replace(short.encode(), long_name.encode())
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    assert max(len(k["Key"].rsplit("/", 1)[-1]) for k in s3.list_objects_v2(Bucket=bucket)["Contents"]) > 255
+
+    result = finops(*s3_import(bucket, s3_endpoint, "--json"))
+
+    assert result.code == 0, result.err
+    assert [p["status"] for p in result.json()["periods"]] == ["loaded"]
+    expected = sample.periods["2024-01"]
+    ((rows, cost),) = query(f'SELECT count(*), sum(line_item_unblended_cost) FROM aws_cur."{unified_view(long_name)}"')
+    assert rows == expected.rows and abs(cost - expected.unblended_cost) <= TOLERANCE
+    assert not any((tmp_path / "data" / ".tmp").rglob("*.part"))

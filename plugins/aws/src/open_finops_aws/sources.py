@@ -8,6 +8,7 @@ local copy of a bucket is read by core's ``LocalSource``. Every failure becomes 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -17,6 +18,13 @@ from open_finops.api import ObjectInfo, SourceError, UsageError, check_key
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 60
 MAX_ATTEMPTS = 5
+
+
+def scratch_name(key: str) -> str:
+    """A scratch file's name: a hash of the key, so any key (an export name may fill S3's 1,024 bytes)
+    fits the file system's 255, with the key's own suffix (``.csv.gz``) kept for whoever looks."""
+    suffixes = [s for s in PurePosixPath(key).suffixes[-2:] if len(s) <= 16 and s[1:].isalnum()]
+    return hashlib.sha256(key.encode()).hexdigest()[:32] + "".join(suffixes) + ".part"
 
 
 class S3Source:
@@ -126,7 +134,7 @@ class S3Source:
         from botocore.exceptions import BotoCoreError, ClientError
 
         scratch.mkdir(parents=True, exist_ok=True)
-        target = scratch / (PurePosixPath(check_key(key)).name + ".part")
+        target = scratch / scratch_name(check_key(key))
         config = TransferConfig(max_concurrency=4, multipart_chunksize=16 * 1024 * 1024, num_download_attempts=5)
         try:
             self.client.download_file(self.bucket, key, str(target), Config=config, Callback=on_bytes)
