@@ -61,6 +61,7 @@ from open_finops.plugins import Registry, current_registry
 from open_finops.runner import destination as dlt_destination
 from open_finops.runner import drop_working_dir, new_pipeline
 from open_finops.runners import FocusRunner, ImportRunner, ServiceRunner
+from open_finops.secrets import mask_secrets
 from open_finops.state import LoadRecord, LoadStateStore
 
 __all__ = [
@@ -118,6 +119,7 @@ __all__ = [
     "list_exports",
     "load_config",
     "load_settings",
+    "mask_secrets",
     "month",
     "month_range",
     "new_pipeline",

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from open_finops.errors import ConfigError
+from open_finops.secrets import MASK, mask_secrets
 
 CONFIG_ENV = "OPEN_FINOPS_CONFIG"
 ENV_PREFIX = "OPEN_FINOPS_"
 DEFAULT_FILE = "config.toml"
 DEFAULT_DATA_DIR = "data"
-MASK = "********"
 _SECRET = re.compile(r"(password|passwd|secret|token|credential|access_key|api_key|private_key)", re.I)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -249,9 +249,16 @@ def check_data_dir(data_dir: Path, origin: str | None = None) -> Path:
 
 
 def mask_value(key: str, value: Any) -> Any:
+    """A setting for display: a secret's value masked whole, a URL's or DSN's password masked in any other."""
     if isinstance(value, Mapping):
         return {k: mask_value(k, v) for k, v in value.items()}
-    return MASK if is_secret(key) and value not in (None, "") else value
+    if is_secret(key) and value not in (None, ""):
+        return MASK
+    if isinstance(value, str):
+        return mask_secrets(value)
+    if isinstance(value, list):
+        return [mask_value(key, v) for v in value]
+    return value
 
 
 def _not_a_file(path: Path) -> str:

@@ -9,13 +9,13 @@ on. Any dlt destination works by name, configured the way dlt configures it (``.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from open_finops.errors import ConfigError, DestinationError, OpenFinopsError, UsageError
+from open_finops.secrets import mask_secrets
 
 if TYPE_CHECKING:
     import dlt
@@ -25,7 +25,6 @@ DLT_DIR = ".dlt"
 # dlt flushes its buffer as one Parquet row group; DuckDB loads row groups of its own size (122,880 rows)
 # in parallel, and small ones one at a time.
 DUCKDB_ROW_GROUP = 122_880
-_URL_SECRET = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 
 
 def dlt_dir(data_dir: Path) -> Path:
@@ -147,7 +146,7 @@ def describe_error(exc: BaseException, destination_name: str) -> OpenFinopsError
             f"destination {destination_name!r} needs packages that are not installed; "
             f"install them with: pip install 'dlt[{destination_name}]'"
         )
-    text = _URL_SECRET.sub(r"\1********@", text)
+    text = mask_secrets(text)
     return DestinationError(f"loading into {destination_name!r} failed: {name}: {text[:400]}")
 
 

@@ -21,6 +21,7 @@ from open_finops.cli import config_cmd, focus_cmd, pipelines_cmd, plugins_cmd, s
 from open_finops.cli.context import DEBUG_ENV, CliState, set_state
 from open_finops.contributions import CommandGroup
 from open_finops.errors import OpenFinopsError, PluginNotInstalled
+from open_finops.secrets import mask_secrets
 from open_finops.vendors import KNOWN_VENDORS, KnownVendor
 
 TRACE_ENV = "OPEN_FINOPS_TRACE_PLUGINS"
@@ -117,18 +118,19 @@ def run(app: typer.Typer, argv: Sequence[str], *, debug: bool = False) -> int:
         return code if isinstance(code, int) else (0 if code is None else 1)
     except OpenFinopsError as exc:
         if debug:
-            traceback.print_exc()
-        print(f"Error: {exc.message}", file=sys.stderr)
+            print(mask_secrets(traceback.format_exc()), end="", file=sys.stderr)
+        print(f"Error: {mask_secrets(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Aborted.", file=sys.stderr)
         return 130
     except Exception as exc:
         if debug:
-            traceback.print_exc()
+            print(mask_secrets(traceback.format_exc()), end="", file=sys.stderr)
         else:
             print(
-                f"Error: unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback)",
+                f"Error: unexpected {type(exc).__name__}: {mask_secrets(str(exc))} "
+                "(run again with --debug for the traceback)",
                 file=sys.stderr,
             )
         return 1

@@ -26,6 +26,7 @@ from open_finops.errors import OpenFinopsError, SourceError, UsageError
 from open_finops.exports import ExportVersion
 from open_finops.ingest.sources import BillingSource
 from open_finops.naming import export_table, period_table, staging_table, unified_view
+from open_finops.secrets import mask_secrets
 
 STRATEGIES = ("separate", "single")
 # dlt is handed Arrow tables of about this many rows: it does some work per item, so not every small batch.
@@ -287,6 +288,7 @@ class Importer:
             if isinstance(exc, Exception) and not isinstance(error, OpenFinopsError):
                 error = runner.describe_error(error, self.destination.name)
             message = error.message if isinstance(error, OpenFinopsError) else f"{type(error).__name__}: {error}"
+            message = mask_secrets(message)  # it goes to the state table, --json and the error line
             self._drop_staging(staging, pipeline)
             self.state.fail(load_id, message, status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
             if not isinstance(exc, Exception):
@@ -403,10 +405,10 @@ def run_import(
         importer = Importer(options, terms, con)
         importer.recover_interrupted()
         versions = find_versions(options, terms, source, parsers)
-        summary = ImportSummary(source.description, options.destination.name, options.destination.dataset,
+        summary = ImportSummary(mask_secrets(source.description), options.destination.name, options.destination.dataset,
                                 str(db_path), options.strategy)
         if not versions:
-            where = f"under prefix {options.prefix!r} in {source.description}"
+            where = f"under prefix {options.prefix!r} in {summary.source}"
             what = f"export {options.export_name!r}" if options.export_name else f"any {terms.export_noun}"
             raise SourceError(f"no manifest of {what} found {where}; check --prefix and --export-name")
         for version in versions:
@@ -420,7 +422,7 @@ def run_import(
                     raise  # a wrong flag is wrong for every period: stop and say so
                 except OpenFinopsError as exc:
                     result = PeriodResult(version.export_name, version.billing_period, version.version_id,
-                                          "failed", importer.final_table(version), error=exc.message)
+                                          "failed", importer.final_table(version), error=mask_secrets(exc.message))
             summary.periods.append(result)
             if on_period:
                 on_period(result)

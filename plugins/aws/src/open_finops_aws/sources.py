@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from open_finops.api import ObjectInfo, SourceError, UsageError, check_key
+from open_finops.api import ObjectInfo, SourceError, UsageError, check_key, mask_secrets
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 60
@@ -48,7 +48,7 @@ class S3Source:
         if not bucket:
             raise UsageError("no bucket given; pass --bucket/-b, set [aws] bucket, or use --from-dir")
         self.bucket = bucket
-        self.description = f"s3://{bucket}" + (f" at {endpoint_url}" if endpoint_url else "")
+        self.description = f"s3://{bucket}" + (f" at {mask_secrets(endpoint_url)}" if endpoint_url else "")
         config = botocore.config.Config(
             retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
             connect_timeout=CONNECT_TIMEOUT,
