@@ -212,19 +212,53 @@ class Importer:
 
     def recover_interrupted(self) -> None:
         """Loads still ``running`` belong to an import that died (we hold the lock, so none is live):
-        drop what they staged and record them as interrupted. Their periods keep the previous version."""
+        drop what they staged, in the destination each one was loading into, and record them as
+        interrupted. Their periods keep the previous version."""
         from open_finops import runner
-        from open_finops.ingest import swap
 
-        local = swap.duckdb_sql(self.con, self.destination.dataset) if self.destination.is_duckdb else None
         for record in self.state.running():
             # A killed load leaves its scratch copies and dlt's load files behind: a month's worth of data.
             shutil.rmtree(scratch_dir(self.options.data_dir, record.load_id), ignore_errors=True)
             runner.drop_pipeline_dir(self.options.data_dir,
                                      _pipeline_name(VendorTerms(record.vendor), record.load_id))
-            if local is not None and record.table_name and record.destination == self.destination.key:
-                swap.drop_table(local, staging_table(record.table_name, record.load_id))
+            left = self._drop_leftover_staging(record) if record.table_name else None
+            if left is not None:
+                self.state.fail(record.load_id, f"the import stopped before this load finished; {left}",
+                                status="interrupted")
         self.state.mark_interrupted()
+
+    def _drop_leftover_staging(self, record) -> str | None:
+        """Drop a killed load's staging table from its own destination and dataset (not necessarily this
+        import's); what is left behind, for the record, when that destination cannot be reached."""
+        from open_finops import runner
+        from open_finops.ingest import swap
+
+        destination = Destination.from_key(record.destination)
+        staging = staging_table(record.table_name, record.load_id)
+        if destination is None:
+            return f"its staging table {staging} may be left in {record.destination!r}; drop it by hand"
+        if destination.is_duckdb:  # the file we hold
+            swap.drop_table(swap.duckdb_sql(self.con, destination.dataset), staging)
+            return None
+        # Another database: through dlt, with the credentials configured for it, as the load itself did.
+        pipeline = None
+        try:
+            reference = (self.destination_ref if destination.name == self.destination.name
+                         else runner.destination(destination.name, self.options.data_dir))
+            pipeline = runner.new_pipeline(f"finops_recover_{record.load_id[:16]}", reference,
+                                           destination.dataset, self.options.data_dir)
+            with pipeline.sql_client() as client:
+                swap.drop_table(swap.dlt_sql(client, destination.dataset), staging)
+            return None
+        except Exception as exc:  # unreachable or not configured now: say so, and do not block this import
+            error = runner.unwrap_error(exc)
+            text = " ".join(str(error).split())[:200]
+            reason = error.message if isinstance(error, OpenFinopsError) else f"{type(error).__name__}: {text}"
+            return mask_secrets(f"its staging table {destination.dataset}.{staging} could not be dropped from "
+                                f"{destination.name} ({reason}); drop it by hand")
+        finally:
+            if pipeline is not None:
+                runner.drop_working_dir(pipeline)
 
     def is_loaded(self, version: ExportVersion) -> bool:
         current = self.state.current(self.terms.vendor, version.export_name, version.billing_period,
