@@ -29,11 +29,13 @@ from open_finops.destination import Destination
 from open_finops.errors import (
     ConfigError,
     DestinationError,
+    DiskFullError,
     ManifestError,
     OpenFinopsError,
     SourceError,
     StateError,
     UsageError,
+    disk_full,
 )
 from open_finops.exports import Column, DataFile, ExportVersion
 from open_finops.focus.protocol import FocusSource
@@ -79,6 +81,7 @@ __all__ = [
     "DataFile",
     "Destination",
     "DestinationError",
+    "DiskFullError",
     "ExportVersion",
     "FocusRunner",
     "FocusSource",
@@ -108,6 +111,7 @@ __all__ = [
     "current_registry",
     "database_path",
     "dataset_identifier",
+    "disk_full",
     "dlt_destination",
     "drop_working_dir",
     "export_table",

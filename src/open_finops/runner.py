@@ -35,7 +35,9 @@ def prepare_environment(data_dir: Path) -> None:
     """Point dlt at the data directory and keep it quiet and offline. Call before importing dlt."""
     os.environ["DLT_DATA_DIR"] = str(dlt_dir(data_dir))
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
+    # dlt logs every retry of a failing job with its traceback, hundreds of lines on a full disk; our
+    # error line says what failed. RUNTIME__LOG_LEVEL=WARNING shows dlt's logs again.
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
 
 
 def destination(name: str, data_dir: Path, *, duckdb_connection: Any = None) -> Any:

@@ -20,7 +20,7 @@ from open_finops.api_version import PLUGIN_API_VERSION
 from open_finops.cli import config_cmd, focus_cmd, pipelines_cmd, plugins_cmd, state_cmd
 from open_finops.cli.context import DEBUG_ENV, CliState, set_state
 from open_finops.contributions import CommandGroup
-from open_finops.errors import OpenFinopsError, PluginNotInstalled
+from open_finops.errors import OpenFinopsError, PluginNotInstalled, disk_full
 from open_finops.secrets import mask_secrets
 from open_finops.vendors import KNOWN_VENDORS, KnownVendor
 
@@ -127,6 +127,9 @@ def run(app: typer.Typer, argv: Sequence[str], *, debug: bool = False) -> int:
     except Exception as exc:
         if debug:
             print(mask_secrets(traceback.format_exc()), end="", file=sys.stderr)
+        elif (full := disk_full(exc)) is not None:  # a FOCUS build or export, opening the database, ...
+            print(f"Error: {mask_secrets(full.message)}", file=sys.stderr)
+            return full.exit_code
         else:
             print(
                 f"Error: unexpected {type(exc).__name__}: {mask_secrets(str(exc))} "

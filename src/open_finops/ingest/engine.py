@@ -22,7 +22,7 @@ from typing import Any
 from open_finops.contributions import ManifestParser
 from open_finops.database import DEFAULT_LOCK_TIMEOUT, DEFAULT_MEMORY_LIMIT
 from open_finops.destination import Destination
-from open_finops.errors import OpenFinopsError, SourceError, UsageError
+from open_finops.errors import DiskFullError, OpenFinopsError, SourceError, UsageError, disk_full
 from open_finops.exports import ExportVersion
 from open_finops.ingest.sources import BillingSource
 from open_finops.naming import export_table, period_table, staging_table, unified_view
@@ -318,13 +318,18 @@ class Importer:
                 )
             self._swap(version, staging, final, load_id, counters, pipeline)
         except BaseException as exc:
-            error = runner.unwrap_error(exc)
+            error = disk_full(exc) or runner.unwrap_error(exc)
             if isinstance(exc, Exception) and not isinstance(error, OpenFinopsError):
                 error = runner.describe_error(error, self.destination.name)
             message = error.message if isinstance(error, OpenFinopsError) else f"{type(error).__name__}: {error}"
             message = mask_secrets(message)  # it goes to the state table, --json and the error line
             self._drop_staging(staging, pipeline)
-            self.state.fail(load_id, message, status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+            try:
+                self.state.fail(load_id, message,
+                                status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+            except Exception as state_exc:  # a full disk may refuse this write too: the next import
+                if disk_full(state_exc) is None:  # finds the load running and records it interrupted
+                    raise
             if not isinstance(exc, Exception):
                 raise
             if isinstance(error, OpenFinopsError):
@@ -452,8 +457,8 @@ def run_import(
             else:
                 try:
                     result = importer.load(version, source, progress)
-                except UsageError:
-                    raise  # a wrong flag is wrong for every period: stop and say so
+                except (UsageError, DiskFullError):
+                    raise  # a wrong flag, or a full disk, fails every period alike: stop and say so
                 except OpenFinopsError as exc:
                     result = PeriodResult(version.export_name, version.billing_period, version.version_id,
                                           "failed", importer.final_table(version), error=mask_secrets(exc.message))

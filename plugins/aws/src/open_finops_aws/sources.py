@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from open_finops.api import ObjectInfo, SourceError, UsageError, check_key, mask_secrets
+from open_finops.api import ObjectInfo, SourceError, UsageError, check_key, disk_full, mask_secrets
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 60
@@ -74,6 +74,9 @@ class S3Source:
             PartialCredentialsError,
         )
 
+        full = disk_full(exc)
+        if full is not None:  # the scratch copy did not fit
+            return full
         if isinstance(exc, NoCredentialsError | PartialCredentialsError):
             return SourceError(
                 "no AWS credentials found; configure them (aws configure, AWS_PROFILE, or "
@@ -140,5 +143,5 @@ class S3Source:
             self.client.download_file(self.bucket, key, str(target), Config=config, Callback=on_bytes)
         except (BotoCoreError, ClientError, OSError) as exc:
             target.unlink(missing_ok=True)
-            raise self._error(exc, f"data file {key}") from None
+            raise (disk_full(exc, target) or self._error(exc, f"data file {key}")) from None
         return target, True
