@@ -85,3 +85,12 @@ def test_a_database_held_by_another_process_is_reported_after_the_wait_naming_th
 def test_reading_a_database_that_does_not_exist_says_to_import_first(tmp_path: Path) -> None:
     with pytest.raises(DestinationError, match="run an import first"):
         connect(tmp_path / "missing.duckdb", read_only=True)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1, 86_401, "30"])
+def test_a_lock_timeout_handed_to_connect_that_is_not_finite_seconds_in_range_is_refused(
+        tmp_path: Path, bad) -> None:
+    # ImportOptions(lock_timeout=...) reaches connect without the config; nan used to wait forever.
+    with pytest.raises(UsageError, match=r"is not a number of seconds from 0 to 86400$"):
+        connect(tmp_path / "finops.duckdb", lock_timeout=bad)
+    assert not (tmp_path / "finops.duckdb").exists()

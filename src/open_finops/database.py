@@ -108,12 +108,14 @@ def connect(
 
     if memory_limit is not None:
         memory_limit = check_memory_limit(memory_limit)
+    if not (isinstance(lock_timeout, int | float) and 0 <= lock_timeout <= MAX_LOCK_TIMEOUT):  # also nan
+        raise UsageError(f"lock timeout {lock_timeout!r} is not a number of seconds from 0 to {MAX_LOCK_TIMEOUT:g}")
     path = Path(path)
     check_data_dir(path.parent)
     if read_only and not path.exists():
         raise DestinationError(f"database {path} does not exist yet; run an import first")
     path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + max(lock_timeout, 0.0)
+    deadline = time.monotonic() + lock_timeout
     delay = 0.1
     while True:
         try:

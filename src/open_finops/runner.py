@@ -137,7 +137,9 @@ def describe_error(exc: BaseException, destination_name: str) -> OpenFinopsError
     name = type(exc).__name__
     text = " ".join(str(exc).split())
     if name == "ConfigFieldMissingException":
-        example = " (e.g. postgresql://user:password@host:5432/db)" if destination_name == "postgres" else ""
+        # Described, not shown: every URL with user info in an error line is masked.
+        example = (" (a postgresql:// URL with the user, password, host, port and database)"
+                   if destination_name == "postgres" else "")
         return ConfigError(
             f"destination {destination_name!r} has no credentials configured; set "
             f"DESTINATION__{destination_name.upper()}__CREDENTIALS{example} "
