@@ -59,7 +59,7 @@ def test_typed_getters_convert_environment_strings(config_file: Path) -> None:
     [
         ("get_bool", "maybe", "must be true or false"),
         ("get_int", "lots", "must be a whole number"),
-        ("get_float", "soon", "must be a number"),
+        ("get_float", "soon", "must be a finite number"),
     ],
 )
 def test_a_malformed_typed_setting_is_a_config_error_naming_it(getter: str, value: str, expected: str) -> None:
@@ -167,3 +167,142 @@ def test_masked_always_shows_the_data_dir_in_force() -> None:
 def test_masked_shows_no_sections_for_cores_own_variables() -> None:
     env = {"OPEN_FINOPS_PLUGINS": "aws", "OPEN_FINOPS_DEBUG": "1", "OPEN_FINOPS_CONFIG": ""}
     assert set(load_config(None, environ=env).masked()) == {"project"}
+
+
+# -- numeric settings: finite, in range, and the error says where the value came from --------------------
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "Infinity", "-1", "-0.5", "86401", "1e9", "1e400",
+                                   "thirty", "", "0x10"])
+def test_a_lock_timeout_from_the_environment_that_is_not_finite_or_in_range_is_refused(value: str) -> None:
+    from open_finops.database import lock_timeout
+
+    config = load_config(None, environ={"OPEN_FINOPS_PROJECT_LOCK_TIMEOUT": value})
+    with pytest.raises(ConfigError) as caught:
+        lock_timeout(config)
+    assert caught.value.message == (
+        f"setting project.lock_timeout must be a finite number from 0 to 86400, not {value!r} "
+        "(from environment variable OPEN_FINOPS_PROJECT_LOCK_TIMEOUT)"
+    )
+    assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize("toml", ["nan", "inf", "-inf", "+inf", "-3", "1e300", "true", '"soon"', "99999999999999999"])
+def test_a_lock_timeout_in_the_file_that_is_not_finite_or_in_range_names_the_file(tmp_path: Path, toml: str) -> None:
+    from open_finops.database import lock_timeout
+
+    path = write(tmp_path / "config.toml", f"[project]\nlock_timeout = {toml}\n")
+    with pytest.raises(ConfigError, match=rf"^setting project\.lock_timeout must be a finite number from 0 to 86400, "
+                                          rf"not .* \(from config file {path}\)$"):
+        lock_timeout(load_config(path, environ={}))
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0", 0.0), ("2.5", 2.5), (" 30 ", 30.0), ("86400", 86400.0)])
+def test_a_lock_timeout_in_range_is_read_as_seconds(value: str, expected: float) -> None:
+    from open_finops.database import lock_timeout
+
+    assert lock_timeout(load_config(None, environ={"OPEN_FINOPS_PROJECT_LOCK_TIMEOUT": value})) == expected
+    assert lock_timeout(load_config(None, environ={})) == 30.0
+
+
+@pytest.mark.parametrize("value", ["0MB", "0", "-1GB", "1MB", "63MB", "100000TB", "99999GB", "lots", "512",
+                                   "512MB; DROP TABLE x", "1e3MB"])
+def test_a_duckdb_memory_limit_that_is_zero_negative_tiny_or_beyond_this_machine_is_refused(value: str) -> None:
+    from open_finops.database import memory_limit
+
+    config = load_config(None, environ={"OPEN_FINOPS_PROJECT_DUCKDB_MEMORY_LIMIT": value})
+    with pytest.raises(ConfigError, match=r"^setting project\.duckdb_memory_limit must be a size such as 512MB or "
+                                          r"2GB from 64MB to [\d.]+[MGT]B, not .* \(from environment variable "
+                                          r"OPEN_FINOPS_PROJECT_DUCKDB_MEMORY_LIMIT\)$"):
+        memory_limit(config)
+
+
+def test_a_duckdb_memory_limit_given_as_a_toml_number_names_the_file(tmp_path: Path) -> None:
+    from open_finops.database import memory_limit
+
+    path = write(tmp_path / "config.toml", "[project]\nduckdb_memory_limit = 512\n")
+    with pytest.raises(ConfigError, match=rf"not 512 \(from config file {path}\)$"):
+        memory_limit(load_config(path, environ={}))
+
+
+@pytest.mark.parametrize("value", ["384MB", "1GiB", "64MB", " 2 GB "])
+def test_a_sensible_duckdb_memory_limit_is_kept(value: str) -> None:
+    from open_finops.database import memory_limit
+
+    assert memory_limit(load_config(None, environ={"OPEN_FINOPS_PROJECT_DUCKDB_MEMORY_LIMIT": value})) == value.strip()
+
+
+def test_whole_number_settings_take_their_range_and_name_a_flag_as_the_origin() -> None:
+    config = load_config(None, environ={"OPEN_FINOPS_DEMO_WORKERS": "9"})
+    assert config.get_int("demo", "workers", minimum=1, maximum=16) == 9
+    with pytest.raises(ConfigError, match=r"^setting demo\.workers must be a whole number from 1 to 8, not '9' "
+                                          r"\(from environment variable OPEN_FINOPS_DEMO_WORKERS\)$"):
+        config.get_int("demo", "workers", minimum=1, maximum=8)
+    with pytest.raises(ConfigError, match=r"must be a whole number of at least 1, not 0 \(from flag --workers\)$"):
+        config.get_int("demo", "workers", 0, minimum=1, flag_name="--workers")
+    with pytest.raises(ConfigError, match=r"must be a finite number, not nan \(from the default\)$"):
+        config.get_float("demo", "ratio", default=float("nan"))
+
+
+# -- the file itself ------------------------------------------------------------------------------------
+
+def test_a_config_path_that_is_a_folder_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "config.toml"
+    folder.mkdir()
+    with pytest.raises(ConfigError) as by_flag:
+        load_config(folder, environ={})
+    assert by_flag.value.message == f"config file {folder} is a folder, not a file; check the --config path"
+    with pytest.raises(ConfigError) as by_env:
+        load_config(None, environ={"OPEN_FINOPS_CONFIG": str(folder)})
+    assert by_env.value.message == (f"config file {folder} (from OPEN_FINOPS_CONFIG) is a folder, not a file; "
+                                    "fix or unset OPEN_FINOPS_CONFIG")
+
+
+@pytest.mark.parametrize("raw", [b'[project]\ndata_dir = "caf\xe9"\n', b"\xff\xfe[\x00p\x00", b"# \x80\n[aws]\n"])
+def test_a_config_file_that_is_not_utf8_is_a_one_line_config_error(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(raw)
+    with pytest.raises(ConfigError, match=rf"^config file {path} is not UTF-8 text \(byte 0x[0-9a-f]{{2}} at offset "
+                                          r"\d+\); save it as UTF-8 and run again$"):
+        load_config(path, environ={})
+
+
+@pytest.mark.parametrize("where", ["flag", "env", "file"])
+def test_a_data_dir_that_is_a_file_is_a_config_error_naming_where_it_was_set(tmp_path: Path, where: str) -> None:
+    blocker = write(tmp_path / "blocker", "x")
+    config_path = write(tmp_path / "config.toml", f'[project]\ndata_dir = "{blocker}/data"\n')
+    config = load_config(config_path if where == "file" else None,
+                         environ={"OPEN_FINOPS_PROJECT_DATA_DIR": f"{blocker}/data"} if where == "env" else {})
+    origin = {"flag": "flag --data-dir", "env": "environment variable OPEN_FINOPS_PROJECT_DATA_DIR",
+              "file": f"config file {config_path}"}[where]
+    with pytest.raises(ConfigError) as caught:
+        config.data_dir(f"{blocker}/data" if where == "flag" else None)
+    assert caught.value.message == (f"data directory {blocker}/data (from {origin}) lies under {blocker}, which is a "
+                                    "file, not a folder; point --data-dir or [project] data_dir at a folder")
+    assert config.masked()["project"]["data_dir"]  # config show still shows the setting in force
+
+
+# -- the same, as a user meets them: one line, exit 2 -----------------------------------------------------
+
+def _bad_config(tmp_path: Path, case: str) -> list[str]:
+    if case == "config is a folder":
+        (tmp_path / "folder.toml").mkdir()
+        return ["-c", str(tmp_path / "folder.toml"), "config", "show"]
+    if case == "config is not UTF-8":
+        (tmp_path / "latin1.toml").write_bytes('[aws]\nbucket = "facturación"\n'.encode("latin-1"))
+        return ["-c", str(tmp_path / "latin1.toml"), "config", "show"]
+    write(tmp_path / "blocker", "x")
+    if case == "data_dir is a file":
+        return ["state", "show", "--data-dir", str(tmp_path / "blocker")]
+    return ["exports", "list", "--data-dir", str(tmp_path / "blocker" / "data")]
+
+
+@pytest.mark.parametrize("case", ["config is a folder", "config is not UTF-8", "data_dir is a file",
+                                  "data_dir lies under a file"])
+def test_each_bad_place_is_one_error_line_and_exit_2(cli, tmp_path: Path, case: str) -> None:
+    from finops_fakes import registry_of
+
+    result = cli(registry_of(), *_bad_config(tmp_path, case))
+
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+    assert "unexpected" not in result.stderr and "does not exist" not in result.stderr

@@ -1,4 +1,5 @@
-"""The local DuckDB file: a bounded buffer pool, and a clear error while another process holds it."""
+"""The local DuckDB file: a bounded buffer pool, a data directory that is a folder, and a clear error
+naming the process that holds the file."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from open_finops.database import connect
-from open_finops.errors import DestinationError, UsageError
+from open_finops.database import connect, physical_memory
+from open_finops.errors import ConfigError, DestinationError, UsageError
 
 
 def test_the_memory_limit_is_applied_to_the_connection(tmp_path: Path) -> None:
@@ -22,25 +23,60 @@ def test_the_memory_limit_is_applied_to_the_connection(tmp_path: Path) -> None:
     assert limit == "244.1 MiB"  # DuckDB reads MB as 10^6 bytes and shows MiB
 
 
-@pytest.mark.parametrize("bad", ["lots", "512MB'; DROP TABLE x; --", "-1GB"])
-def test_a_memory_limit_that_is_not_a_size_is_refused(tmp_path: Path, bad: str) -> None:
-    with pytest.raises(UsageError, match="is not a size"):
+@pytest.mark.parametrize("bad", ["lots", "512MB'; DROP TABLE x; --", "-1GB", "0MB", "0", "10MB", "63MB",
+                                 "100000TB", "1e3MB", ""])
+def test_a_memory_limit_that_is_not_a_sensible_size_is_refused_before_anything_is_written(
+        tmp_path: Path, bad: str) -> None:
+    with pytest.raises(UsageError, match=r"is not a size from 64MB to [\d.]+[KMGT]B, such as 512MB"):
         connect(tmp_path / "finops.duckdb", memory_limit=bad)
+    assert not (tmp_path / "finops.duckdb").exists()
 
 
-def test_a_database_held_by_another_process_is_reported_after_the_wait(tmp_path: Path) -> None:
+def test_a_memory_limit_up_to_the_machines_memory_is_accepted(tmp_path: Path) -> None:
+    most = physical_memory()
+    assert most is not None
+    con = connect(tmp_path / "finops.duckdb", memory_limit=f"{most // 2**30}GiB")
+    con.close()
+
+
+@pytest.mark.parametrize("layout", ["is a file", "lies under a file"])
+def test_a_data_directory_that_is_a_file_or_lies_under_one_is_a_config_error(tmp_path: Path, layout: str) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    data_dir = blocker if layout == "is a file" else blocker / "data"
+
+    with pytest.raises(ConfigError) as caught:
+        connect(data_dir / "finops.duckdb")
+
+    where = "is a file" if layout == "is a file" else f"lies under {blocker}, which is a file"
+    assert caught.value.message == (f"data directory {data_dir} {where}, not a folder; "
+                                    "point --data-dir or [project] data_dir at a folder")
+    assert caught.value.exit_code == 2
+    assert blocker.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("holder_mode", ["read-write", "read-only"])
+def test_a_database_held_by_another_process_is_reported_after_the_wait_naming_that_process(
+        tmp_path: Path, holder_mode: str) -> None:
     path = tmp_path / "finops.duckdb"
+    connect(path).close()
+    read_only = holder_mode == "read-only"
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ok', flush=True); "
-         "time.sleep(30)"],
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}, read_only={read_only}); "
+         "print('ok', flush=True); time.sleep(30)"],
         stdout=subprocess.PIPE, text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "ok"
         started = time.monotonic()
-        with pytest.raises(DestinationError, match="another import is running"):
+        # Nothing says what the holder is doing: the message names it and lists what it may be, no more.
+        with pytest.raises(DestinationError) as caught:
             connect(path, lock_timeout=1.0)
         assert time.monotonic() - started < 10
+        assert caught.value.message == (
+            f"database {path} is locked by process {holder.pid} ({Path(sys.executable).name}), which may be an "
+            "import, a FOCUS build, a read-only finops command or another program such as Metabase or a DuckDB "
+            "shell; waited 1s: try again when it has finished, or raise [project] lock_timeout")
     finally:
         holder.kill()
         holder.wait()
@@ -49,3 +85,12 @@ def test_a_database_held_by_another_process_is_reported_after_the_wait(tmp_path:
 def test_reading_a_database_that_does_not_exist_says_to_import_first(tmp_path: Path) -> None:
     with pytest.raises(DestinationError, match="run an import first"):
         connect(tmp_path / "missing.duckdb", read_only=True)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1, 86_401, "30"])
+def test_a_lock_timeout_handed_to_connect_that_is_not_finite_seconds_in_range_is_refused(
+        tmp_path: Path, bad) -> None:
+    # ImportOptions(lock_timeout=...) reaches connect without the config; nan used to wait forever.
+    with pytest.raises(UsageError, match=r"is not a number of seconds from 0 to 86400$"):
+        connect(tmp_path / "finops.duckdb", lock_timeout=bad)
+    assert not (tmp_path / "finops.duckdb").exists()

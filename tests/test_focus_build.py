@@ -242,4 +242,4 @@ def test_build_waits_for_the_database_lock_then_says_who_holds_it(cli, monkeypat
         holder.communicate("")
 
     assert result.exit_code == 1
-    assert "is in use by another process" in result.stderr
+    assert f"is locked by process {holder.pid} (python" in result.stderr

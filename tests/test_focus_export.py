@@ -193,3 +193,164 @@ def test_focus_help_imports_no_heavy_library(argv: list[str]) -> None:
     line = [x for x in completed.stderr.splitlines() if x.startswith("PROBE ")]
     assert line, completed.stderr
     assert json.loads(line[-1].removeprefix("PROBE ")) == [0, []]
+
+
+# -- where the export may be written ------------------------------------------------------------------------
+
+def fingerprint(data_dir: Path) -> tuple:
+    """Everything in the data directory, byte for byte, and what focus summary says of it."""
+    import hashlib
+
+    files = sorted((p.relative_to(data_dir).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+                   for p in data_dir.rglob("*") if p.is_file())
+    return tuple(files)
+
+
+def totals(cli, registry) -> str:
+    result = cli(registry, "focus", "summary", "--data-dir", str(DATA), "--json")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def _inside(case: str) -> str:
+    """An --out that ends up inside the data directory, however it is spelled."""
+    if case == "symlink to the database":
+        Path("innocent.parquet").symlink_to((DATA / "finops.duckdb").resolve())
+        return "innocent.parquet"
+    if case == "symlinked folder":
+        Path("alias").symlink_to(DATA.resolve(), target_is_directory=True)
+        return "alias/finops.duckdb"
+    if case == "dangling symlink into the data directory":
+        Path("later.parquet").symlink_to((DATA / "new-file.parquet").resolve())
+        return "later.parquet"
+    return {
+        "the database": str(DATA / "finops.duckdb"),
+        "the database, absolute": str((DATA / "finops.duckdb").resolve()),
+        "the database, through ..": f"{DATA}/../{DATA}/finops.duckdb",
+        "its WAL": str(DATA / "finops.duckdb.wal"),
+        "dlt's working files": str(DATA / ".dlt" / "focus.parquet"),
+        "scratch copies": str(DATA / ".tmp" / "x" / "focus.csv"),
+        "a new file in the data directory": str(DATA / "focus.parquet"),
+        "the data directory itself": str(DATA),
+    }[case]
+
+
+@pytest.mark.parametrize("case", [
+    "the database", "the database, absolute", "the database, through ..", "its WAL", "dlt's working files",
+    "scratch copies", "a new file in the data directory", "the data directory itself", "symlink to the database",
+    "symlinked folder", "dangling symlink into the data directory",
+])
+def test_an_export_into_the_data_directory_is_refused_and_the_database_stays_intact(cli, built, case) -> None:
+    before, summary = fingerprint(DATA), totals(cli, built)
+    out = _inside(case)
+
+    result = export(cli, built, "--out", out)
+
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: --out {out} lies inside the data directory {DATA.resolve()}, whose files "
+                             "(finops.duckdb, its load state and working files) open-finops manages; write the "
+                             "export outside it\n")
+    assert fingerprint(DATA) == before and totals(cli, built) == summary
+    assert not list(Path().rglob("*.partial"))
+
+
+def test_an_export_onto_an_existing_folder_is_refused(cli, built) -> None:
+    Path("exports").mkdir()
+    result = export(cli, built, "--out", "exports")
+    assert (result.exit_code, result.stderr) == (
+        2, "Error: --out exports is a folder; give a file name, e.g. exports/focus.parquet\n")
+    assert list(Path("exports").iterdir()) == []
+
+
+@pytest.mark.parametrize("out", ["report.txt/focus.parquet", "report.txt/deeper/focus.csv"])
+def test_an_export_under_a_file_is_refused_before_anything_is_written(cli, built, out) -> None:
+    Path("report.txt").write_text("keep me")
+    result = export(cli, built, "--out", out)
+    assert result.exit_code == 2
+    blocker = Path("report.txt").resolve()
+    assert result.stderr == f"Error: --out {out} cannot be written: {blocker} is a file, not a folder\n"
+    assert Path("report.txt").read_text() == "keep me"
+
+
+@pytest.fixture
+def unwritable(tmp_path: Path):
+    """A folder nobody may write in: read-only permissions, or for root (whom permissions do not stop) a
+    read-only tmpfs mounted on it. Skipped only when neither is possible (root without mount rights)."""
+    import os
+
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot make a read-only folder as root here: mount failed: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("sub", ["", "new-folder/"])
+def test_an_export_into_a_folder_that_cannot_be_written_is_refused(cli, built, unwritable, sub) -> None:
+    out = f"{unwritable}/{sub}focus.parquet"
+    result = export(cli, built, "--out", out)
+    assert (result.exit_code, result.stderr) == (
+        2, f"Error: --out {out} cannot be written: no permission to write in {unwritable}\n")
+
+
+def test_a_missing_folder_on_the_way_is_created(cli, built) -> None:
+    result = export(cli, built, "--out", "a/b/c/focus.csv")
+    assert result.exit_code == 0, result.stderr
+    assert Path("a/b/c/focus.csv").is_file()
+
+
+def test_a_partial_file_left_by_a_killed_export_is_removed_by_the_next_one(cli, built, tmp_path) -> None:
+    import os
+    import signal
+    import time
+
+    import duckdb
+
+    big = tmp_path / "big"
+    big.mkdir()
+    con = duckdb.connect(str(big / "finops.duckdb"))
+    con.execute("CREATE SCHEMA focus; CREATE TABLE focus.costs AS SELECT i::DECIMAL(38,18) AS \"BilledCost\", "
+                "'2024-01' AS \"x_BillingPeriod\", md5(i::VARCHAR) AS \"x_Note\" FROM range(3000000) t(i)")
+    con.close()
+    out = tmp_path / "exports" / "focus.csv"
+    partial = out.with_name(".focus.csv.partial")
+    script = ("import sys\nfrom open_finops.database import connect\nfrom open_finops.focus.export import export\n"
+              "con = connect(sys.argv[1], read_only=True)\nexport(con, sys.argv[2], fmt='csv', batch_rows=500)\n")
+    killed = subprocess.Popen([sys.executable, "-c", script, str(big / "finops.duckdb"), str(out)],
+                              env=clean_environ(), stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not (partial.exists() and partial.stat().st_size > 1_000_000):
+        assert killed.poll() is None, killed.stderr.read()
+        assert time.monotonic() < deadline, "the export never started writing"
+        time.sleep(0.02)
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait()
+    assert partial.exists() and not out.exists()  # what a kill leaves
+
+    result = cli(built, "focus", "export", "--data-dir", str(DATA), "--out", str(out), "--json")
+
+    assert result.exit_code == 0, result.stderr
+    assert not partial.exists()
+    assert json.loads(result.stdout)["rows"] == 6
+    assert sorted(p.name for p in out.parent.iterdir()) == ["focus.csv"]
+
+
+def test_a_partial_file_is_removed_even_when_the_next_export_has_nothing_to_write(cli, tmp_path) -> None:
+    write_acme(DATA, JANUARY, {("main", "2024-01"): "jan-v1"})
+    partial = Path(".focus.parquet.partial")
+    partial.write_bytes(b"PAR1 half a file")
+
+    result = export(cli, focus_registry(), "--out", "focus.parquet")
+
+    assert result.exit_code == 2  # nothing built yet
+    assert not partial.exists() and not Path("focus.parquet").exists()

@@ -231,6 +231,70 @@ def test_a_load_left_running_by_a_killed_import_is_cleaned_up_and_the_period_loa
     assert staged not in tables(data) and not scratch.exists()
 
 
+def _killed_load(data: Path, destination: str, *, stage_in: str | None = None, period: str = "2024-01") -> str:
+    """What a SIGKILL leaves: a load recorded ``running`` and its staging table (in ``stage_in``)."""
+    con = connect(database_path(data))
+    final = period_table("bill", period)
+    load_id = LoadStateStore(con).start(vendor="acme", export_name="bill", billing_period=period,
+                                        version_id="v-killed", destination=destination, table_name=final)
+    staged = staging_table(final, load_id)
+    if stage_in is not None:
+        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{stage_in}"; '
+                    f'CREATE TABLE "{stage_in}"."{staged}" AS SELECT 1 AS x')
+    con.close()
+    return staged
+
+
+def _schema_tables(data: Path, schema: str) -> set[str]:
+    return {r[0] for r in query(data, f"SELECT table_name FROM information_schema.tables "
+                                      f"WHERE table_schema = '{schema}'")}
+
+
+@pytest.mark.parametrize("next_dataset", ["acme", "foo"])
+def test_a_staging_table_a_killed_import_left_in_its_own_dataset_is_dropped_by_the_next_import(
+        root: Path, data: Path, next_dataset: str):
+    write_version(root, "2024-01", "v-a", rows_of(10, "1.00"))
+    import_acme(root, data, dataset="foo")  # foo's January, loaded
+    staged = _killed_load(data, "duckdb:foo", stage_in="foo")  # then an import into --dataset foo was killed
+
+    summary = import_acme(root, data, dataset=next_dataset)  # the next import, into any dataset
+
+    assert staged not in _schema_tables(data, "foo")
+    assert [p.status for p in summary.periods] == ["loaded" if next_dataset == "acme" else "skipped"]
+    assert query(data, f'SELECT count(*), sum(cost) FROM foo."{period_table("bill", "2024-01")}"') == [
+        (10, Decimal("10.00"))]
+    con = connect(database_path(data), read_only=True)
+    try:
+        killed = [r for r in LoadStateStore(con, create=False).history("acme", "bill", "2024-01")
+                  if r.version_id == "v-killed"]
+    finally:
+        con.close()
+    assert [(r.status, r.error) for r in killed] == [
+        ("interrupted", "the import stopped before this load finished")]
+
+
+def test_a_killed_load_whose_dataset_is_gone_or_whose_destination_is_unreadable_does_not_stop_the_next_import(
+        root: Path, data: Path):
+    write_version(root, "2024-01", "v-a", rows_of(3))
+    data.mkdir()
+    _killed_load(data, "duckdb:dropped_since")  # its schema no longer exists
+    _killed_load(data, "not a destination key", period="2024-02")
+
+    summary = import_acme(root, data)
+
+    assert [p.status for p in summary.periods] == ["loaded"]
+    con = connect(database_path(data), read_only=True)
+    try:
+        records = {r.billing_period: r for r in LoadStateStore(con, create=False).latest("acme", "bill")}
+    finally:
+        con.close()
+    assert records["2024-02"].status == "interrupted"
+    assert records["2024-02"].error == (
+        "the import stopped before this load finished; its staging table "
+        f"{staging_table(period_table('bill', '2024-02'), records['2024-02'].load_id)} may be left in "
+        "'not a destination key'; drop it by hand")
+
+
 def test_the_same_export_loads_into_a_second_dataset_instead_of_being_skipped(root: Path, data: Path):
     write_version(root, "2024-01", "v-a", rows_of(5))
     import_acme(root, data, dataset="acme")
@@ -403,7 +467,7 @@ def test_a_manifest_that_cannot_be_read_stops_the_run_before_anything_is_loaded(
     assert not database_path(data).exists() or history(data, "2024-01") == []
 
 
-def test_a_second_import_waits_for_the_lock_then_says_another_import_is_running(root: Path, data: Path):
+def test_a_second_import_waits_for_the_lock_then_names_the_process_holding_it(root: Path, data: Path):
     import subprocess
     import sys
 
@@ -419,7 +483,7 @@ def test_a_second_import_waits_for_the_lock_then_says_another_import_is_running(
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(DestinationError, match="in use by another process"):
+        with pytest.raises(DestinationError, match=rf"is locked by process {holder.pid} \(python"):
             import_acme(root, data, lock_timeout=0.3)
     finally:
         holder.communicate("", timeout=30)

@@ -89,7 +89,7 @@ def test_prepare_environment_points_dlt_at_the_data_dir(monkeypatch: pytest.Monk
 
     assert os.environ["DLT_DATA_DIR"] == str(tmp_path / "relative-data" / ".dlt")
     assert os.environ["RUNTIME__DLTHUB_TELEMETRY"] == "false"
-    assert os.environ["RUNTIME__LOG_LEVEL"] == "WARNING"
+    assert os.environ["RUNTIME__LOG_LEVEL"] == "CRITICAL"  # dlt logs each retry with a traceback
 
 
 def test_new_pipeline_creates_its_working_dir_under_the_data_dir(tmp_path: Path) -> None:

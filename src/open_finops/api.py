@@ -29,11 +29,13 @@ from open_finops.destination import Destination
 from open_finops.errors import (
     ConfigError,
     DestinationError,
+    DiskFullError,
     ManifestError,
     OpenFinopsError,
     SourceError,
     StateError,
     UsageError,
+    disk_full,
 )
 from open_finops.exports import Column, DataFile, ExportVersion
 from open_finops.focus.protocol import FocusSource
@@ -61,6 +63,7 @@ from open_finops.plugins import Registry, current_registry
 from open_finops.runner import destination as dlt_destination
 from open_finops.runner import drop_working_dir, new_pipeline
 from open_finops.runners import FocusRunner, ImportRunner, ServiceRunner
+from open_finops.secrets import mask_secrets
 from open_finops.state import LoadRecord, LoadStateStore
 
 __all__ = [
@@ -78,6 +81,7 @@ __all__ = [
     "DataFile",
     "Destination",
     "DestinationError",
+    "DiskFullError",
     "ExportVersion",
     "FocusRunner",
     "FocusSource",
@@ -107,6 +111,7 @@ __all__ = [
     "current_registry",
     "database_path",
     "dataset_identifier",
+    "disk_full",
     "dlt_destination",
     "drop_working_dir",
     "export_table",
@@ -118,6 +123,7 @@ __all__ = [
     "list_exports",
     "load_config",
     "load_settings",
+    "mask_secrets",
     "month",
     "month_range",
     "new_pipeline",

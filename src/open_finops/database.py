@@ -1,16 +1,18 @@
 """The local DuckDB file: where data lands by default and where load state always lives.
 
 Opening it read-write takes DuckDB's file lock, which is also what keeps two imports from running into
-the same file at once: a second one waits a bounded time, then says another import is running.
+the same file at once: a second one waits a bounded time, then names the process that holds the file.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from open_finops.config import check_data_dir, format_size, parse_size
 from open_finops.errors import DestinationError, UsageError
 
 if TYPE_CHECKING:
@@ -23,7 +25,11 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 # DuckDB's default is 80% of RAM; an import does not need it, and its buffer pool would otherwise grow
 # with the size of the month being loaded.
 DEFAULT_MEMORY_LIMIT = "384MB"
-_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+# Longer than any import waits on purpose; beyond it a typo (an extra zero or two) would hang a cron job.
+MAX_LOCK_TIMEOUT = 86_400.0
+# Below this DuckDB runs out of memory staging one row group of an import.
+MIN_MEMORY_LIMIT = 64 * 10**6
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
 def database_path(data_dir: Path) -> Path:
@@ -32,12 +38,41 @@ def database_path(data_dir: Path) -> Path:
 
 def lock_timeout(config: Config) -> float:
     """``[project] lock_timeout``: how long to wait while another process holds the file."""
-    return config.get_float("project", "lock_timeout", None, DEFAULT_LOCK_TIMEOUT)
+    return config.get_float("project", "lock_timeout", None, DEFAULT_LOCK_TIMEOUT, minimum=0.0,
+                            maximum=MAX_LOCK_TIMEOUT)
+
+
+def physical_memory() -> int | None:
+    """This machine's memory in bytes, where the system says."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def memory_limit(config: Config) -> str:
-    """``[project] duckdb_memory_limit``: DuckDB's buffer pool (validated by :func:`connect`)."""
-    return str(config.get("project", "duckdb_memory_limit", None, DEFAULT_MEMORY_LIMIT))
+    """``[project] duckdb_memory_limit``: DuckDB's buffer pool, between 64MB and this machine's memory."""
+    return config.get_size("project", "duckdb_memory_limit", None, DEFAULT_MEMORY_LIMIT,
+                           minimum=MIN_MEMORY_LIMIT, maximum=physical_memory())
+
+
+def check_memory_limit(value: str) -> str:
+    """A memory limit handed to :func:`connect` directly: a size from 64MB to this machine's memory."""
+    size = parse_size(value)
+    most = physical_memory()
+    if size is None or size < MIN_MEMORY_LIMIT or (most is not None and size > most):
+        upto = f" to {format_size(most)}" if most is not None else ""
+        raise UsageError(f"DuckDB memory limit {value!r} is not a size from {format_size(MIN_MEMORY_LIMIT)}{upto}, "
+                         f"such as 512MB or 2GB")
+    return value.strip()
+
+
+def lock_holder(message: str) -> str:
+    """What DuckDB says about the process holding the file's lock (its program and PID), if it says."""
+    match = _LOCK_HOLDER.search(message)
+    if match is None:
+        return "another process"
+    return f"process {match['pid']} ({Path(match['program']).name})"
 
 
 def connect_configured(path: Path, config: Config, *, read_only: bool = False):
@@ -71,27 +106,33 @@ def connect(
     """
     import duckdb
 
-    if memory_limit is not None and not _MEMORY.fullmatch(memory_limit.strip()):
-        raise UsageError(f"DuckDB memory limit {memory_limit!r} is not a size such as 512MB or 2GB")
+    if memory_limit is not None:
+        memory_limit = check_memory_limit(memory_limit)
+    if not (isinstance(lock_timeout, int | float) and 0 <= lock_timeout <= MAX_LOCK_TIMEOUT):  # also nan
+        raise UsageError(f"lock timeout {lock_timeout!r} is not a number of seconds from 0 to {MAX_LOCK_TIMEOUT:g}")
     path = Path(path)
+    check_data_dir(path.parent)
     if read_only and not path.exists():
         raise DestinationError(f"database {path} does not exist yet; run an import first")
     path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + max(lock_timeout, 0.0)
+    deadline = time.monotonic() + lock_timeout
     delay = 0.1
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             if memory_limit is not None:
-                con.execute(f"SET memory_limit = '{memory_limit.strip()}'")  # validated above
+                con.execute(f"SET memory_limit = '{memory_limit}'")  # validated above
             return con
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise DestinationError(f"database {path} cannot be opened: {exc}") from None
             if time.monotonic() >= deadline:
+                # DuckDB names the holder's program and PID, not what it is doing: an import, a FOCUS
+                # build, a read-only command, Metabase or a DuckDB shell all hold the same lock.
                 raise DestinationError(
-                    f"database {path} is in use by another process (another import is running); "
-                    f"waited {lock_timeout:.0f}s, try again when it has finished"
+                    f"database {path} is locked by {lock_holder(str(exc))}, which may be an import, a FOCUS "
+                    f"build, a read-only finops command or another program such as Metabase or a DuckDB shell; "
+                    f"waited {lock_timeout:g}s: try again when it has finished, or raise [project] lock_timeout"
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)

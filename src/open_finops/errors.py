@@ -55,3 +55,41 @@ class DestinationError(OpenFinopsError):
 
 class StateError(OpenFinopsError):
     """The load-state table disagrees with what is being asked of it."""
+
+
+class DiskFullError(OpenFinopsError):
+    """A disk (or a quota) ran out of space while writing; what was already loaded is unchanged."""
+
+
+_DISK_FULL_TEXT = ("No space left on device", "Disk quota exceeded")
+
+
+def disk_full(exc: BaseException, path: object = None) -> DiskFullError | None:
+    """A DiskFullError naming the file being written, if ``exc`` (or anything it wraps: dlt's step
+    errors, DuckDB's IO errors, boto3's download errors) comes from a full disk; else None.
+
+    ``path`` names the file when the error does not (a download written through a file handle).
+    """
+    import errno
+    import re
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DiskFullError):
+            return current
+        text = str(current)
+        full = isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT)
+        if full or any(words in text for words in _DISK_FULL_TEXT):
+            named = getattr(current, "filename", None) if isinstance(current, OSError) else None
+            path = named if named is not None else path
+            if path is None:
+                found = re.search(r"""file "([^"]+)"|: '([^']+)'\s*$""", text)
+                path = next((g for g in found.groups() if g), None) if found else None
+            where = f" writing {path}" if path else ""
+            return DiskFullError(f"no space left on device{where}; free space on that disk (or use a data directory "
+                                 "on a larger one) and run again")
+        inner = getattr(current, "exception", None)
+        current = inner if isinstance(inner, BaseException) else (current.__cause__ or current.__context__)
+    return None

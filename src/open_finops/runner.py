@@ -9,13 +9,13 @@ on. Any dlt destination works by name, configured the way dlt configures it (``.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from open_finops.errors import ConfigError, DestinationError, OpenFinopsError, UsageError
+from open_finops.secrets import mask_secrets
 
 if TYPE_CHECKING:
     import dlt
@@ -25,7 +25,6 @@ DLT_DIR = ".dlt"
 # dlt flushes its buffer as one Parquet row group; DuckDB loads row groups of its own size (122,880 rows)
 # in parallel, and small ones one at a time.
 DUCKDB_ROW_GROUP = 122_880
-_URL_SECRET = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
 
 
 def dlt_dir(data_dir: Path) -> Path:
@@ -36,7 +35,9 @@ def prepare_environment(data_dir: Path) -> None:
     """Point dlt at the data directory and keep it quiet and offline. Call before importing dlt."""
     os.environ["DLT_DATA_DIR"] = str(dlt_dir(data_dir))
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-    os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
+    # dlt logs every retry of a failing job with its traceback, hundreds of lines on a full disk; our
+    # error line says what failed. RUNTIME__LOG_LEVEL=WARNING shows dlt's logs again.
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
 
 
 def destination(name: str, data_dir: Path, *, duckdb_connection: Any = None) -> Any:
@@ -136,7 +137,9 @@ def describe_error(exc: BaseException, destination_name: str) -> OpenFinopsError
     name = type(exc).__name__
     text = " ".join(str(exc).split())
     if name == "ConfigFieldMissingException":
-        example = " (e.g. postgresql://user:password@host:5432/db)" if destination_name == "postgres" else ""
+        # Described, not shown: every URL with user info in an error line is masked.
+        example = (" (a postgresql:// URL with the user, password, host, port and database)"
+                   if destination_name == "postgres" else "")
         return ConfigError(
             f"destination {destination_name!r} has no credentials configured; set "
             f"DESTINATION__{destination_name.upper()}__CREDENTIALS{example} "
@@ -147,7 +150,7 @@ def describe_error(exc: BaseException, destination_name: str) -> OpenFinopsError
             f"destination {destination_name!r} needs packages that are not installed; "
             f"install them with: pip install 'dlt[{destination_name}]'"
         )
-    text = _URL_SECRET.sub(r"\1********@", text)
+    text = mask_secrets(text)
     return DestinationError(f"loading into {destination_name!r} failed: {name}: {text[:400]}")
 
 

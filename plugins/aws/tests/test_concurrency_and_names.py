@@ -1,7 +1,7 @@
 """Two imports at once into one DuckDB file, and names chosen to break SQL or escape the data folder.
 
 The DuckDB file, opened read-write for the whole import, is the lock: a second import waits up to
-``[project] lock_timeout`` seconds, then says another import is running; if the first finishes in time,
+``[project] lock_timeout`` seconds, then names the process holding the file; if the first finishes in time,
 the second goes on and skips what the first loaded. Export names, prefixes and manifest keys come from
 a bucket we do not control: they are quoted as identifiers, bound as values, and never followed out of
 the ``--from-dir`` folder.
@@ -57,7 +57,7 @@ def write_config(tmp_path: Path, lock_timeout: float) -> Path:
     return config
 
 
-def test_a_second_import_waits_its_lock_timeout_then_says_another_import_is_running(
+def test_a_second_import_waits_its_lock_timeout_then_names_the_process_holding_the_file(
     tmp_path: Path, export, finops, query, bucket, s3_endpoint
 ):
     config = write_config(tmp_path, 2)
@@ -75,7 +75,8 @@ def test_a_second_import_waits_its_lock_timeout_then_says_another_import_is_runn
 
     assert second.code == 1
     line = second.err.strip()
-    assert line.startswith("Error: database ") and "another import is running" in line and "waited 2s" in line
+    assert line.startswith("Error: database ") and f"is locked by process {first.pid} (python" in line
+    assert "which may be an import" in line and "waited 2s" in line
     assert len(line.splitlines()) == 1
     assert 2 <= waited < 15
     assert first.returncode == 0, first.stderr.read()
@@ -220,3 +221,30 @@ def test_a_dataset_name_that_is_not_a_plain_identifier_is_refused(dataset: str, 
     assert result.err.strip() == (
         f"Error: dataset name {dataset!r} is invalid: use lowercase letters, digits and single underscores"
     )
+
+
+@pytest.mark.parametrize(("cur_version", "fmt"), [("v1", "csv"), ("v2", "parquet")])
+def test_an_export_name_too_long_for_a_local_file_name_imports_from_s3(
+    cur_version: str, fmt: str, tmp_path: Path, s3, bucket: str, s3_endpoint: str, finops, query
+):
+    # S3 keys may be 1,024 bytes; a file name 255. The sample is written under a short name, then put
+    # into the bucket under a long one (keys and manifests rewritten), as AWS would deliver it.
+    short, long_name = "longname", "e" * 250
+    sample = generate_sample(tmp_path / "bucket", bucket=bucket, cur_version=cur_version, export_name=short,
+                             data_format=fmt, periods=("2024-01",), rows_per_period=500, files_per_period=2)
+    for path in sorted(p for p in sample.root.rglob("*") if p.is_file()):
+        key = path.relative_to(sample.root).as_posix().replace(short, long_name)
+        body = path.read_bytes()
+        if path.name.endswith(".json"):
+            body = body.replace(short.encode(), long_name.encode())
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    assert max(len(k["Key"].rsplit("/", 1)[-1]) for k in s3.list_objects_v2(Bucket=bucket)["Contents"]) > 255
+
+    result = finops(*s3_import(bucket, s3_endpoint, "--json"))
+
+    assert result.code == 0, result.err
+    assert [p["status"] for p in result.json()["periods"]] == ["loaded"]
+    expected = sample.periods["2024-01"]
+    ((rows, cost),) = query(f'SELECT count(*), sum(line_item_unblended_cost) FROM aws_cur."{unified_view(long_name)}"')
+    assert rows == expected.rows and abs(cost - expected.unblended_cost) <= TOLERANCE
+    assert not any((tmp_path / "data" / ".tmp").rglob("*.part"))

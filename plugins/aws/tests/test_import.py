@@ -253,7 +253,8 @@ def test_an_unconfigured_destination_stops_the_import_at_the_first_period(export
     assert result.code == 2
     assert result.err == (
         "Error: destination 'postgres' has no credentials configured; set DESTINATION__POSTGRES__CREDENTIALS"
-        " (e.g. postgresql://user:password@host:5432/db) or add [destination.postgres] credentials to"
+        " (a postgresql:// URL with the user, password, host, port and database) or add [destination.postgres]"
+        " credentials to"
         " .dlt/secrets.toml\n"
     )
     history = finops("aws", "show-state", "-n", "cur", "-B", "2024-02", "--data-dir", "data", "--json").json()

@@ -136,3 +136,35 @@ def test_the_password_in_a_postgres_url(export, tmp_path: Path, monkeypatch, fin
     assert_nowhere([PASSWORD], results + down, query, tmp_path / "data")
     failed = query("SELECT error FROM billing_state.load_state WHERE status = 'failed'", tmp_path / "data")
     assert failed and all(PASSWORD not in row[0] for row in failed)
+
+
+@pytest.mark.parametrize("password", ["s3cr3t-endpoint-pw", "p@ss@with-ats", "pa:ss%2Fwith%40-colons"])
+def test_a_password_in_the_endpoint_url(export, tmp_path: Path, monkeypatch, finops, query, bucket, s3_endpoint,
+                                        password):
+    # An S3-compatible store's URL may carry user info; boto3 connects to the host, and the URL is printed
+    # in --json ("source"), in error lines and by config show: always without the password.
+    endpoint = s3_endpoint.replace("http://", f"http://minio:{password}@")
+
+    results = run_everything(finops, bucket, endpoint)
+    down = finops("aws", "import-cur", "-b", bucket, "-p", "cur", "--data-dir", "data", "--json",
+                  "--endpoint-url", f"http://minio:{password}@127.0.0.1:{free_port()}")
+    monkeypatch.setenv("OPEN_FINOPS_AWS_ENDPOINT_URL", endpoint)
+    shown = [finops("config", "show"), finops("config", "show", "--json")]
+
+    assert down.code == 1 and "cannot reach the S3 endpoint for s3://" in down.err
+    masked = s3_endpoint.replace("http://", f"http://minio:{MASK}@")
+    assert results[1].json()["source"] == f"s3://{bucket} at {masked}"
+    assert shown[1].json()["settings"]["aws"]["endpoint_url"] == endpoint.replace(password, MASK)
+    assert_nowhere([password], [*results, down, *shown], query, tmp_path / "data")
+
+
+def test_an_endpoint_url_that_boto3_refuses_is_reported_without_its_password(export, tmp_path: Path, finops,
+                                                                              bucket, s3_endpoint):
+    password = "pa:ss/raw-slash"  # not a valid URL: boto3 cannot use it, and says so
+    endpoint = s3_endpoint.replace("http://", f"http://minio:{password}@")
+    results = [finops("aws", "import-cur", "-b", bucket, "-p", "cur", "--data-dir", "data", "--endpoint-url", endpoint,
+                      *flags) for flags in ([], ["--json"], ["--reset"])]
+    results.append(finops("--debug", "aws", "import-cur", "-b", bucket, "-p", "cur", "--data-dir", "data",
+                          "--endpoint-url", endpoint))
+    assert [r.code for r in results] == [1, 1, 1, 1], [r.err for r in results]
+    assert "pa:ss" not in "".join(r.err + r.out for r in results)

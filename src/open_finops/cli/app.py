@@ -20,7 +20,8 @@ from open_finops.api_version import PLUGIN_API_VERSION
 from open_finops.cli import config_cmd, focus_cmd, pipelines_cmd, plugins_cmd, query_cmd, state_cmd
 from open_finops.cli.context import DEBUG_ENV, CliState, set_state
 from open_finops.contributions import CommandGroup
-from open_finops.errors import OpenFinopsError, PluginNotInstalled
+from open_finops.errors import OpenFinopsError, PluginNotInstalled, disk_full
+from open_finops.secrets import mask_secrets
 from open_finops.vendors import KNOWN_VENDORS
 
 TRACE_ENV = "OPEN_FINOPS_TRACE_PLUGINS"
@@ -158,18 +159,22 @@ def run(app: typer.Typer, argv: Sequence[str], *, debug: bool = False) -> int:
         return code if isinstance(code, int) else (0 if code is None else 1)
     except OpenFinopsError as exc:
         if debug:
-            traceback.print_exc()
-        print(f"Error: {exc.message}", file=sys.stderr)
+            print(mask_secrets(traceback.format_exc()), end="", file=sys.stderr)
+        print(f"Error: {mask_secrets(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Aborted.", file=sys.stderr)
         return 130
     except Exception as exc:
         if debug:
-            traceback.print_exc()
+            print(mask_secrets(traceback.format_exc()), end="", file=sys.stderr)
+        elif (full := disk_full(exc)) is not None:  # a FOCUS build or export, opening the database, ...
+            print(f"Error: {mask_secrets(full.message)}", file=sys.stderr)
+            return full.exit_code
         else:
             print(
-                f"Error: unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback)",
+                f"Error: unexpected {type(exc).__name__}: {mask_secrets(str(exc))} "
+                "(run again with --debug for the traceback)",
                 file=sys.stderr,
             )
         return 1

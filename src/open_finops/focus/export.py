@@ -2,7 +2,12 @@
 
 DuckDB hands the rows over as Arrow record batches and each batch goes straight to pyarrow's Parquet or
 CSV writer, so memory is bounded by the batch size, not by the data. The file is written next to its
-destination under a temporary name and renamed at the end: an interrupted export leaves no half file.
+destination under a temporary name (``.<name>.partial``) and renamed at the end: an interrupted export
+leaves no half file, and the next export to that path removes a ``.partial`` a killed one left.
+
+The output path is checked before anything is written (:func:`check_out`): never the database or
+anything else inside its data directory, which open-finops manages; never an existing folder; and its
+folder must exist or be creatable, and be writable.
 
 Decimal columns are written as DOUBLE unless ``exact_decimals``: the FinOps Foundation's validator and
 most dataframe tools read floating point, while DECIMAL(38,18) keeps every digit. CSV carries timestamps
@@ -15,6 +20,7 @@ wants custom columns prefixed ``x_``), so they are written only when asked for.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +59,49 @@ def format_for(out: Path, fmt: str | None) -> str:
         return fmt
     suffix = out.suffix.lower().lstrip(".")
     return suffix if suffix in FORMATS else "parquet"
+
+
+def database_dir(con: Any) -> Path | None:
+    """The data directory of the DuckDB file ``con`` has open (None for an in-memory database)."""
+    row = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return Path(row[0]).resolve().parent if row and row[0] else None
+
+
+def check_out(out: Path, data_dir: Path | None) -> Path:
+    """Refuse an output path that cannot or must not be written, before anything is written.
+
+    Relative paths and symlinks (of the file or of any folder on the way) are resolved first, so a
+    link to the database is refused like the database itself.
+    """
+    out = Path(out).expanduser()
+    target = out.resolve()
+    if data_dir is not None:
+        managed = Path(data_dir).resolve()
+        if target == managed or managed in target.parents:
+            raise UsageError(
+                f"--out {out} lies inside the data directory {managed}, whose files (finops.duckdb, its load "
+                "state and working files) open-finops manages; write the export outside it"
+            )
+    if target.is_dir():
+        raise UsageError(f"--out {out} is a folder; give a file name, e.g. {out / 'focus.parquet'}")
+    folder = target.parent
+    while not folder.exists():  # created at the end of the checks; the nearest existing one must allow it
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"--out {out} cannot be written: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out} cannot be written: no permission to write in {folder}")
+    return out
+
+
+def partial_path(out: Path) -> Path:
+    """Where ``out`` is written before the final rename; a name that fits even when ``out``'s barely does."""
+    name = f".{out.name}.partial"
+    if len(name.encode()) > 255:
+        name = f".{hashlib.sha256(out.name.encode()).hexdigest()[:32]}.partial"
+    return out.with_name(name)
 
 
 def costs_columns(con: Any) -> list[tuple[str, str]]:
@@ -114,6 +163,9 @@ def export(
     import pyarrow.csv as pa_csv
     import pyarrow.parquet as pq
 
+    out = check_out(out, database_dir(con))
+    partial = partial_path(out)
+    partial.unlink(missing_ok=True)  # left by an export that was killed
     columns = costs_columns(con)
     where, params = period_filter(start, end)
     # Arrow timestamps carry the session's time zone; FOCUS DateTime values are UTC.
@@ -121,9 +173,7 @@ def export(
     select = _select_list(columns, fmt, exact_decimals, validator_aliases)
     relation = con.sql(f"SELECT {select} FROM {COSTS}{where}", params=params)
     reader = _reader(relation, batch_rows)
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
     rows = 0
     try:
         if fmt == "parquet":

@@ -22,10 +22,11 @@ from typing import Any
 from open_finops.contributions import ManifestParser
 from open_finops.database import DEFAULT_LOCK_TIMEOUT, DEFAULT_MEMORY_LIMIT
 from open_finops.destination import Destination
-from open_finops.errors import OpenFinopsError, SourceError, UsageError
+from open_finops.errors import DiskFullError, OpenFinopsError, SourceError, UsageError, disk_full
 from open_finops.exports import ExportVersion
 from open_finops.ingest.sources import BillingSource
 from open_finops.naming import ExportNames, export_identifier, hashed_identifier, staging_table
+from open_finops.secrets import mask_secrets
 
 STRATEGIES = ("separate", "single")
 # dlt is handed Arrow tables of about this many rows: it does some work per item, so not every small batch.
@@ -232,19 +233,53 @@ class Importer:
 
     def recover_interrupted(self) -> None:
         """Loads still ``running`` belong to an import that died (we hold the lock, so none is live):
-        drop what they staged and record them as interrupted. Their periods keep the previous version."""
+        drop what they staged, in the destination each one was loading into, and record them as
+        interrupted. Their periods keep the previous version."""
         from open_finops import runner
-        from open_finops.ingest import swap
 
-        local = swap.duckdb_sql(self.con, self.destination.dataset) if self.destination.is_duckdb else None
         for record in self.state.running():
             # A killed load leaves its scratch copies and dlt's load files behind: a month's worth of data.
             shutil.rmtree(scratch_dir(self.options.data_dir, record.load_id), ignore_errors=True)
             runner.drop_pipeline_dir(self.options.data_dir,
                                      _pipeline_name(VendorTerms(record.vendor), record.load_id))
-            if local is not None and record.table_name and record.destination == self.destination.key:
-                swap.drop_table(local, staging_table(record.table_name, record.load_id))
+            left = self._drop_leftover_staging(record) if record.table_name else None
+            if left is not None:
+                self.state.fail(record.load_id, f"the import stopped before this load finished; {left}",
+                                status="interrupted")
         self.state.mark_interrupted()
+
+    def _drop_leftover_staging(self, record) -> str | None:
+        """Drop a killed load's staging table from its own destination and dataset (not necessarily this
+        import's); what is left behind, for the record, when that destination cannot be reached."""
+        from open_finops import runner
+        from open_finops.ingest import swap
+
+        destination = Destination.from_key(record.destination)
+        staging = staging_table(record.table_name, record.load_id)
+        if destination is None:
+            return f"its staging table {staging} may be left in {record.destination!r}; drop it by hand"
+        if destination.is_duckdb:  # the file we hold
+            swap.drop_table(swap.duckdb_sql(self.con, destination.dataset), staging)
+            return None
+        # Another database: through dlt, with the credentials configured for it, as the load itself did.
+        pipeline = None
+        try:
+            reference = (self.destination_ref if destination.name == self.destination.name
+                         else runner.destination(destination.name, self.options.data_dir))
+            pipeline = runner.new_pipeline(f"finops_recover_{record.load_id[:16]}", reference,
+                                           destination.dataset, self.options.data_dir)
+            with pipeline.sql_client() as client:
+                swap.drop_table(swap.dlt_sql(client, destination.dataset), staging)
+            return None
+        except Exception as exc:  # unreachable or not configured now: say so, and do not block this import
+            error = runner.unwrap_error(exc)
+            text = " ".join(str(error).split())[:200]
+            reason = error.message if isinstance(error, OpenFinopsError) else f"{type(error).__name__}: {text}"
+            return mask_secrets(f"its staging table {destination.dataset}.{staging} could not be dropped from "
+                                f"{destination.name} ({reason}); drop it by hand")
+        finally:
+            if pipeline is not None:
+                runner.drop_working_dir(pipeline)
 
     def is_loaded(self, version: ExportVersion) -> bool:
         current = self.state.current(self.terms.vendor, version.export_name, version.billing_period,
@@ -333,12 +368,18 @@ class Importer:
                 )
             self._swap(version, staging, final, load_id, counters, pipeline)
         except BaseException as exc:
-            error = runner.unwrap_error(exc)
+            error = disk_full(exc) or runner.unwrap_error(exc)
             if isinstance(exc, Exception) and not isinstance(error, OpenFinopsError):
                 error = runner.describe_error(error, self.destination.name)
             message = error.message if isinstance(error, OpenFinopsError) else f"{type(error).__name__}: {error}"
+            message = mask_secrets(message)  # it goes to the state table, --json and the error line
             self._drop_staging(staging, pipeline)
-            self.state.fail(load_id, message, status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+            try:
+                self.state.fail(load_id, message,
+                                status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+            except Exception as state_exc:  # a full disk may refuse this write too: the next import
+                if disk_full(state_exc) is None:  # finds the load running and records it interrupted
+                    raise
             if not isinstance(exc, Exception):
                 raise
             if isinstance(error, OpenFinopsError):
@@ -485,10 +526,10 @@ def run_import(
         importer = Importer(options, terms, con)
         importer.recover_interrupted()
         versions = find_versions(options, terms, source, parsers)
-        summary = ImportSummary(source.description, options.destination.name, options.destination.dataset,
+        summary = ImportSummary(mask_secrets(source.description), options.destination.name, options.destination.dataset,
                                 str(db_path), options.strategy)
         if not versions:
-            where = f"under prefix {options.prefix!r} in {source.description}"
+            where = f"under prefix {options.prefix!r} in {summary.source}"
             what = f"export {options.export_name!r}" if options.export_name else f"any {terms.export_noun}"
             flags = f"{terms.prefix_flag} and {terms.export_flag}"
             raise SourceError(f"no manifest of {what} found {where}; check {flags}")
@@ -500,11 +541,11 @@ def run_import(
             else:
                 try:
                     result = importer.load(version, source, progress)
-                except UsageError:
-                    raise  # a wrong flag is wrong for every period: stop and say so
+                except (UsageError, DiskFullError):
+                    raise  # a wrong flag, or a full disk, fails every period alike: stop and say so
                 except OpenFinopsError as exc:
                     result = PeriodResult(version.export_name, version.billing_period, version.version_id,
-                                          "failed", importer.final_table(version), error=exc.message)
+                                          "failed", importer.final_table(version), error=mask_secrets(exc.message))
             summary.periods.append(result)
             if on_period:
                 on_period(result)

@@ -9,15 +9,23 @@ local copy of a bucket is read by core's ``LocalSource``. Every failure becomes 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from open_finops.api import ObjectInfo, SourceError, UsageError, check_key, plain_key
+from open_finops.api import ObjectInfo, SourceError, UsageError, check_key, disk_full, mask_secrets, plain_key
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 60
 MAX_ATTEMPTS = 5
+
+
+def scratch_name(key: str) -> str:
+    """A scratch file's name: a hash of the key, so any key (an export name may fill S3's 1,024 bytes)
+    fits the file system's 255, with the key's own suffix (``.csv.gz``) kept for whoever looks."""
+    suffixes = [s for s in PurePosixPath(key).suffixes[-2:] if len(s) <= 16 and s[1:].isalnum()]
+    return hashlib.sha256(key.encode()).hexdigest()[:32] + "".join(suffixes) + ".part"
 
 
 class S3Source:
@@ -41,7 +49,7 @@ class S3Source:
         if not bucket:
             raise UsageError("no bucket given; pass --bucket/-b, set [aws] bucket, or use --from-dir")
         self.bucket = bucket
-        self.description = f"s3://{bucket}" + (f" at {endpoint_url}" if endpoint_url else "")
+        self.description = f"s3://{bucket}" + (f" at {mask_secrets(endpoint_url)}" if endpoint_url else "")
         config = botocore.config.Config(
             retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
             connect_timeout=CONNECT_TIMEOUT,
@@ -67,6 +75,9 @@ class S3Source:
             PartialCredentialsError,
         )
 
+        full = disk_full(exc)
+        if full is not None:  # the scratch copy did not fit
+            return full
         if isinstance(exc, NoCredentialsError | PartialCredentialsError):
             return SourceError(
                 "no AWS credentials found; configure them (aws configure, AWS_PROFILE, or "
@@ -132,11 +143,11 @@ class S3Source:
         from botocore.exceptions import BotoCoreError, ClientError
 
         scratch.mkdir(parents=True, exist_ok=True)
-        target = scratch / (PurePosixPath(check_key(key)).name + ".part")
+        target = scratch / scratch_name(check_key(key))
         config = TransferConfig(max_concurrency=4, multipart_chunksize=16 * 1024 * 1024, num_download_attempts=5)
         try:
             self.client.download_file(self.bucket, key, str(target), Config=config, Callback=on_bytes)
         except (BotoCoreError, ClientError, OSError) as exc:
             target.unlink(missing_ok=True)
-            raise self._error(exc, f"data file {key}") from None
+            raise (disk_full(exc, target) or self._error(exc, f"data file {key}")) from None
         return target, True

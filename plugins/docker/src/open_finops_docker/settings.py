@@ -58,12 +58,6 @@ def check_engine(value: str | None, where: str) -> str | None:
     return name
 
 
-def check_port(value: int | None, where: str) -> int:
-    if value is None or not 1 <= value <= 65535:
-        raise ConfigError(f"{where} must be a TCP port between 1 and 65535, not {value!r}")
-    return value
-
-
 def host_ids() -> tuple[int, int]:
     """The uid and gid the pipeline container runs as, so files it writes belong to the user."""
     getuid = getattr(os, "getuid", None)
@@ -88,9 +82,8 @@ def load(
         engine=check_engine(config.get(SECTION, "engine", engine), "--engine / [docker] engine"),
         data_dir=Path(config.get_path(SECTION, "data_dir", data_dir, str(project_data))),
         config_file=config.path,
-        metabase_port=check_port(
-            config.get_int(SECTION, "metabase_port", None, DEFAULT_METABASE_PORT), "[docker] metabase_port"
-        ),
+        metabase_port=config.get_int(SECTION, "metabase_port", None, DEFAULT_METABASE_PORT, minimum=1,
+                                     maximum=65535),
         bind_address=str(config.get(SECTION, "bind_address", default=DEFAULT_BIND_ADDRESS)),
         metabase_version=str(config.get(SECTION, "metabase_version", default=METABASE_VERSION)),
         duckdb_driver_version=str(config.get(SECTION, "duckdb_driver_version", default=DUCKDB_DRIVER_VERSION)),
