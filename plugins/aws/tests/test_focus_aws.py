@@ -352,8 +352,8 @@ def test_the_demo_builds_exports_and_summarises(tmp_path, finops):
     assert exported.json()["rows"] == 2_400
     assert pq.read_metadata(tmp_path / "focus.parquet").num_rows == 2_400
     ((unblended,),) = select(data, "SELECT sum(c) FROM (SELECT line_item_unblended_cost AS c FROM "
-                                   "aws_cur.demo_cur_v1_d8778679_unified UNION ALL SELECT line_item_unblended_cost "
-                                   "FROM aws_cur.demo_cur_v2_e5c3b399_unified)")
+                                   "aws_cur.demo_cur_v1_unified UNION ALL SELECT line_item_unblended_cost "
+                                   "FROM aws_cur.demo_cur_v2_unified)")
     assert sum(Decimal(r["billed_cost"]) for r in summary.json()) == unblended
 
 
