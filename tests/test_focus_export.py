@@ -136,6 +136,23 @@ def test_export_refuses_a_date_that_is_not_a_month(cli, built, flag, value) -> N
     assert result.stderr == f"Error: {flag} {value!r} is not a month; use YYYY-MM, e.g. 2024-01\n"
 
 
+@pytest.mark.parametrize("name", ["costs.xlsx", "costs.json", "costs.parquet.gz", "COSTS.TXT"])
+def test_a_file_name_whose_suffix_is_no_format_we_write_is_a_usage_error_and_nothing_is_written(
+    cli, built, name: str
+) -> None:
+    result = export(cli, built, "--out", name)
+    suffix = name.rsplit(".", 1)[1].lower()
+    assert (result.exit_code, result.stderr) == (
+        2, f"Error: --out {name}: .{suffix} is not a format finops writes; name the file .parquet or .csv, "
+           "or pass --format parquet|csv\n")
+    assert not Path(name).exists()
+
+
+def test_a_file_name_without_a_suffix_gets_parquet(cli, built) -> None:
+    export(cli, built, "--out", "focus-costs")
+    assert pq.read_table("focus-costs").num_rows > 0
+
+
 def test_export_refuses_an_unknown_format(cli, built) -> None:
     result = export(cli, built, "--out", "x.json", "--format", "json")
     assert (result.exit_code, result.stderr) == (2, "Error: --format 'json' is not one of parquet, csv\n")

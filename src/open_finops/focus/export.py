@@ -52,13 +52,19 @@ class ExportResult:
 
 
 def format_for(out: Path, fmt: str | None) -> str:
-    """The format asked for, else the one the file name's suffix names, else Parquet."""
+    """The format asked for, else the one the file name's suffix names, else (no suffix) Parquet."""
     if fmt is not None:
         if fmt not in FORMATS:
             raise UsageError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
         return fmt
     suffix = out.suffix.lower().lstrip(".")
-    return suffix if suffix in FORMATS else "parquet"
+    if suffix in FORMATS:
+        return suffix
+    if not suffix:
+        return "parquet"
+    # costs.xlsx would get Parquet bytes under a name that promises a spreadsheet: say so instead.
+    raise UsageError(f"--out {out.name}: .{suffix} is not a format finops writes; name the file .parquet or "
+                     f".csv, or pass --format parquet|csv")
 
 
 def database_dir(con: Any) -> Path | None:
