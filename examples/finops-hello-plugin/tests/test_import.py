@@ -225,6 +225,6 @@ def test_a_cost_that_is_not_an_exact_decimal_fails_its_period_and_loads_nothing(
     ran = hello_import("--quiet")
 
     assert ran.code == 1
-    assert f"{EXPORT} 2024-01: data file {EXPORT}/2024-01/part-0.csv cannot be parsed as CSV" in ran.stderr
+    assert f"{EXPORT} 2024-01: data file {EXPORT}/2024-01/part-0.csv: column 'cost', line " in ran.stderr
     assert history(finops, data, "2024-01") == [("1", "failed", False)]
     assert hello_tables(data) == set()
