@@ -174,13 +174,8 @@ class LoadStateStore:
 
     def mark_interrupted(self, vendor: str | None = None, export_name: str | None = None) -> int:
         """Loads left ``running`` by a process that died; call while holding the database lock."""
-        where, params = "status = 'running'", []
-        if vendor is not None:
-            where += " AND vendor = ?"
-            params.append(vendor)
-        if export_name is not None:
-            where += " AND export_name = ?"
-            params.append(export_name)
+        where, params = self._where(vendor, export_name)
+        where += " AND status = 'running'"
         before = self._count(where, params)
         self.con.execute(
             f"UPDATE {QUALIFIED} SET status = 'interrupted', finished_at = now(),"
