@@ -289,9 +289,23 @@ MUTATIONS: tuple[Mutation, ...] = (
         f"{AWS}/focus.py",
         'cols.money("reservation_net_effective_cost", "reservation_effective_cost")',
         'cols.money("reservation_effective_cost", "reservation_net_effective_cost")',
-        (f"{AWS_TESTS}/test_focus_aws.py", "-k", "money_column or exports_totals"),
-        equivalent="the sample writes no reservation/NetEffectiveCost column (no discount on reserved usage): "
-                   "with one of the two columns present, either order reads it",
+        ("plugins/aws/tests/test_focus_aws.py", "-k", "net_cost_where"),
+    ),
+    Mutation(
+        "focus: the net Savings Plan effective cost is not preferred",
+        f"{AWS}/focus.py",
+        'cols.money("savings_plan_net_savings_plan_effective_cost",\n'
+        '                                        "savings_plan_savings_plan_effective_cost")',
+        'cols.money("savings_plan_savings_plan_effective_cost",\n'
+        '                                        "savings_plan_net_savings_plan_effective_cost")',
+        ("plugins/aws/tests/test_focus_aws.py", "-k", "net_cost_where"),
+    ),
+    Mutation(
+        "focus: the unused reservation is amortised without its net recurring fee",
+        f"{AWS}/focus.py",
+        'cols.money("reservation_net_unused_recurring_fee", "reservation_unused_recurring_fee")',
+        'cols.money("reservation_unused_recurring_fee", "reservation_net_unused_recurring_fee")',
+        ("plugins/aws/tests/test_focus_aws.py", "-k", "net_cost_where"),
     ),
     # --- swap ----------------------------------------------------------------------------------------
     Mutation(

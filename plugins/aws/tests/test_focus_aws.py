@@ -385,6 +385,41 @@ def test_line_items_the_sample_does_not_generate(tmp_path, finops):
     ]
 
 
+def test_commitments_amortise_at_their_net_cost_where_the_export_has_it(tmp_path, finops):
+    """With a negotiated discount on commitments, CUR has net variants of the amortisation columns; FOCUS's
+    EffectiveCost is after discounts, so the net ones win (the sample generator has no such discount)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    con = duckdb.connect(str(data / "finops.duckdb"))
+    con.execute("CREATE SCHEMA aws_cur")
+    money = ", ".join(f"{c} DECIMAL(38,18)" for c in (
+        "line_item_unblended_cost", "line_item_net_unblended_cost", "reservation_effective_cost",
+        "reservation_net_effective_cost", "savings_plan_savings_plan_effective_cost",
+        "savings_plan_net_savings_plan_effective_cost", "reservation_unused_amortized_upfront_fee_for_billing_period",
+        "reservation_net_unused_amortized_upfront_fee_for_billing_period", "reservation_unused_recurring_fee",
+        "reservation_net_unused_recurring_fee"))
+    con.execute(f"CREATE TABLE aws_cur.net_2024_05 (identity_line_item_id VARCHAR, line_item_line_item_type VARCHAR, "
+                f"reservation_reservation_arn VARCHAR, savings_plan_savings_plan_arn VARCHAR, {money}, "
+                "bill_payer_account_id VARCHAR, billing_period VARCHAR)")
+    con.execute("""INSERT INTO aws_cur.net_2024_05 VALUES
+        ('ri', 'DiscountedUsage', 'arn:ri', NULL, 0, 0, 0.10, 0.095, NULL, NULL, NULL, NULL, NULL, NULL,
+         'p', '2024-05'),
+        ('sp', 'SavingsPlanCoveredUsage', NULL, 'arn:sp', 0.5, 0.5, NULL, NULL, 0.30, 0.285, NULL, NULL, NULL, NULL,
+         'p', '2024-05'),
+        ('fee', 'RIFee', 'arn:ri', NULL, 7, 7, NULL, NULL, NULL, NULL, 2.0, 1.9, 1.0, 0.95, 'p', '2024-05')""")
+    store = LoadStateStore(con)
+    load = store.start(vendor="aws", export_name="net", billing_period="2024-05", version_id="v-1",
+                       format_version="v1", destination="duckdb:aws_cur", table_name="net_2024_05")
+    store.complete(load, rows=3, files=1, bytes=100)
+    con.close()
+
+    result = finops("focus", "build", "--data-dir", data)
+
+    assert result.code == 0, result.out
+    assert dict(select(data, 'SELECT "x_LineItemId", "EffectiveCost" FROM focus.costs')) == {
+        "ri": Decimal("0.095"), "sp": Decimal("0.285"), "fee": Decimal("2.85")}
+
+
 def test_a_loaded_table_that_went_missing_is_reported(tmp_path, finops):
     generate_sample(tmp_path / "bucket", cur_version="v1", export_name="gone", periods=("2024-01",),
                     rows_per_period=200)
