@@ -15,6 +15,7 @@ from open_finops_aws.sample import generate_sample, restate
 
 from open_finops.cli.app import main
 from open_finops.focus.columns import SERVICE_SUBCATEGORIES
+from open_finops.naming import period_table
 from open_finops.state import LoadStateStore
 
 PERIODS = ("2024-01", "2024-02")
@@ -75,9 +76,10 @@ def test_billed_and_effective_cost_equal_the_exports_totals_exactly(both_version
 
     billed, effective = focus_totals(data, f"cur-{version}", period)
 
-    assert billed == totals.unblended_cost
-    if totals.net_unblended_cost is not None:
-        assert billed == totals.net_unblended_cost
+    if totals.net_unblended_cost is None:  # January: no net columns, unblended is the bill
+        assert billed == totals.unblended_cost
+    else:  # February: the negotiated discount is in the net columns, and on the bill
+        assert billed == totals.net_unblended_cost != totals.unblended_cost
     assert effective == totals.amortized_cost
     assert effective != billed  # the sample has commitments: amortising them changes the total
 
@@ -129,15 +131,74 @@ EXPECTED_CHARGES = {
 def test_each_line_item_type_maps_to_its_focus_charge_and_commitment_columns(both_versions):
     data, _ = both_versions
 
-    found = select(data, 'SELECT DISTINCT "x_LineItemType", "ChargeCategory", "ChargeClass", "ChargeFrequency", '
-                         '"PricingCategory", "CommitmentDiscountCategory", "CommitmentDiscountType", '
-                         '"CommitmentDiscountStatus" FROM focus.costs WHERE "x_LineItemType" <> \'Fee\'')
+    charges = ('"ChargeCategory", "ChargeClass", "ChargeFrequency", "PricingCategory", "CommitmentDiscountCategory", '
+               '"CommitmentDiscountType", "CommitmentDiscountStatus" FROM focus.costs')
+    found = select(data, f'SELECT DISTINCT "x_LineItemType", {charges} WHERE "x_LineItemType" <> \'Fee\' '
+                         'AND coalesce("x_UsageType", \'\') NOT LIKE \'%SpotUsage%\'')
+    spot = select(data, f'SELECT DISTINCT "x_LineItemType", {charges} WHERE "x_UsageType" LIKE \'%SpotUsage%\'')
 
     assert {row[0]: row[1:] for row in found} == EXPECTED_CHARGES
     assert len(found) == len(EXPECTED_CHARGES)
+    assert spot == [("Usage", "Usage", None, "Usage-Based", "Dynamic", None, None, None)]
     fees = select(data, 'SELECT DISTINCT "CommitmentDiscountId" IS NOT NULL, "ChargeCategory", "ChargeFrequency" '
                         'FROM focus.costs WHERE "x_LineItemType" = \'Fee\' ORDER BY 1')
     assert fees == [(False, "Purchase", "Recurring"), (True, "Purchase", "One-Time")]
+
+
+# Every FOCUS money column, per line item type, against the one CUR column (or value) it must come from,
+# and the columns a wrong mapping would take instead; the sample makes each of those differ on some rows.
+# FOCUS 1.0: BilledCost is the invoiced cost after negotiated discounts (net unblended); EffectiveCost is
+# amortised after discounts; ListCost is at public on-demand prices; ContractedCost and ContractedUnitPrice
+# are at the negotiated price before commitment discounts.
+NET, UNBLENDED = "c.line_item_net_unblended_cost", "c.line_item_unblended_cost"
+PUBLIC = "c.pricing_public_on_demand_cost"
+NET_RATE = "CAST(c.line_item_net_unblended_rate AS DECIMAL(38,18))"
+RATE = "CAST(c.line_item_unblended_rate AS DECIMAL(38,18))"
+PUBLIC_RATE = "CAST(c.pricing_public_on_demand_rate AS DECIMAL(38,18))"
+RI_EFFECTIVE, SP_EFFECTIVE = "c.reservation_effective_cost", "c.savings_plan_savings_plan_effective_cost"
+USAGE, ON_DEMAND = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage"), ("Usage", "SavingsPlanCoveredUsage")
+ZEROED = ("SavingsPlanNegation", "SavingsPlanUpfrontFee", "SavingsPlanRecurringFee", "RIFee")
+MONEY_RULES = [  # (FOCUS column, line item types, the right source, wrong sources)
+    ("BilledCost", None, NET, (UNBLENDED,)),
+    ("EffectiveCost", ("Usage", "Tax", "Credit", "Refund"), NET, (UNBLENDED,)),
+    ("EffectiveCost", ("DiscountedUsage",), RI_EFFECTIVE, (NET, PUBLIC)),
+    ("EffectiveCost", ("SavingsPlanCoveredUsage",), SP_EFFECTIVE, (NET, PUBLIC)),
+    ("EffectiveCost", ZEROED, "0", (NET,)),
+    ("PricingCurrencyEffectiveCost", USAGE, "f.\"EffectiveCost\"", (NET, UNBLENDED)),
+    ("ListCost", USAGE, PUBLIC, (UNBLENDED, NET)),
+    ("ListCost", ("SavingsPlanNegation",), "0", (UNBLENDED,)),
+    ("ListCost", ("Tax", "Credit", "Refund"), NET, (PUBLIC,)),
+    ("ContractedCost", ON_DEMAND, NET, (UNBLENDED, PUBLIC)),
+    ("ContractedCost", ("DiscountedUsage",), PUBLIC, (NET,)),
+    ("ContractedCost", ("SavingsPlanNegation",), "0", (NET,)),
+    ("ListUnitPrice", USAGE, PUBLIC_RATE, (RATE, NET_RATE)),
+    ("PricingCurrencyListUnitPrice", USAGE, PUBLIC_RATE, (RATE,)),
+    ("ContractedUnitPrice", ON_DEMAND, NET_RATE, (RATE, PUBLIC_RATE)),
+    ("PricingCurrencyContractedUnitPrice", ON_DEMAND, NET_RATE, (RATE,)),
+    ("ContractedUnitPrice", ("DiscountedUsage",), PUBLIC_RATE, (RATE,)),
+]
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+@pytest.mark.parametrize(("column", "types", "right", "wrong"), MONEY_RULES,
+                         ids=[f"{r[0]}-{'+'.join(r[1] or ('all',))}" for r in MONEY_RULES])
+def test_each_focus_money_column_comes_from_the_one_right_cur_column(both_versions, version, column, types,
+                                                                     right, wrong):
+    data, _ = both_versions
+    rows = (f'FROM focus.costs f JOIN aws_cur."{period_table(f"cur-{version}", "2024-02")}" c '
+            'ON f."x_LineItemId" = c.identity_line_item_id WHERE f."x_ExportName" = ? AND f."x_BillingPeriod" = ?')
+    params = [f"cur-{version}", "2024-02"]
+    if types:
+        rows += f" AND c.line_item_line_item_type IN ({', '.join('?' for _ in types)})"
+        params += list(types)
+    checks = ", ".join(f"count(*) FILTER (WHERE {right} IS DISTINCT FROM {w})" for w in wrong)
+
+    ((compared, mismatched, *told_apart),) = select(
+        data, f'SELECT count(*), count(*) FILTER (WHERE f."{column}" IS DISTINCT FROM {right}), {checks} {rows}',
+        params)
+
+    assert compared > 0 and mismatched == 0
+    assert all(n > 0 for n in told_apart), f"the sample cannot tell {right} from {wrong}"
 
 
 def test_effective_cost_zeroes_negations_and_commitment_fees_and_amortises_covered_usage(both_versions):
@@ -322,6 +383,41 @@ def test_line_items_the_sample_does_not_generate(tmp_path, finops):
         ("Usage", "Usage", None, "Dynamic", Decimal(2)),
         ("Usage", "Usage", "Correction", "Standard", None),
     ]
+
+
+def test_commitments_amortise_at_their_net_cost_where_the_export_has_it(tmp_path, finops):
+    """With a negotiated discount on commitments, CUR has net variants of the amortisation columns; FOCUS's
+    EffectiveCost is after discounts, so the net ones win (the sample generator has no such discount)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    con = duckdb.connect(str(data / "finops.duckdb"))
+    con.execute("CREATE SCHEMA aws_cur")
+    money = ", ".join(f"{c} DECIMAL(38,18)" for c in (
+        "line_item_unblended_cost", "line_item_net_unblended_cost", "reservation_effective_cost",
+        "reservation_net_effective_cost", "savings_plan_savings_plan_effective_cost",
+        "savings_plan_net_savings_plan_effective_cost", "reservation_unused_amortized_upfront_fee_for_billing_period",
+        "reservation_net_unused_amortized_upfront_fee_for_billing_period", "reservation_unused_recurring_fee",
+        "reservation_net_unused_recurring_fee"))
+    con.execute(f"CREATE TABLE aws_cur.net_2024_05 (identity_line_item_id VARCHAR, line_item_line_item_type VARCHAR, "
+                f"reservation_reservation_arn VARCHAR, savings_plan_savings_plan_arn VARCHAR, {money}, "
+                "bill_payer_account_id VARCHAR, billing_period VARCHAR)")
+    con.execute("""INSERT INTO aws_cur.net_2024_05 VALUES
+        ('ri', 'DiscountedUsage', 'arn:ri', NULL, 0, 0, 0.10, 0.095, NULL, NULL, NULL, NULL, NULL, NULL,
+         'p', '2024-05'),
+        ('sp', 'SavingsPlanCoveredUsage', NULL, 'arn:sp', 0.5, 0.5, NULL, NULL, 0.30, 0.285, NULL, NULL, NULL, NULL,
+         'p', '2024-05'),
+        ('fee', 'RIFee', 'arn:ri', NULL, 7, 7, NULL, NULL, NULL, NULL, 2.0, 1.9, 1.0, 0.95, 'p', '2024-05')""")
+    store = LoadStateStore(con)
+    load = store.start(vendor="aws", export_name="net", billing_period="2024-05", version_id="v-1",
+                       format_version="v1", destination="duckdb:aws_cur", table_name="net_2024_05")
+    store.complete(load, rows=3, files=1, bytes=100)
+    con.close()
+
+    result = finops("focus", "build", "--data-dir", data)
+
+    assert result.code == 0, result.out
+    assert dict(select(data, 'SELECT "x_LineItemId", "EffectiveCost" FROM focus.costs')) == {
+        "ri": Decimal("0.095"), "sp": Decimal("0.285"), "fee": Decimal("2.85")}
 
 
 def test_a_loaded_table_that_went_missing_is_reported(tmp_path, finops):

@@ -56,3 +56,58 @@ def test_a_restated_month_replaces_its_table_in_postgres_and_leaves_the_others(
         (sample.periods["2024-02"].version_id, "completed", False),
         (new.version_id, "completed", True),
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("fault", [RuntimeError, KeyboardInterrupt])
+def test_a_swap_that_fails_in_postgres_keeps_the_old_month_and_never_records_the_new_version_current(
+    tmp_path, s3, bucket, s3_endpoint, finops, postgres_url, monkeypatch, fault
+):
+    """In PostgreSQL the data swap and the load state (in the local DuckDB file) are two transactions: the
+    state may say a version is current only once its data is committed."""
+    import psycopg2
+
+    from open_finops.ingest import swap
+
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
+    name = f"swapfault_{fault.__name__.lower()}"
+    sample = generate_sample(tmp_path / "bucket", bucket=bucket, cur_version="v1", export_name=name,
+                             periods=("2024-01",), rows_per_period=300)
+    upload(sample.root, bucket, s3)
+    args = ["aws", "import-cur", "-b", bucket, "-p", "cur", "--endpoint-url", s3_endpoint, "--data-dir", "data",
+            "-d", "postgres", "--json"]
+    assert finops(*args).code == 0
+    restated = restate(sample, "2024-01", seed=8, rows=500)
+    upload(restated.root, bucket, s3)
+
+    def explode(*args, **kwargs):
+        raise fault("disk full in the middle of the swap")
+
+    # The last data statement of the swap: the old table is already dropped and the new one renamed.
+    with monkeypatch.context() as patch:
+        patch.setattr(swap, "create_unified_view", explode)
+        failed = finops(*args)
+
+    def month() -> tuple[int, Decimal]:
+        with psycopg2.connect(postgres_url) as con, con.cursor() as cur:
+            table = period_table(name, "2024-01")
+            cur.execute(f'SELECT count(*), sum(line_item_unblended_cost) FROM aws_cur."{table}"')
+            return cur.fetchone()
+
+    def history() -> list[tuple[str, str, bool]]:
+        shown = finops("aws", "show-state", "-n", name, "-B", "2024-01", "--data-dir", "data", "--json").json()
+        return [(h["version_id"], h["status"], h["is_current"]) for h in shown]
+
+    old, new = sample.periods["2024-01"], restated.periods["2024-01"]
+    assert failed.code == (130 if fault is KeyboardInterrupt else 1)
+    count, cost = month()
+    assert count == old.rows and abs(cost - old.unblended_cost) <= TOLERANCE
+    status = "interrupted" if fault is KeyboardInterrupt else "failed"
+    assert history() == [(old.version_id, "completed", True), (new.version_id, status, False)]
+
+    # The next import loads the new version, since the state never claimed it.
+    result = finops(*args)
+    assert [(p["billing_period"], p["status"]) for p in result.json()["periods"]] == [("2024-01", "loaded")]
+    count, cost = month()
+    assert count == new.rows and abs(cost - new.unblended_cost) <= TOLERANCE
+    assert history()[-1] == (new.version_id, "completed", True)

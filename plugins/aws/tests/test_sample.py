@@ -63,7 +63,9 @@ def amortized_from_files(sample: SampleExport, table: pa.Table) -> Decimal:
         "savingsPlan/SavingsPlanEffectiveCost", "reservation/ReservationARN",
     )}
     types = col["lineItem/LineItemType"].to_pylist()
-    unblended = decimals(col["lineItem/UnblendedCost"])
+    # Where the period has net unblended cost, the negotiated discount counts too.
+    net = name(sample, "lineItem/NetUnblendedCost")
+    unblended = decimals(table.column(net if net in table.column_names else name(sample, "lineItem/UnblendedCost")))
     ri = decimals(col["reservation/EffectiveCost"])
     sp = decimals(col["savingsPlan/SavingsPlanEffectiveCost"])
     arns = col["reservation/ReservationARN"].to_pylist()
@@ -239,6 +241,36 @@ def test_amortized_differs_from_unblended_where_commitments_apply(rich_v1: Sampl
         assert totals.amortized_cost != totals.unblended_cost
 
 
+@pytest.mark.parametrize("cur_version", ["v1", "v2"])
+def test_the_money_columns_differ_as_on_a_real_bill(tmp_path: Path, cur_version: str):
+    """Net unblended (discounts), unblended, public on-demand and amortised cost each have their own values,
+    so a FOCUS mapping that reads the wrong column gives a wrong number."""
+    sample = generate_sample(tmp_path, cur_version=cur_version, periods=("2024-01", "2024-02"),
+                             drift_columns_from="2024-02", rows_per_period=20_000)
+    feb = sample.periods["2024-02"]
+    table = read_period(sample, "2024-02")
+
+    def column(legacy: str) -> list:
+        return table.column(name(sample, legacy)).to_pylist()
+
+    rows = list(zip(column("lineItem/LineItemType"), column("lineItem/UsageType"),
+                    decimals(table.column(name(sample, "lineItem/UsageAmount"))),
+                    decimals(table.column(name(sample, "lineItem/UnblendedCost"))),
+                    decimals(table.column(name(sample, "lineItem/NetUnblendedCost"))),
+                    map(Decimal, column("lineItem/NetUnblendedRate")),
+                    decimals(table.column(name(sample, "pricing/publicOnDemandCost"))), strict=True))
+    discounted = [r for r in rows if r[4] != r[3]]
+    assert discounted and {r[0] for r in discounted} == {"Usage"}
+    assert all(net < unblended for _, _, _, unblended, net, _, _ in discounted)
+    assert all(net == amount * rate for _, _, amount, _, net, rate, _ in rows)  # the net rate explains it
+    spot = [r for r in rows if r[1] and "SpotUsage" in r[1]]
+    assert spot and all(public > unblended for _, _, _, unblended, _, _, public in spot)
+    assert {r[0] for r in rows if r[6] is not None and r[6] != r[3]} >= {"Usage", "DiscountedUsage"}
+    assert feb.net_unblended_cost < feb.unblended_cost
+    assert len({feb.amortized_cost, feb.net_unblended_cost, feb.unblended_cost}) == 3
+    assert sample.periods["2024-01"].net_unblended_cost is None  # no net columns, no discount shown
+
+
 def test_costs_are_plain_decimals_with_up_to_ten_places(rich_v1: SampleExport):
     costs = read_period(rich_v1, "2024-01").column("lineItem/UnblendedCost").to_pylist()
 
@@ -312,8 +344,9 @@ def test_drift_columns_appear_only_from_the_given_period(tmp_path: Path):
     v2 = generate_sample(tmp_path / "v2", cur_version="v2", data_format="parquet",
                          periods=("2024-01", "2024-02"), drift_columns_from="2024-02", untagged_rows=0)
 
-    for sample, new_columns in ((v1, {"resourceTags/user:CostCenter", "lineItem/NetUnblendedCost"}),
-                                (v2, {"line_item_net_unblended_cost"})):
+    for sample, new_columns in ((v1, {"resourceTags/user:CostCenter", "lineItem/NetUnblendedCost",
+                                      "lineItem/NetUnblendedRate"}),
+                                (v2, {"line_item_net_unblended_cost", "line_item_net_unblended_rate"})):
         jan = sample.periods["2024-01"]
         assert not new_columns & set(jan.columns)
         assert jan.net_unblended_cost is None
@@ -324,7 +357,8 @@ def test_drift_columns_appear_only_from_the_given_period(tmp_path: Path):
             declared = {c.get("category", "") + "/" + c["name"] if "category" in c else c["name"]
                         for c in manifest(sample, period)["columns"]}
             assert new_columns <= declared
-            assert totals.net_unblended_cost == totals.unblended_cost
+            assert sum(decimals(read_period(sample, period).column(name(sample, "lineItem/NetUnblendedCost")))) \
+                == totals.net_unblended_cost < totals.unblended_cost
         declared_jan = {c["name"] for c in manifest(sample, "2024-01")["columns"]}
         assert not {n.rsplit("/", 1)[-1] for n in new_columns} & declared_jan
 

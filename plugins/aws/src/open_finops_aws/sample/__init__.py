@@ -3,7 +3,7 @@
 ``generate_sample`` writes a folder laid out exactly as the S3 bucket of a real export (``aws s3 sync``
 of it): manifests, data files, and for CUR v1 the copy of each manifest in its assembly folder. Rows are
 hourly line items over the billing period for several accounts, services, regions and line item types
-(Usage, DiscountedUsage, SavingsPlanCoveredUsage, SavingsPlanNegation, SavingsPlanRecurringFee,
+(Usage, Spot usage, DiscountedUsage, SavingsPlanCoveredUsage, SavingsPlanNegation, SavingsPlanRecurringFee,
 SavingsPlanUpfrontFee, RIFee, Fee, Tax, Credit, Refund, and an AWS Marketplace product).
 
 Layouts (``layout=``):
@@ -58,7 +58,7 @@ class PeriodTotals:
     amortized_cost: Decimal  # independent amortised total, see generate_sample
     columns: tuple[str, ...]  # column names as written
     delivered_at: str = ""  # when "AWS" delivered this version, "YYYY-MM-DDTHH:MM:SSZ"
-    net_unblended_cost: Decimal | None = None  # sum of the net unblended column, where the period has it
+    net_unblended_cost: Decimal | None = None  # exact sum of the net unblended column, where the period has it
     extra_keys: tuple[str, ...] = ()  # other files written for this version (manifest copy, Athena artefacts)
 
 
@@ -107,17 +107,27 @@ def generate_sample(
 
     ``layout`` defaults to ``"assembly"`` for v1 and ``"overwrite"`` for v2 (see the module docstring).
     ``drift_columns_from="2024-02"`` adds ``resourceTags/user:CostCenter`` (a ``user_cost_center`` key in
-    CUR 2.0's ``resource_tags`` map) and the ``lineItem/NetUnblendedCost`` / ``line_item_net_unblended_cost``
-    column from that period on, declared in the manifests only from then; with no negotiated discounts in
-    the sample, net unblended equals unblended. The first ``untagged_rows`` rows of each period's first
+    CUR 2.0's ``resource_tags`` map) and the ``lineItem/NetUnblendedCost`` and ``lineItem/NetUnblendedRate``
+    columns (``line_item_net_unblended_cost``, ``line_item_net_unblended_rate``) from that period on,
+    declared in the manifests only from then. The first ``untagged_rows`` rows of each period's first
     file carry no tags, so a reader that infers types from its first batch sees empty tag columns.
+
+    The money columns differ, as on a real bill, so a mapping that reads the wrong one is caught:
+
+    * a negotiated discount (about 5% on EC2, EBS, S3 storage, RDS and CloudWatch metrics on demand)
+      shows in the net columns: from the drift period on, net unblended cost is below unblended cost on
+      those rows (``PeriodTotals.net_unblended_cost`` < ``unblended_cost``);
+    * public on-demand cost differs from unblended cost on Spot usage (on-demand list price, Spot rate)
+      and on reserved usage (its unblended cost is 0);
+    * amortised cost differs from both where commitments apply (below).
 
     Amortised cost rule (``PeriodTotals.amortized_cost``, computed from the generator's own numbers, not
     from the files): Usage, Tax, Credit, Refund and Fee rows other than a reserved-instance upfront fee
-    count their unblended cost; DiscountedUsage counts ``reservation/EffectiveCost``;
-    SavingsPlanCoveredUsage counts ``savingsPlan/SavingsPlanEffectiveCost``; SavingsPlanNegation,
-    SavingsPlanRecurringFee, SavingsPlanUpfrontFee, RIFee and the RI upfront Fee count 0 (their cost is
-    already spread over the usage they cover).
+    count their net unblended cost where the period has it, else their unblended cost; DiscountedUsage
+    counts ``reservation/EffectiveCost``; SavingsPlanCoveredUsage counts
+    ``savingsPlan/SavingsPlanEffectiveCost``; SavingsPlanNegation, SavingsPlanRecurringFee,
+    SavingsPlanUpfrontFee, RIFee and the RI upfront Fee count 0 (their cost is already spread over the
+    usage they cover).
 
     Deterministic for a given ``seed``; files are written in parallel threads (``workers``, default one
     per CPU), each batch by batch, so memory does not grow with the number of rows.
@@ -254,7 +264,8 @@ def _deliver(sample: SampleExport, deliveries: list[_Delivery]) -> dict[str, Per
             amortized_cost=sum((f.amortized_cost for f in files), Decimal(0)),
             columns=tuple(column_name(f, sample.cur_version, sample.data_format) for f in fields),
             delivered_at=delivery.delivered_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            net_unblended_cost=unblended if sample.drift_in(delivery.period) else None,
+            net_unblended_cost=(sum((f.net_unblended_cost for f in files), Decimal(0))
+                                if sample.drift_in(delivery.period) else None),
             extra_keys=tuple(extra_keys),
         )
     return totals

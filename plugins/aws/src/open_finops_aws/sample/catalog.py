@@ -63,6 +63,7 @@ class Kind:
     rate: str  # unblended rate, dollars per unit (negative for credits, refunds and negations)
     amount: tuple[str, str, str] = ("1", "1", "1")  # min, max, step of the usage amount
     public_rate: str | None = None  # public on-demand rate
+    net_rate: str | None = None  # the rate after the negotiated discount, where the export has net columns
     description: str = ""
     product_family: str | None = None
     service_code: str | None = None
@@ -96,19 +97,24 @@ _LINUX = (("operating_system", "Linux"), ("tenancy", "Shared"))
 
 KINDS: tuple[Kind, ...] = (
     Kind("ec2-m5", 18, "Usage", "AmazonEC2", "Amazon Elastic Compute Cloud", "BoxUsage:m5.large",
-         "RunInstances", "Hrs", "0.096", public_rate="0.096",
+         "RunInstances", "Hrs", "0.096", public_rate="0.096", net_rate="0.0912",
          description="$0.096 per On Demand Linux m5.large Instance Hour", product_family="Compute Instance",
          service_code="AmazonEC2", sku="JRTCKXETXF6YS6EN", instance_type="m5.large",
          normalization_factor="4", pool="ec2-m5", az=True, product_attributes=_LINUX),
     Kind("ec2-c6g", 8, "Usage", "AmazonEC2", "Amazon Elastic Compute Cloud", "BoxUsage:c6g.xlarge",
-         "RunInstances", "Hrs", "0.136", public_rate="0.136",
+         "RunInstances", "Hrs", "0.136", public_rate="0.136", net_rate="0.1292",
          description="$0.136 per On Demand Linux c6g.xlarge Instance Hour", product_family="Compute Instance",
          service_code="AmazonEC2", sku="Q9SS9CE4RXPJ8NUN", instance_type="c6g.xlarge",
          normalization_factor="8", pool="ec2-c6g", az=True, product_attributes=_LINUX),
     Kind("ebs-gp3", 12, "Usage", "AmazonEC2", "Amazon Elastic Compute Cloud", "EBS:VolumeUsage.gp3",
-         "CreateVolume-Gp3", "GB-Mo", "0.08", amount=("0.01", "2.50", "0.01"), public_rate="0.08",
+         "CreateVolume-Gp3", "GB-Mo", "0.08", amount=("0.01", "2.50", "0.01"), public_rate="0.08", net_rate="0.076",
          description="$0.08 per GB-month of General Purpose (gp3) provisioned storage",
          product_family="Storage", service_code="AmazonEC2", sku="D6NV4JHMSN7PF3JD", pool="ebs", az=True),
+    Kind("ec2-m5-spot", 3, "Usage", "AmazonEC2", "Amazon Elastic Compute Cloud", "SpotUsage:m5.large",
+         "RunInstances:SV001", "Hrs", "0.0365", public_rate="0.096",
+         description="$0.0365 per Linux m5.large Spot Instance-hour", product_family="Compute Instance",
+         service_code="AmazonEC2", sku="7RJ5D5U3JPEC6QTA", instance_type="m5.large", normalization_factor="4",
+         pool="ec2-m5", az=True, pricing_term=None, product_attributes=_LINUX),
     Kind("ec2-dto", 6, "Usage", "AmazonEC2", "Amazon Elastic Compute Cloud", "DataTransfer-Out-Bytes",
          "RunInstances", "GB", "0.09", amount=("0.01", "40.00", "0.01"), public_rate="0.09",
          description="$0.090 per GB - first 10 TB / month data transfer out beyond the global free tier",
@@ -116,6 +122,7 @@ KINDS: tuple[Kind, ...] = (
          pool="ec2-m5"),
     Kind("s3-storage", 10, "Usage", "AmazonS3", "Amazon Simple Storage Service", "TimedStorage-ByteHrs",
          "StandardStorage", "GB-Mo", "0.023", amount=("0.01", "900.00", "0.01"), public_rate="0.023",
+         net_rate="0.02185",
          description="$0.023 per GB - first 50 TB / month of storage used", product_family="Storage",
          service_code="AmazonS3", sku="WP9ANXZGBYYSGJEA", pool="s3"),
     Kind("s3-requests", 6, "Usage", "AmazonS3", "Amazon Simple Storage Service", "Requests-Tier1",
@@ -123,7 +130,7 @@ KINDS: tuple[Kind, ...] = (
          description="$0.005 per 1,000 PUT, COPY, POST, or LIST requests", product_family="API Request",
          service_code="AmazonS3", sku="QCJ5VEBBGTC2T2KS", pool="s3"),
     Kind("rds", 5, "Usage", "AmazonRDS", "Amazon Relational Database Service",
-         "InstanceUsage:db.r6g.large", "CreateDBInstance:0021", "Hrs", "0.26", public_rate="0.26",
+         "InstanceUsage:db.r6g.large", "CreateDBInstance:0021", "Hrs", "0.26", public_rate="0.26", net_rate="0.247",
          description="$0.26 per RDS db.r6g.large instance hour (or partial hour) running Aurora PostgreSQL",
          product_family="Database Instance", service_code="AmazonRDS", sku="8Y6XNCH9YUG2ZQGR",
          instance_type="db.r6g.large", normalization_factor="4", pool="rds", az=True),
@@ -136,7 +143,7 @@ KINDS: tuple[Kind, ...] = (
          description="AWS Lambda - Total Compute - US East (Northern Virginia)", product_family="Serverless",
          service_code="AWSLambda", sku="TG3M4CAGBA3NYQBH", pool="lambda"),
     Kind("cw-metrics", 4, "Usage", "AmazonCloudWatch", "AmazonCloudWatch", "CW:MetricMonitorUsage",
-         "MetricStorage", "Metrics", "0.30", amount=("0.01", "5.00", "0.01"), public_rate="0.30",
+         "MetricStorage", "Metrics", "0.30", amount=("0.01", "5.00", "0.01"), public_rate="0.30", net_rate="0.285",
          description="$0.30 per metric-month - first 10,000 metrics", product_family="Metric",
          service_code="AmazonCloudWatch", sku="6A9YJ2SNKQTYQ6B4"),
     Kind("cw-logs", 3, "Usage", "AmazonCloudWatch", "AmazonCloudWatch", "DataProcessing-Bytes",
@@ -293,6 +300,6 @@ def check_catalog() -> None:
 
 
 def _rates(kind: Kind) -> list[str]:
-    rates = [kind.rate, kind.public_rate, kind.ri_upfront_rate, kind.ri_recurring_rate,
+    rates = [kind.rate, kind.public_rate, kind.net_rate, kind.ri_upfront_rate, kind.ri_recurring_rate,
              kind.ri_amortized_upfront_rate, kind.savings_plan_rate]
     return [r for r in rates if r is not None]

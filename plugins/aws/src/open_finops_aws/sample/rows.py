@@ -110,6 +110,7 @@ def world() -> World:
     weights = [k.weight for k in kinds]
     total = sum(weights)
     counts = [max(1, round(w / total * _SLOTS)) for w in weights]
+    # Rounding leaves the table a few slots off _SLOTS: kinds are drawn over its actual length.
     slots = pa.array([i for i, c in enumerate(counts) for _ in range(c)], pa.int32())
 
     ranges, resources = cat.build_resources()
@@ -143,9 +144,11 @@ def world() -> World:
         "savings_plan_arn": text("savings_plan_arn"),
         "offering_type": pa.array(["ComputeSavingsPlans" if k.savings_plan_arn else None for k in kinds]),
         "rate_text": pa.array([str(Decimal(k.rate)) for k in kinds], pa.string()),
+        "net_rate_text": pa.array([str(Decimal(k.net_rate or k.rate)) for k in kinds], pa.string()),
         "public_rate_text": pa.array([k.public_rate for k in kinds], pa.string()),
         "rate_code": pa.array([f"{k.sku}.JRTCKXETXF.6YS6EN2CT7" if k.sku else None for k in kinds]),
         "rate": money("rate"),
+        "net_rate": pa.array([_units(k.net_rate or k.rate, cat.PRICE_SCALE) for k in kinds], pa.int64()),
         "public_rate": money("public_rate"),
         "ri_upfront": money("ri_upfront_rate"),
         "ri_recurring": money("ri_recurring_rate"),
@@ -295,7 +298,7 @@ def _index(u: pa.Array, size: pa.Array | int) -> pa.Array:
 def make_batch(ctx: PeriodContext, n: int, *, key: tuple[object, ...], row_offset: int, untagged_rows: int) -> Batch:
     w = world()
     rnd = [pc.random(n, initializer=_seed(ctx.seed, ctx.period, *key, stream)) for stream in range(9)]
-    kind = pc.take(w.slots, _index(rnd[0], _SLOTS))
+    kind = pc.take(w.slots, _index(rnd[0], len(w.slots)))
 
     def k(name: str) -> pa.Array:
         return pc.take(w.kind[name], kind)
@@ -322,6 +325,8 @@ def make_batch(ctx: PeriodContext, n: int, *, key: tuple[object, ...], row_offse
 
     amount = pc.add(k("amount_min"), pc.multiply(_index(rnd[5], k("amount_steps")), k("amount_step")))
     unblended = pc.multiply(amount, k("rate"))
+    # The negotiated discount shows where the export has net columns (the drift periods): net < unblended there.
+    net_unblended = pc.multiply(amount, k("net_rate")) if ctx.drift else unblended
     public_cost = pc.multiply(amount, k("public_rate"))
     ri_upfront = pc.multiply(amount, k("ri_upfront"))
     ri_recurring = pc.multiply(amount, k("ri_recurring"))
@@ -334,7 +339,7 @@ def make_batch(ctx: PeriodContext, n: int, *, key: tuple[object, ...], row_offse
     # The independent amortised cost: see sample.generate_sample for the rule.
     amortized = pc.add(
         pc.add(
-            pc.multiply(unblended, k("w_unblended")),
+            pc.multiply(net_unblended, k("w_unblended")),
             pc.multiply(pc.fill_null(ri_effective, 0), k("w_reservation")),
         ),
         pc.multiply(pc.fill_null(sp_effective, 0), k("w_savings_plan")),
@@ -380,6 +385,7 @@ def make_batch(ctx: PeriodContext, n: int, *, key: tuple[object, ...], row_offse
         "lineItem/ResourceId": pc.take(w.resource["id"], resource),
         "lineItem/CurrencyCode": pa.repeat(pa.scalar("USD"), n),
         "lineItem/UnblendedRate": k("rate_text"),
+        "lineItem/NetUnblendedRate": k("net_rate_text"),
         "lineItem/BlendedRate": k("rate_text"),
         "lineItem/LineItemDescription": k("description"),
         "lineItem/TaxType": k("tax_type"),
@@ -407,6 +413,7 @@ def make_batch(ctx: PeriodContext, n: int, *, key: tuple[object, ...], row_offse
         "lineItem/NormalizationFactor": k("normalization_factor"),
         "lineItem/NormalizedUsageAmount": pc.multiply(pc.multiply(amount, normalization), 10**cat.PRICE_SCALE),
         "lineItem/UnblendedCost": unblended,
+        "lineItem/NetUnblendedCost": net_unblended,
         "lineItem/BlendedCost": unblended,
         "pricing/publicOnDemandCost": public_cost,
         "reservation/AmortizedUpfrontCostForUsage": ri_upfront,
@@ -516,7 +523,7 @@ def _map_column(batch: Batch, ctx: PeriodContext, which: str, csv: bool) -> pa.A
         return pc.take(w.account["cost_category_json" if csv else "cost_category_map"], batch.account)
     if which == "product":
         return pc.take(w.kind_region["product_json" if csv else "product_map"], batch.kind_region)
-    if which == "discount":  # no negotiated discounts in the sample: the map is always empty
+    if which == "discount":  # the sample's negotiated discount shows in the net columns only: always empty
         return pa.nulls(batch.n, pa.string() if csv else _MAP_MONEY)
     raise AssertionError(f"unknown map {which!r}")
 
@@ -571,6 +578,7 @@ class FileTotals:
     bytes: int
     unblended_cost: Decimal
     amortized_cost: Decimal
+    net_unblended_cost: Decimal
 
 
 def write_data_file(
@@ -588,7 +596,7 @@ def write_data_file(
     path.parent.mkdir(parents=True, exist_ok=True)
     names = [column_name(f, cur_version, data_format) for f in fields]
     schema = file_schema(fields, cur_version, data_format, names)
-    unblended = amortized = Decimal(0)
+    unblended = amortized = net = Decimal(0)
     written = 0
     with _open_writer(path, schema, data_format) as write:
         while written < rows:
@@ -597,5 +605,7 @@ def write_data_file(
             write(render(batch, ctx, fields, cur_version, data_format))
             unblended += units_sum(batch.money["lineItem/UnblendedCost"])
             amortized += units_sum(batch.amortized)
+            net += units_sum(batch.money["lineItem/NetUnblendedCost"])
             written += n
-    return FileTotals(rows=rows, bytes=path.stat().st_size, unblended_cost=unblended, amortized_cost=amortized)
+    return FileTotals(rows=rows, bytes=path.stat().st_size, unblended_cost=unblended, amortized_cost=amortized,
+                      net_unblended_cost=net)
