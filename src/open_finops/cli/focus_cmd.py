@@ -108,13 +108,16 @@ def make_app(registry: Registry) -> typer.Typer:
     ) -> None:
         """Write the FOCUS data (focus.costs) to a Parquet or CSV file, streamed in batches."""
         from open_finops.cli.output import print_json
-        from open_finops.focus.export import export, format_for
+        from open_finops.focus.export import check_out, database_dir, export, format_for
 
         start, end = _range(start, end)
-        chosen = format_for(out, fmt)
+        if fmt is not None:
+            format_for(out, fmt)  # a wrong --format is refused before the database is opened
         cfg = load_settings(config)
         con = _open(cfg, data_dir, read_only=True)
         try:
+            check_out(out, database_dir(con))  # where it goes matters more than what its name promises
+            chosen = format_for(out, fmt)
             result = export(con, out, fmt=chosen, start=start, end=end, exact_decimals=exact_decimals,
                             validator_aliases=validator_aliases)
         finally:
