@@ -12,7 +12,7 @@ import string
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from open_finops.config import load_config
@@ -52,6 +52,8 @@ def test_a_urls_password_never_survives_and_the_rest_is_kept(prefix, scheme, use
 @given(password=URL_PASSWORD, other=URL_PASSWORD)
 @settings(max_examples=200, deadline=None)
 def test_several_urls_in_one_word_lose_every_password(password, other) -> None:
+    # A password made of the mask's own "*" would be found in the mask itself.
+    assume(password.strip("*") and other.strip("*"))
     text = json.dumps({"source": f"http://a:{password}@h1", "target": f"postgresql://b:{other}@h2/db"},
                       separators=(",", ":"))
     masked = mask_secrets(text)
