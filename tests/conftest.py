@@ -92,3 +92,16 @@ def fake_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeS
     yield site
     for module in site.modules:
         sys.modules.pop(module, None)
+
+
+# The two folders of an engine test: the exports a source reads, and the data directory it imports into.
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    return tmp_path / "data"

@@ -150,18 +150,6 @@ def loaded_then_refused(root: Path, data: Path, parts: list[Part], columns: dict
     return result.error
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
 # -- 1. CSV text is kept exactly; what an empty cell means ------------------------------------------
 
 @pytest.mark.parametrize("kind", ["csv", "csv.gz", "parquet"])

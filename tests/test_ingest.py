@@ -92,18 +92,6 @@ def tables(data: Path) -> set[str]:
     return {n for n in names if not n.startswith("_dlt_")}
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
 class CountingSource(LocalSource):
     """A LocalSource that counts the data files handed out."""
 

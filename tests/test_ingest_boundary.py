@@ -39,18 +39,6 @@ from open_finops.naming import period_table
 ORIGIN = "s3://acme-bucket"
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
 def import_acme(root: Path, data: Path, *, origin: str | None = ORIGIN, **options):
     """Import from the folder as a copy of ``origin`` (the store the manifests' URIs must name)."""
     opts = ImportOptions(data_dir=data, destination=Destination("duckdb", "acme"), **options)

@@ -17,13 +17,6 @@ from open_finops.naming import period_table
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
 def parquet_manifests(monkeypatch: pytest.MonkeyPatch) -> None:
     """Manifests that say ``"parquet": true`` list Parquet data files (the fake vendor's parser reads CSV)."""
     import finops_fakes

@@ -44,13 +44,6 @@ def month(data: Path) -> tuple[int, Decimal, str]:
     return count, cost, first
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    folder = tmp_path / "exports"
-    folder.mkdir()
-    return folder
-
-
 @pytest.mark.parametrize("descending", [False, True], ids=["listed-oldest-first", "listed-newest-first"])
 def test_of_several_executions_of_a_period_the_newest_is_loaded_whatever_the_listing_order(
     root: Path, tmp_path: Path, descending: bool
