@@ -49,6 +49,26 @@ def test_a_urls_password_never_survives_and_the_rest_is_kept(prefix, scheme, use
     assert masked == f"{prefix} {scheme}://{user}:{MASK}@{host}{port}{path} {suffix}"
 
 
+BARE_USER = st.text(alphabet=string.ascii_letters + string.digits + "_.-", min_size=1, max_size=12)
+# Where a DSN written without its scheme starts: the text's start, after a space, a quote, a bracket or '='.
+BEFORE_BARE = st.sampled_from(["", "dsn ", "host='", '"', "(", "[", "url=", "DATABASE_URL="])
+
+
+@given(prefix=WORDS, before=BEFORE_BARE, user=BARE_USER, password=URL_PASSWORD, host=HOST, port=PORT, path=PATH,
+       suffix=WORDS)
+@example(prefix="", before="", user="finops", password="p@ss/w:rd", host="db", port=":5432", path="/x", suffix="")
+@example(prefix="connect", before="host='", user="finops", password="s3cr/et", host="db", port="", path="",
+         suffix="' failed")
+@settings(max_examples=400, deadline=None)
+def test_a_password_in_a_url_without_a_scheme_never_survives(prefix, before, user, password, host, port, path,
+                                                             suffix) -> None:
+    text = f"{prefix} {before}{user}:{password}@{host}{port}{path} {suffix}"
+
+    masked = mask_secrets(text)
+
+    assert masked == f"{prefix} {before}{user}:{MASK}@{host}{port}{path} {suffix}"
+
+
 @given(password=URL_PASSWORD, other=URL_PASSWORD)
 @settings(max_examples=200, deadline=None)
 def test_several_urls_in_one_word_lose_every_password(password, other) -> None:

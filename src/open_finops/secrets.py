@@ -5,6 +5,8 @@
 - the user info of a URL: ``postgresql://finops:p@ss/w:rd@db:5432/x`` -> ``postgresql://finops:********@db:5432/x``
   (everything up to the last ``@`` of the URL is user info, so a password holding ``@``, ``:`` or ``/``
   is hidden whole; a user without a password, such as a token, is masked too);
+- the password of a URL written without its scheme, as DSNs and host settings often are:
+  ``finops:p@ss@db:5432/x`` -> ``finops:********@db:5432/x`` (a word that starts ``user:`` and holds ``@``);
 - the value of a secret-looking key in ``key=value`` text: libpq's ``password=...`` (quoted values with
   spaces and ``\\'`` escapes included), a URL query's ``?password=...`` or ``X-Amz-Security-Token=...``,
   and ``'password': '...'`` in a printed dict.
@@ -23,6 +25,10 @@ MASK = "********"
 # One word that starts with a scheme: the user info ends at its last '@'.
 _URL = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<rest>[^\s@]*@\S*)")
 _KEY = r"[\w.-]*(?:password|passwd|pwd|secret|token|credential|access_key|api_key|private_key|signature)[\w.-]*"
+# The same without a scheme: a word that starts with ``user:`` (after a space, a quote, a bracket or ``=``)
+# and holds an '@'; the password runs to its last '@'. Inside a path (``bucket/a:b@c``) the word does not start
+# at ``a``, so nothing is taken for user info there.
+_BARE_URL = re.compile(r"""(?:(?<=^)|(?<=[\s'"(\[{=,;]))(?P<user>[A-Za-z0-9_.%+-]+):(?!//)(?P<rest>[^\s@]*@\S*)""")
 # key=value (libpq, URL queries) and 'key': value (printed dicts, JSON).
 _KEY_VALUE = re.compile(
     rf"""(?P<key>\b{_KEY}\s*=\s*|(?P<q>['"]){_KEY}(?P=q)\s*:\s*)"""
@@ -42,6 +48,11 @@ def _url(match: re.Match[str]) -> str:
     return f"{match['scheme']}{user + ':' if colon else ''}{MASK}{rest[at:]}"
 
 
+def _bare_url(match: re.Match[str]) -> str:
+    rest = match["rest"]
+    return f"{match['user']}:{MASK}{rest[rest.rfind('@'):]}"
+
+
 def _key_value(match: re.Match[str]) -> str:
     value = match["value"]
     quote = value[0] if value[:1] in ("'", '"') else ""
@@ -52,4 +63,4 @@ def mask_secrets(text: str) -> str:
     """``text`` with every URL's user info and every secret ``key=value`` replaced by ``********``."""
     if not text:
         return text
-    return _KEY_VALUE.sub(_key_value, _URL.sub(_url, text))
+    return _KEY_VALUE.sub(_key_value, _BARE_URL.sub(_bare_url, _URL.sub(_url, text)))
