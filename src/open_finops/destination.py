@@ -2,15 +2,58 @@
 
 The load state tells destinations apart by :attr:`Destination.key` (``"duckdb:aws_cur"``): a period
 loaded into DuckDB is not loaded into PostgreSQL, nor into another dataset of the same database.
+
+Only the destinations declared in :data:`SUPPORTED` are accepted: each is tested here for real, and the
+engine's swap relies on what its declaration says (transactional DDL, ``ALTER TABLE ... RENAME``,
+lower-case unquoted identifiers). Snowflake, BigQuery, Athena and others break one of those; adding one
+is a declaration here plus its tests.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from open_finops.errors import UsageError
 from open_finops.naming import dataset_identifier
 
 DUCKDB = "duckdb"
+POSTGRES = "postgres"
+
+
+@dataclass(frozen=True)
+class DestinationSupport:
+    """What the engine needs from a destination, declared."""
+
+    name: str
+    #: CREATE/DROP/ALTER inside a transaction that a rollback undoes: the period swap is one transaction.
+    transactional_ddl: bool
+    #: ``ALTER TABLE staging RENAME TO final`` within a schema.
+    renames_tables: bool
+    #: Unquoted identifiers fold to lower case, so our lower-case names are the catalogue's names.
+    folds_to_lower_case: bool
+    #: The ``pip install`` that brings its driver, or None when core has it.
+    extra: str | None = None
+
+
+SUPPORTED: dict[str, DestinationSupport] = {
+    DUCKDB: DestinationSupport(DUCKDB, transactional_ddl=True, renames_tables=True, folds_to_lower_case=True),
+    POSTGRES: DestinationSupport(POSTGRES, transactional_ddl=True, renames_tables=True, folds_to_lower_case=True,
+                                 extra="dlt[postgres]"),
+}
+
+
+class UnsupportedDestination(UsageError):
+    """A destination name that is not declared in :data:`SUPPORTED`."""
+
+
+def check_supported(name: str) -> DestinationSupport:
+    """The declaration of destination ``name``; a usage error listing the supported ones otherwise."""
+    support = SUPPORTED.get(name)
+    if support is None:
+        raise UnsupportedDestination(
+            f"destination {name!r} is not supported; the supported destinations are {', '.join(SUPPORTED)} "
+            f"(each tested for real: docs/configuration.md#destinations)")
+    return support
 
 
 @dataclass(frozen=True)
@@ -21,6 +64,7 @@ class Destination:
     def __post_init__(self) -> None:
         if not self.name or ":" in self.name:
             raise ValueError(f"destination name {self.name!r} is invalid")
+        check_supported(self.name)
         dataset_identifier(self.dataset)
 
     @property
@@ -40,5 +84,5 @@ class Destination:
             return None
         try:
             return cls(name, dataset)
-        except ValueError:
+        except (ValueError, UnsupportedDestination):  # a row of a destination no longer supported
             return None

@@ -2,8 +2,9 @@
 
 dlt is imported only here, inside functions, and only after its environment is set: working files under
 ``<data_dir>/.dlt`` (never ``/var/dlt`` or the home directory) and telemetry off unless the user turned it
-on. Any dlt destination works by name, configured the way dlt configures it (``.dlt/secrets.toml`` or
-``DESTINATION__<NAME>__CREDENTIALS``); ``duckdb`` defaults to ``<data_dir>/finops.duckdb``.
+on. A supported destination (:data:`open_finops.destination.SUPPORTED`) is configured the way dlt
+configures it (``.dlt/secrets.toml`` or ``DESTINATION__<NAME>__CREDENTIALS``); ``duckdb`` defaults to
+``<data_dir>/finops.duckdb``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from open_finops.errors import ConfigError, DestinationError, OpenFinopsError, UsageError
+from open_finops.errors import ConfigError, DestinationError, OpenFinopsError
 from open_finops.secrets import mask_secrets
 
 if TYPE_CHECKING:
@@ -41,11 +42,13 @@ def prepare_environment(data_dir: Path) -> None:
 
 
 def destination(name: str, data_dir: Path, *, duckdb_connection: Any = None) -> Any:
-    """Resolve a dlt destination by name; ``duckdb`` shares ``duckdb_connection`` when given."""
+    """Resolve a supported dlt destination by name; ``duckdb`` shares ``duckdb_connection`` when given."""
+    from open_finops.destination import check_supported
+
+    support = check_supported(name)
     prepare_environment(data_dir)
     import dlt
     from dlt.common.destination import Destination
-    from dlt.common.destination.exceptions import UnknownDestinationModule
     from dlt.common.exceptions import MissingDependencyException
 
     if name == DEFAULT_DESTINATION:
@@ -55,14 +58,10 @@ def destination(name: str, data_dir: Path, *, duckdb_connection: Any = None) -> 
         return dlt.destinations.duckdb(credentials=credentials)
     try:
         return Destination.from_reference(name)
-    except UnknownDestinationModule:
-        raise UsageError(
-            f"unknown destination {name!r}; use duckdb or a dlt destination name such as postgres"
-        ) from None
-    except MissingDependencyException as exc:
+    except MissingDependencyException:
         raise DestinationError(
-            f"destination {name!r} needs packages that are not installed: {exc.dependencies}; "
-            f"install them with pip"
+            f"destination {name!r} needs packages that are not installed; install them with: "
+            f"pip install '{support.extra}'"
         ) from None
 
 

@@ -140,7 +140,7 @@ def config_not_toml(loaded: Loaded):
 
 
 def unknown_destination(loaded: Loaded):
-    return ["--destination", "nosuchdb", "--reset"], 2, ["'nosuchdb'", "unknown destination"]
+    return ["--destination", "nosuchdb", "--reset"], 2, ["'nosuchdb'", "is not supported", "duckdb, postgres"]
 
 
 CASES = [malformed_manifest, missing_data_file, truncated_gzip, header_not_in_manifest,
