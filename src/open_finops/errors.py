@@ -53,6 +53,10 @@ class DestinationError(OpenFinopsError):
     """The destination database cannot be reached, is busy, or is not installed."""
 
 
+class DestinationUnreachable(DestinationError):
+    """No connection to the destination could be made: every later period would wait and fail alike."""
+
+
 class StateError(OpenFinopsError):
     """The load-state table disagrees with what is being asked of it."""
 

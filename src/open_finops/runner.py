@@ -10,12 +10,13 @@ configures it (``.dlt/secrets.toml`` or ``DESTINATION__<NAME>__CREDENTIALS``); `
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from open_finops.errors import ConfigError, DestinationError, OpenFinopsError
+from open_finops.errors import ConfigError, DestinationError, DestinationUnreachable, OpenFinopsError
 from open_finops.secrets import mask_secrets
 
 if TYPE_CHECKING:
@@ -23,6 +24,11 @@ if TYPE_CHECKING:
 
 DEFAULT_DESTINATION = "duckdb"
 DLT_DIR = ".dlt"
+# What libpq (and the drivers of other servers) say when no connection could be made at all.
+_CONNECTION_FAILED = re.compile(
+    r"connection to server .* failed|could not connect to server|connection refused|timeout expired|"
+    r"could not translate host name|name or service not known|no route to host|network is unreachable",
+    re.IGNORECASE)
 # dlt flushes its buffer as one Parquet row group; DuckDB loads row groups of its own size (122,880 rows)
 # in parallel, and small ones one at a time.
 DUCKDB_ROW_GROUP = 122_880
@@ -150,6 +156,10 @@ def describe_error(exc: BaseException, destination_name: str) -> OpenFinopsError
             f"install them with: pip install 'dlt[{destination_name}]'"
         )
     text = mask_secrets(text)
+    if _CONNECTION_FAILED.search(text):
+        return DestinationUnreachable(
+            f"cannot connect to destination {destination_name!r}: {text[:300]}; check its host, port and "
+            f"credentials (DESTINATION__{destination_name.upper()}__CREDENTIALS or .dlt/secrets.toml)")
     return DestinationError(f"loading into {destination_name!r} failed: {name}: {text[:400]}")
 
 

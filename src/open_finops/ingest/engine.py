@@ -22,7 +22,14 @@ from typing import Any
 from open_finops.contributions import ManifestParser
 from open_finops.database import DEFAULT_LOCK_TIMEOUT, DEFAULT_MEMORY_LIMIT
 from open_finops.destination import Destination
-from open_finops.errors import DiskFullError, OpenFinopsError, SourceError, UsageError, disk_full
+from open_finops.errors import (
+    DestinationUnreachable,
+    DiskFullError,
+    OpenFinopsError,
+    SourceError,
+    UsageError,
+    disk_full,
+)
 from open_finops.exports import ExportVersion
 from open_finops.ingest.sources import BillingSource
 from open_finops.naming import ExportNames, export_identifier, hashed_identifier, staging_table
@@ -541,8 +548,8 @@ def run_import(
             else:
                 try:
                     result = importer.load(version, source, progress)
-                except (UsageError, DiskFullError):
-                    raise  # a wrong flag, or a full disk, fails every period alike: stop and say so
+                except (UsageError, DiskFullError, DestinationUnreachable):
+                    raise  # a wrong flag, a full disk or no connection fails every period alike: stop, say so
                 except OpenFinopsError as exc:
                     result = PeriodResult(version.export_name, version.billing_period, version.version_id,
                                           "failed", importer.final_table(version), error=mask_secrets(exc.message))
