@@ -35,6 +35,9 @@ class Sql:
     transaction: Callable[[], Any]
     placeholder: str
     dataset: str
+    #: Bound every lock wait of the current transaction to this many seconds; None where the
+    #: destination has no such waits (DuckDB: one process holds the whole file).
+    bound_lock_waits: Callable[[float], None] | None = None
 
     def table(self, name: str) -> str:
         return f"{q(self.dataset)}.{q(name)}"
@@ -83,4 +86,9 @@ def dlt_sql(client, dataset: str) -> Sql:
         with client.begin_transaction():
             yield
 
-    return Sql(execute, fetchall, transaction, "%s", dataset)
+    def bound_lock_waits(seconds: float) -> None:
+        # PostgreSQL: a session reading the view (a BI tool's open transaction) holds a lock the swap's
+        # DROP and RENAME wait for, without end by default. SET LOCAL ends with the transaction.
+        client.execute_sql(f"SET LOCAL lock_timeout = '{max(1, round(seconds * 1000))}ms'")
+
+    return Sql(execute, fetchall, transaction, "%s", dataset, bound_lock_waits)

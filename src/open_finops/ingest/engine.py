@@ -10,6 +10,7 @@ the load state and, opened read-write for the whole import, is also the lock tha
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 import time
@@ -23,6 +24,7 @@ from open_finops.contributions import ManifestParser
 from open_finops.database import DEFAULT_LOCK_TIMEOUT, DEFAULT_MEMORY_LIMIT
 from open_finops.destination import Destination
 from open_finops.errors import (
+    DestinationError,
     DestinationUnreachable,
     DiskFullError,
     OpenFinopsError,
@@ -38,6 +40,8 @@ from open_finops.secrets import mask_secrets
 STRATEGIES = ("separate", "single")
 # dlt is handed Arrow tables of about this many rows: it does some work per item, so not every small batch.
 ITEM_ROWS = 32_768
+# PostgreSQL's words when a statement gave up waiting for a lock (SQLSTATE 55P03).
+_LOCK_TIMEOUT = re.compile(r"lock timeout|could not obtain lock", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -454,7 +458,7 @@ class Importer:
         from open_finops.ingest import swap
         from open_finops.state import transaction
 
-        with self._sql(pipeline) as sql, sql.transaction():
+        with self._sql(pipeline) as sql, sql.transaction(), self._lock_waits_bounded(sql, final, version):
             if self.options.strategy == "single":
                 swap.replace_period_rows(sql, staging, final, version.billing_period)
             else:
@@ -470,6 +474,27 @@ class Importer:
         if not self.destination.is_duckdb:
             with transaction(self.con):
                 self.state.complete(load_id, **counters)
+
+    @contextmanager
+    def _lock_waits_bounded(self, sql, final: str, version: ExportVersion) -> Iterator[None]:
+        """Inside the swap's transaction: wait ``lock_timeout`` for another session's lock, then fail."""
+        if sql.bound_lock_waits is None:
+            yield
+            return
+        sql.bound_lock_waits(self.options.lock_timeout)
+        try:
+            yield
+        except Exception as exc:
+            from open_finops import runner
+
+            if not _LOCK_TIMEOUT.search(str(runner.unwrap_error(exc))):
+                raise
+            view = self.names(version.export_name)[0].view
+            raise DestinationError(
+                f"a session holds a lock on {self.destination.dataset}.{view} or {self.destination.dataset}.{final} "
+                f"(a query or an open transaction reading it); waited {self.options.lock_timeout:g}s: retry when it "
+                f"has ended, or end it (pg_stat_activity), or raise [project] lock_timeout; billing period "
+                f"{version.billing_period} keeps its previous version") from None
 
     def _period_tables(self, version: ExportVersion) -> set[str]:
         return {
