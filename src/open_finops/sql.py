@@ -53,6 +53,13 @@ class Sql:
             )
         ]
 
+    def tables(self) -> list[str]:
+        """Every table (not view) of the dataset, as the destination's catalogue lists it."""
+        return [r[0] for r in self.fetchall(
+            "SELECT table_name FROM information_schema.tables"
+            f" WHERE table_schema = {self.placeholder} AND table_type = 'BASE TABLE' ORDER BY table_name",
+            self.dataset)]
+
     def exists(self, table: str) -> bool:
         p = self.placeholder
         rows = self.fetchall(

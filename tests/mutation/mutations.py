@@ -31,7 +31,7 @@ _STATE_AFTER = """        if not self.destination.is_duckdb:
             with transaction(self.con):
                 self.state.complete(load_id, **counters)
 """
-_SWAP_BODY = """        with self._sql(pipeline) as sql, sql.transaction():
+_SWAP_BODY = """        with self._sql(pipeline) as sql, sql.transaction(), self._lock_waits_bounded(sql, final, version):
             if self.options.strategy == "single":
                 swap.replace_period_rows(sql, staging, final, version.billing_period)
             else:
@@ -39,7 +39,8 @@ _SWAP_BODY = """        with self._sql(pipeline) as sql, sql.transaction():
                 # PostgreSQL refuses to drop a table a view reads; the view is rebuilt just below.
                 swap.drop_view(sql, view)
                 swap.replace_period_table(sql, staging, final)
-                swap.create_unified_view(sql, view, sorted(self._period_tables(version) | {final}))
+                tables = self._period_tables(version) | self._period_tables_in(sql, version) | {final}
+                swap.create_unified_view(sql, view, sorted(tables))
             for table, column, value in runner.bookkeeping_rows(pipeline):
                 swap.delete_rows(sql, table, column, value)
             if self.destination.is_duckdb:  # state in the same transaction as the data
@@ -487,5 +488,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         '    assembly_id = _field(doc, key, "assemblyId", str)',
         '    assembly_id = str(doc.get("reportId") or "report")',
         (f"{AWS_TESTS}/test_manifests.py",),
+    ),
+    # --- the warehouse (issue 18) -------------------------------------------------------------------------
+    Mutation(
+        "engine: the unified view is rebuilt from this data directory's state only, not the warehouse",
+        f"{CORE}/ingest/engine.py",
+        "        return {name for name in sql.tables() if pattern.fullmatch(name)}",
+        "        return set()",
+        (f"{AWS_TESTS}/test_postgres_second_data_dir.py",),
+    ),
+    Mutation(
+        "sql: the PostgreSQL swap waits for a reading session's lock longer than lock_timeout",
+        f"{CORE}/sql.py",
+        """        client.execute_sql(f"SET LOCAL lock_timeout = '{max(1, round(seconds * 1000))}ms'")""",
+        """        client.execute_sql("SET LOCAL lock_timeout = '90s'")""",
+        (f"{AWS_TESTS}/test_postgres_locks.py", "-k", "view"),
     ),
 )

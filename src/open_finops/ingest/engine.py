@@ -466,7 +466,8 @@ class Importer:
                 # PostgreSQL refuses to drop a table a view reads; the view is rebuilt just below.
                 swap.drop_view(sql, view)
                 swap.replace_period_table(sql, staging, final)
-                swap.create_unified_view(sql, view, sorted(self._period_tables(version) | {final}))
+                tables = self._period_tables(version) | self._period_tables_in(sql, version) | {final}
+                swap.create_unified_view(sql, view, sorted(tables))
             for table, column, value in runner.bookkeeping_rows(pipeline):
                 swap.delete_rows(sql, table, column, value)
             if self.destination.is_duckdb:  # state in the same transaction as the data
@@ -502,6 +503,12 @@ class Importer:
             for r in self.state.current_versions(self.terms.vendor, version.export_name)
             if r.table_name and r.destination == self.destination.key
         }
+
+    def _period_tables_in(self, sql, version: ExportVersion) -> set[str]:
+        """The export's period tables the destination holds, whoever loaded them: another data directory
+        (a fresh container, a second runner) keeps its own state, and the view must not lose its months."""
+        pattern = re.compile(rf"{re.escape(self.names(version.export_name)[0].stem)}_\d{{4}}_\d{{2}}")
+        return {name for name in sql.tables() if pattern.fullmatch(name)}
 
     def _drop_staging(self, staging: str, pipeline) -> None:
         """After a failed load: its staging table and the bookkeeping rows dlt wrote for it."""
