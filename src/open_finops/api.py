@@ -61,7 +61,7 @@ from open_finops.naming import (
 from open_finops.periods import check_period, month, month_range
 from open_finops.plugins import Registry, current_registry
 from open_finops.runner import destination as dlt_destination
-from open_finops.runner import drop_working_dir, new_pipeline
+from open_finops.runner import drop_working_dir, located, new_pipeline
 from open_finops.runners import FocusRunner, ImportRunner, ServiceRunner
 from open_finops.secrets import mask_secrets
 from open_finops.state import LoadRecord, LoadStateStore
@@ -122,6 +122,7 @@ __all__ = [
     "key_from_uri",
     "list_exports",
     "load_config",
+    "located",
     "load_settings",
     "mask_secrets",
     "month",

@@ -1,7 +1,10 @@
 """Where an import writes: a dlt destination and the dataset (schema) inside it, as one value.
 
 The load state tells destinations apart by :attr:`Destination.key` (``"duckdb:aws_cur"``): a period
-loaded into DuckDB is not loaded into PostgreSQL, nor into another dataset of the same database.
+loaded into DuckDB is not loaded into PostgreSQL, nor into another dataset of the same database. A
+server's key also names where it is (``"postgres@db.example.com:5432/billing:aws_cur"``, from the
+configured credentials, never the user or password): pointed at another, empty, database, an import
+loads everything again instead of finding it "up to date".
 
 Only the destinations declared in :data:`SUPPORTED` are accepted: each is tested here for real, and the
 engine's swap relies on what its declaration says (transactional DDL, ``ALTER TABLE ... RENAME``,
@@ -60,16 +63,26 @@ def check_supported(name: str) -> DestinationSupport:
 class Destination:
     name: str = DUCKDB
     dataset: str = "finops"
+    #: Where a server destination is, ``host:port/database``; "" for DuckDB (the data directory's file)
+    #: and before the engine has resolved the configured credentials.
+    location: str = ""
 
     def __post_init__(self) -> None:
-        if not self.name or ":" in self.name:
+        if not self.name or ":" in self.name or "@" in self.name:
             raise ValueError(f"destination name {self.name!r} is invalid")
         check_supported(self.name)
         dataset_identifier(self.dataset)
+        if any(c.isspace() or c == "@" for c in self.location):
+            raise ValueError(f"destination location {self.location!r} is invalid")
 
     @property
     def key(self) -> str:
-        return f"{self.name}:{self.dataset}"
+        where = f"@{self.location}" if self.location else ""
+        return f"{self.name}{where}:{self.dataset}"
+
+    def at(self, location: str) -> Destination:
+        """This destination, resolved to where it is."""
+        return Destination(self.name, self.dataset, location)
 
     @property
     def is_duckdb(self) -> bool:
@@ -79,10 +92,11 @@ class Destination:
     @classmethod
     def from_key(cls, key: str | None) -> Destination | None:
         """The destination a load-state row names; None for a row without one or of an unknown form."""
-        name, sep, dataset = (key or "").partition(":")
+        where, sep, dataset = (key or "").rpartition(":")  # a dataset holds no ':'; a location may
         if not sep:
             return None
+        name, _, location = where.partition("@")
         try:
-            return cls(name, dataset)
+            return cls(name, dataset, location)
         except (ValueError, UnsupportedDestination):  # a row of a destination no longer supported
             return None

@@ -22,6 +22,8 @@ from open_finops.secrets import mask_secrets
 if TYPE_CHECKING:
     import dlt
 
+    from open_finops.destination import Destination
+
 DEFAULT_DESTINATION = "duckdb"
 DLT_DIR = ".dlt"
 # What libpq (and the drivers of other servers) say when no connection could be made at all.
@@ -72,6 +74,28 @@ def destination(name: str, data_dir: Path, *, duckdb_connection: Any = None) -> 
             f"destination {name!r} needs packages that are not installed; install them with: "
             f"pip install '{support.extra}'"
         ) from None
+
+
+def locate(destination: Destination, reference: Any) -> Destination:
+    """``destination`` with the place its configured credentials point at (``host:port/database``), so
+    the load state tells two databases apart; DuckDB as it is (the data directory's own file)."""
+    if destination.is_duckdb:
+        return destination
+    try:
+        spec = reference.spec()
+        spec.dataset_name = destination.dataset
+        credentials = reference.configuration(spec).credentials
+    except Exception as exc:
+        raise describe_error(unwrap_error(exc), destination.name) from None
+    return destination.at(f"{credentials.host}:{credentials.port}/{credentials.database}")
+
+
+def located(where: Destination, data_dir: Path) -> Destination:
+    """``where`` resolved to the place its configured credentials point at: what the load state keys
+    its loads by (:attr:`Destination.key`). DuckDB needs no resolving, nor dlt."""
+    if where.is_duckdb:
+        return where
+    return locate(where, destination(where.name, data_dir))
 
 
 def pipelines_dir(data_dir: Path) -> Path:

@@ -31,8 +31,9 @@ _STATE_AFTER = """        if not self.destination.is_duckdb:
             with transaction(self.con):
                 self.state.complete(load_id, **counters)
 """
-_SWAP_BODY = """        with self._sql(pipeline) as sql, sql.transaction(), self._lock_waits_bounded(sql, final, version):
-            if self.options.strategy == "single":
+_SWAP_WITH = ("        with self._sql(pipeline) as sql, sql.transaction(), "
+              "self._lock_waits_bounded(sql, final, version):\n")
+_SWAP_BODY = _SWAP_WITH + """            if self.options.strategy == "single":
                 swap.replace_period_rows(sql, staging, final, version.billing_period)
             else:
                 view = self.names(version.export_name)[0].view
@@ -88,9 +89,16 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "destination: the key ignores the dataset",
         f"{CORE}/destination.py",
-        'return f"{self.name}:{self.dataset}"',
+        'return f"{self.name}{where}:{self.dataset}"',
         'return f"{self.name}:finops"',
         (INGEST_TESTS, "-k", "second_dataset"),
+    ),
+    Mutation(
+        "destination: a server's key ignores where it is",
+        f"{CORE}/destination.py",
+        'return f"{self.name}{where}:{self.dataset}"',
+        'return f"{self.name}:{self.dataset}"',
+        (f"{AWS_TESTS}/test_postgres_warehouse.py", "-k", "another_database"),
     ),
     Mutation(
         "listing: the first manifest of a period wins, not the newest",
@@ -495,7 +503,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         f"{CORE}/ingest/engine.py",
         "        return {name for name in sql.tables() if pattern.fullmatch(name)}",
         "        return set()",
-        (f"{AWS_TESTS}/test_postgres_second_data_dir.py",),
+        (f"{AWS_TESTS}/test_postgres_warehouse.py",),
     ),
     Mutation(
         "sql: the PostgreSQL swap waits for a reading session's lock longer than lock_timeout",

@@ -241,6 +241,7 @@ class Importer:
             self.destination.name, options.data_dir,
             duckdb_connection=con if self.destination.is_duckdb else None,
         )
+        self.destination = runner.locate(self.destination, self.destination_ref)
 
     def recover_interrupted(self) -> None:
         """Loads still ``running`` belong to an import that died (we hold the lock, so none is live):
@@ -272,11 +273,16 @@ class Importer:
         if destination.is_duckdb:  # the file we hold
             swap.drop_table(swap.duckdb_sql(self.con, destination.dataset), staging)
             return None
+
         # Another database: through dlt, with the credentials configured for it, as the load itself did.
         pipeline = None
         try:
             reference = (self.destination_ref if destination.name == self.destination.name
                          else runner.destination(destination.name, self.options.data_dir))
+            configured = runner.locate(Destination(destination.name, destination.dataset), reference).location
+            if destination.location and configured != destination.location:
+                return (f"its staging table {destination.dataset}.{staging} may be left in {destination.name} at "
+                        f"{destination.location}, which this import is not configured for; drop it by hand")
             pipeline = runner.new_pipeline(f"finops_recover_{record.load_id[:16]}", reference,
                                            destination.dataset, self.options.data_dir)
             with pipeline.sql_client() as client:

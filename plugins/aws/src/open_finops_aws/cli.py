@@ -114,6 +114,7 @@ def list_manifests(
         database_path,
         find_versions,
         human_bytes,
+        located,
         open_database,
         print_json,
     )
@@ -130,10 +131,11 @@ def list_manifests(
     versions = find_versions(options, settings.TERMS, source, _parsers())
     current: dict[tuple[str, str], str] = {}
     if database_path(options.data_dir).exists():
+        where = located(options.destination, options.data_dir)
         con = open_database(cfg, data_dir, read_only=True)
         try:
             for rec in LoadStateStore(con, create=False).current_versions(VENDOR):
-                if rec.destination == options.destination.key:
+                if rec.destination == where.key:
                     current[(rec.export_name, rec.billing_period)] = rec.version_id
         finally:
             con.close()
