@@ -36,12 +36,16 @@ class DestinationSupport:
     folds_to_lower_case: bool
     #: The ``pip install`` that brings its driver, or None when core has it.
     extra: str | None = None
+    #: A query that takes a lock named by its one parameter for the session, without waiting, and says
+    #: whether it got it: imports from several machines into one dataset then take turns. None where the
+    #: data directory's DuckDB file is the lock already.
+    try_lock_sql: str | None = None
 
 
 SUPPORTED: dict[str, DestinationSupport] = {
     DUCKDB: DestinationSupport(DUCKDB, transactional_ddl=True, renames_tables=True, folds_to_lower_case=True),
     POSTGRES: DestinationSupport(POSTGRES, transactional_ddl=True, renames_tables=True, folds_to_lower_case=True,
-                                 extra="dlt[postgres]"),
+                                 extra="dlt[postgres]", try_lock_sql="SELECT pg_try_advisory_lock(hashtext(%s))"),
 }
 
 
@@ -83,6 +87,10 @@ class Destination:
     def at(self, location: str) -> Destination:
         """This destination, resolved to where it is."""
         return Destination(self.name, self.dataset, location)
+
+    @property
+    def support(self) -> DestinationSupport:
+        return SUPPORTED[self.name]
 
     @property
     def is_duckdb(self) -> bool:

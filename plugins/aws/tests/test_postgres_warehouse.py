@@ -81,3 +81,34 @@ def test_pointing_the_credentials_at_another_database_loads_everything_there(
     keys = {r["destination"] for r in finops("state", "show", "--data-dir", "data", "--json").json()}
     port = postgres_url.rsplit(":", 1)[1].split("/")[0]
     assert keys == {f"postgres@127.0.0.1:{port}/postgres:{DATASET}", f"postgres@127.0.0.1:{port}/second_db:{DATASET}"}
+
+
+@pytest.mark.postgres
+def test_imports_from_two_machines_into_one_dataset_take_turns(
+        tmp_path: Path, finops, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import psycopg2
+
+    sample = generate_sample(tmp_path / "bucket", cur_version="v1", export_name="cur", periods=("2024-01",),
+                             rows_per_period=100)
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
+    monkeypatch.setenv("OPEN_FINOPS_PROJECT_LOCK_TIMEOUT", "2")
+    port = postgres_url.rsplit(":", 1)[1].split("/")[0]
+    where = f"postgres@127.0.0.1:{port}/postgres:{DATASET}"
+    args = ["aws", "import-cur", "--from-dir", str(sample.root), "-p", "cur", "-n", "cur", "-d", "postgres",
+            "--dataset", DATASET, "--data-dir", "other-machine"]
+
+    # Another machine's import holds the dataset's lock (its own data directory, its own DuckDB file).
+    other = psycopg2.connect(postgres_url)
+    try:
+        with other.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(hashtext(%s))", [f"open-finops import {where}"])
+        blocked = finops(*args)
+    finally:
+        other.close()
+    after = finops(*args)
+
+    assert blocked.code == 1
+    assert blocked.err == (
+        f"Error: another import into postgres at 127.0.0.1:{port}/postgres, dataset {DATASET}, is running (it holds "
+        "the dataset's import lock); waited 2s: try again when it has finished, or raise [project] lock_timeout\n")
+    assert after.code == 0, after.err

@@ -33,6 +33,7 @@ from open_finops.errors import (
     disk_full,
 )
 from open_finops.exports import ExportVersion
+from open_finops.ingest import server_lock
 from open_finops.ingest.sources import BillingSource
 from open_finops.naming import ExportNames, export_identifier, hashed_identifier, staging_table
 from open_finops.secrets import mask_secrets
@@ -569,31 +570,40 @@ def run_import(
     con.execute("SET preserve_insertion_order = false")
     try:
         importer = Importer(options, terms, con)
-        importer.recover_interrupted()
-        versions = find_versions(options, terms, source, parsers)
-        summary = ImportSummary(mask_secrets(source.description), options.destination.name, options.destination.dataset,
-                                str(db_path), options.strategy)
-        if not versions:
-            where = f"under prefix {options.prefix!r} in {summary.source}"
-            what = f"export {options.export_name!r}" if options.export_name else f"any {terms.export_noun}"
-            flags = f"{terms.prefix_flag} and {terms.export_flag}"
-            raise SourceError(f"no manifest of {what} found {where}; check {flags}")
-        for version in versions:
-            if not options.reset and importer.is_loaded(version):
-                result = PeriodResult(version.export_name, version.billing_period, version.version_id, "skipped",
-                                      importer.final_table(version), view=importer.view(version),
-                                      superseded=list(version.superseded))
-            else:
-                try:
-                    result = importer.load(version, source, progress)
-                except (UsageError, DiskFullError, DestinationUnreachable):
-                    raise  # a wrong flag, a full disk or no connection fails every period alike: stop, say so
-                except OpenFinopsError as exc:
-                    result = PeriodResult(version.export_name, version.billing_period, version.version_id,
-                                          "failed", importer.final_table(version), error=mask_secrets(exc.message))
-            summary.periods.append(result)
-            if on_period:
-                on_period(result)
-        return summary
+        with server_lock.holding(importer.destination, importer.destination_ref, options.data_dir,
+                                 options.lock_timeout):
+            return _import_versions(importer, options, terms, source, parsers, progress, on_period, db_path)
     finally:
         con.close()
+
+
+def _import_versions(importer: Importer, options: ImportOptions, terms: VendorTerms, source: BillingSource,
+                     parsers: Iterable[ManifestParser], progress: Any,
+                     on_period: Callable[[PeriodResult], None] | None, db_path: Path) -> ImportSummary:
+    """The body of :func:`run_import`, with the database open and the destination's import lock held."""
+    importer.recover_interrupted()
+    versions = find_versions(options, terms, source, parsers)
+    summary = ImportSummary(mask_secrets(source.description), options.destination.name, options.destination.dataset,
+                            str(db_path), options.strategy)
+    if not versions:
+        where = f"under prefix {options.prefix!r} in {summary.source}"
+        what = f"export {options.export_name!r}" if options.export_name else f"any {terms.export_noun}"
+        flags = f"{terms.prefix_flag} and {terms.export_flag}"
+        raise SourceError(f"no manifest of {what} found {where}; check {flags}")
+    for version in versions:
+        if not options.reset and importer.is_loaded(version):
+            result = PeriodResult(version.export_name, version.billing_period, version.version_id, "skipped",
+                                  importer.final_table(version), view=importer.view(version),
+                                  superseded=list(version.superseded))
+        else:
+            try:
+                result = importer.load(version, source, progress)
+            except (UsageError, DiskFullError, DestinationUnreachable):
+                raise  # a wrong flag, a full disk or no connection fails every period alike: stop, say so
+            except OpenFinopsError as exc:
+                result = PeriodResult(version.export_name, version.billing_period, version.version_id,
+                                      "failed", importer.final_table(version), error=mask_secrets(exc.message))
+        summary.periods.append(result)
+        if on_period:
+            on_period(result)
+    return summary
