@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from finops_fakes import ACME_PARSER, registry_of, working_plugin
 
-from open_finops import runner
 from open_finops.api import (
     Destination,
     ImportOptions,
@@ -28,9 +27,11 @@ from open_finops.api import (
     run_import,
 )
 from open_finops.database import connect, database_path
-from open_finops.ingest import swap
+from open_finops.ingest import readers, swap
 from open_finops.naming import period_table, staging_table
 from open_finops.state import LoadStateStore
+
+read_csv = readers.iter_csv
 
 TERMS = VendorTerms("acme", export_noun="Acme export", publisher="Acme")
 COLUMNS = {"line_id": "string", "account": "string", "cost": "decimal"}
@@ -188,9 +189,16 @@ def test_ctrl_c_records_the_load_as_interrupted_and_keeps_the_old_version(
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    # While dlt loads the staging table, or inside the swap's transaction (rolled back on our connection,
-    # which must then still record the interruption).
-    monkeypatch.setattr(*((runner, "load_table") if where == "load" else (swap, "create_unified_view")), interrupt)
+    def interrupt_after_the_rows(*args, **kwargs):
+        yield from read_csv(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    # While DuckDB inserts the batches into the staging table (raised in the stream it reads), or inside
+    # the swap's transaction (rolled back on our connection, which must then still record the interruption).
+    if where == "load":
+        monkeypatch.setattr(readers, "iter_csv", interrupt_after_the_rows)
+    else:
+        monkeypatch.setattr(swap, "create_unified_view", interrupt)
     with pytest.raises(KeyboardInterrupt):
         import_acme(root, data)
 
