@@ -26,7 +26,7 @@ from open_finops.destination import Destination
 from open_finops.errors import DiskFullError, OpenFinopsError, SourceError, UsageError, disk_full
 from open_finops.exports import ExportVersion
 from open_finops.ingest.sources import BillingSource
-from open_finops.naming import ExportNames, export_identifier, hashed_identifier, staging_table
+from open_finops.naming import ExportNames, column_identifier, export_identifier, hashed_identifier, staging_table
 from open_finops.secrets import mask_secrets
 
 STRATEGIES = ("separate", "single")
@@ -135,12 +135,6 @@ class _NoProgress:
         pass
 
 
-def _normalizer() -> Callable[[str], str]:
-    from dlt.common.normalizers.naming.snake_case import NamingConvention
-
-    return NamingConvention().normalize_identifier
-
-
 def _pipeline_name(terms: VendorTerms, load_id: str) -> str:
     return f"finops_{terms.vendor.replace('-', '_')}_{load_id[:16]}"
 
@@ -229,7 +223,7 @@ class Importer:
         self.destination = options.destination
         self.con = con
         self.state = LoadStateStore(con)
-        self.normalize = normalize or _normalizer()
+        self.normalize = normalize or column_identifier
 
     @cached_property
     def destination_ref(self) -> Any:
