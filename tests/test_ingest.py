@@ -570,3 +570,24 @@ def test_the_report_prints_a_naming_warning_even_when_quiet(root: Path, data: Pa
 
     assert capsys.readouterr().err.startswith(
         "Warning: team.costs 2024-01: export 'team.costs' would be named team_costs, which export 'team-costs'")
+
+
+def test_files_of_a_manifest_without_columns_may_differ_and_each_column_is_kept(root: Path, data: Path):
+    """With no declared columns each file brings its header: a column only one file has is kept, NULL in
+    the other file's rows (DuckDB is filled run by run of one schema, adding columns as they come)."""
+    base = root / "bill" / "2024-01" / "v-a"
+    base.mkdir(parents=True)
+    bodies = {"part-0.csv.gz": "line_id,cost\nid-1,1.50\nid-2,2.50\n",
+              "part-1.csv.gz": "line_id,cost,region\nid-3,3.00,eu-west-1\n"}
+    for name, body in bodies.items():
+        (base / name).write_bytes(gzip.compress(body.encode()))
+    (base / "acme-Manifest.json").write_text(json.dumps({
+        "export": "bill", "period": "2024-01", "version": "v-a", "columns": {},
+        "files": [f"bill/2024-01/v-a/{name}" for name in bodies]}))
+
+    summary = import_acme(root, data, read_workers=1)
+
+    assert [(p.status, p.rows) for p in summary.periods] == [("loaded", 3)]
+    table = period_table("bill", "2024-01")
+    assert query(data, f'SELECT line_id, cost, region FROM acme."{table}" ORDER BY line_id') == [
+        ("id-1", "1.50", None), ("id-2", "2.50", None), ("id-3", "3.00", "eu-west-1")]

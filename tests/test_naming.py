@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from dlt.common.normalizers.naming.snake_case import NamingConvention
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -150,8 +151,6 @@ _CUR_LIKE = st.text(alphabet=st.sampled_from("abcXYZ019_/:-+*@| .éÄ$"), min_si
 @given(st.one_of(_CUR_LIKE, st.text(min_size=1, max_size=30)))
 def test_column_identifier_names_a_column_as_dlts_snake_case_does(name: str) -> None:
     """The DuckDB import names columns without dlt; other destinations' tables are named by dlt: one name."""
-    from dlt.common.normalizers.naming.snake_case import NamingConvention
-
     assume(name.strip())
     assert naming.column_identifier(name) == NamingConvention().normalize_identifier(name)
 
