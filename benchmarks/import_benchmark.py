@@ -503,8 +503,8 @@ def focus(args: argparse.Namespace, work: Path) -> dict[str, object]:
     for fmt in ("parquet", "csv"):
         log(f"running focus export to {fmt}")
         out = runs / f"focus.{fmt}"
-        run = run_child(finops_command("focus", "export", "--data-dir", str(data_dir), "--out", str(out),
-                                       "--quiet"), runs, f"focus export {fmt}")
+        run = run_child(finops_command("focus", "export", "--data-dir", str(data_dir), "--out", str(out)),
+                        runs, f"focus export {fmt}")
         results.append(result(f"focus export {fmt}", rows, run))
     found = {
         "focus_build_vs_duckdb": round(results[1].seconds / results[2].seconds, 3),
