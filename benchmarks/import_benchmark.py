@@ -3,7 +3,10 @@
 Run from the repository root with the development environment's Python::
 
     python benchmarks/import_benchmark.py                 # 2 months x 1,000,000 rows, 4 CSV.gz files a month
+    python benchmarks/import_benchmark.py --cur-version v2 --format parquet   # vs DuckDB's read_parquet
     python benchmarks/import_benchmark.py --scaling       # the import alone at 1x and 4x rows, one month each
+    python benchmarks/import_benchmark.py --focus         # focus build and export over 4x rows, one month
+    python benchmarks/import_benchmark.py --startup       # finops --help and plugins list vs import typer
 
 Each contender runs in its own child process, so its peak RSS is its own (``ru_maxrss`` from ``os.wait4``).
 The machine is shared and small, so absolute seconds are noisy; the ratios between contenders that ran
@@ -13,13 +16,16 @@ a minute apart on the same files are the figures to compare. See ``benchmarks/RE
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -31,7 +37,12 @@ PREFIX = "cur"
 FIRST_PERIOD = "2024-01"
 COST_COLUMN = "line_item_unblended_cost"
 COST_TOLERANCE = Decimal("1e-6")
-TARGET_VS_DUCKDB = 0.8
+# Throughput the import must reach, relative to DuckDB loading the same files with its own reader.
+TARGET_VS_DUCKDB = {"csv": 1.2, "parquet": 1.0}
+TARGET_PEAK_RSS_MIB = 512
+TARGET_FOCUS_VS_DUCKDB = 1.5  # focus build time over DuckDB's CREATE TABLE AS of the same SELECT: at most
+TARGET_STARTUP_VS_TYPER = 2.5  # finops start-up over `python -c "import typer"`: at most
+STARTUP_REPEATS = 15
 SCALING_FACTOR = 4
 MIB = 1024 * 1024
 # How the script calls itself in child processes: to run a reference, to measure a command.
@@ -41,12 +52,15 @@ MEASURE_COMMAND = "_measure"
 
 @dataclass(frozen=True)
 class ChildRun:
-    """What one child process cost: wall time, CPU time and peak resident memory."""
+    """What one child process cost: wall time, CPU time, peak resident memory and, when a folder was
+    watched, the folder's largest size while it ran and its size at the end."""
 
     seconds: float
     cpu_seconds: float
     peak_rss_bytes: int
     stdout: str
+    peak_disk_bytes: int = 0
+    final_disk_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,8 @@ class Result:
     seconds: float
     cpu_seconds: float
     peak_rss_mib: float
+    peak_disk_mib: float = 0.0  # the data folder's largest size during the run (the import only)
+    final_disk_mib: float = 0.0  # and its size afterwards
 
     @property
     def rows_per_second(self) -> float:
@@ -81,13 +97,14 @@ def periods(months: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def generate(root: Path, *, rows_per_month: int, months: int, files_per_month: int, cur_version: str):
-    """Write the CSV.gz export under ``root`` (the bucket's layout) and return the generator's totals."""
+def generate(root: Path, *, rows_per_month: int, months: int, files_per_month: int, cur_version: str,
+             data_format: str = "csv"):
+    """Write the export (CSV.gz or Parquet) under ``root`` (the bucket's layout); return the generator's totals."""
     from open_finops_aws.sample import generate_sample
 
     return generate_sample(
         root, cur_version=cur_version, export_name=EXPORT_NAME, prefix=PREFIX, periods=periods(months),
-        rows_per_period=rows_per_month, files_per_period=files_per_month, data_format="csv",
+        rows_per_period=rows_per_month, files_per_period=files_per_month, data_format=data_format,
     )
 
 
@@ -107,18 +124,20 @@ def child_environment() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if not name.startswith("OPEN_FINOPS_")}
 
 
-def run_child(command: list[str], cwd: Path, label: str) -> ChildRun:
-    """Run ``command`` under the measuring wrapper; output goes to files, so no full pipe can stall it."""
+def run_child(command: list[str], cwd: Path, label: str, watch: Path | None = None) -> ChildRun:
+    """Run ``command`` under the measuring wrapper; output goes to files, so no full pipe can stall it.
+    ``watch``: a folder whose size is sampled while the command runs."""
     stem = file_stem(label)
     out_path, err_path, usage_path = (cwd / f"{stem}.{kind}" for kind in ("stdout", "stderr", "usage.json"))
-    wrapped = [sys.executable, str(SCRIPT), MEASURE_COMMAND, str(usage_path), *command]
+    wrapped = [sys.executable, str(SCRIPT), MEASURE_COMMAND, str(usage_path), str(watch or "-"), *command]
     with out_path.open("wb") as out, err_path.open("wb") as err:
         code = subprocess.run(wrapped, cwd=cwd, stdout=out, stderr=err, env=child_environment()).returncode
     if code != 0:
         tail = err_path.read_text(errors="replace").strip().splitlines()[-15:]
         raise BenchmarkError(f"{label} exited with {code}:\n" + "\n".join(tail))
     usage = json.loads(usage_path.read_text())
-    return ChildRun(usage["seconds"], usage["cpu_seconds"], usage["peak_rss_bytes"], out_path.read_text())
+    return ChildRun(usage["seconds"], usage["cpu_seconds"], usage["peak_rss_bytes"], out_path.read_text(),
+                    usage["peak_disk_bytes"], usage["final_disk_bytes"])
 
 
 def file_stem(label: str) -> str:
@@ -126,30 +145,71 @@ def file_stem(label: str) -> str:
 
 
 def measure_main(argv: list[str]) -> int:
-    """Run ``argv[1:]``, write its wall time, CPU time and peak RSS to ``argv[0]``, exit with its code.
+    """Run ``argv[2:]``, write its wall time, CPU time and peak RSS to ``argv[0]``, exit with its code.
+    ``argv[1]`` is a folder to watch the size of while it runs, or ``-``.
 
     A child's ``ru_maxrss`` starts from the memory of the process that spawned it (Linux carries the
     high-water mark across exec), so the benchmark, which holds the generator's memory, would inflate
     every figure. This wrapper is small, so what it spawns is measured from near zero.
     """
-    usage_path, command = Path(argv[0]), argv[1:]
+    usage_path, command = Path(argv[0]), argv[2:]
+    watch = DiskWatch(Path(argv[1])) if argv[1] != "-" else None
     started = time.perf_counter()
     process = subprocess.Popen(command)
+    if watch:
+        watch.start()
     # wait4 rather than Popen.wait: it hands back the rusage of exactly this child.
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
+    if watch:
+        watch.stop()
     process.returncode = os.waitstatus_to_exitcode(status)
     usage_path.write_text(json.dumps({
         "seconds": seconds,
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "peak_rss_bytes": usage.ru_maxrss * 1024,  # kilobytes on Linux
+        "peak_disk_bytes": watch.peak if watch else 0,
+        "final_disk_bytes": DiskWatch.size(watch.root) if watch else 0,
     }))
     return process.returncode
 
 
+class DiskWatch:
+    """The largest size (allocated blocks) a folder reaches, sampled every few milliseconds."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def size(root: Path) -> int:
+        total = 0
+        for folder, _dirs, files in os.walk(root):
+            for name in files:
+                with contextlib.suppress(FileNotFoundError):  # deleted while we walk
+                    total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.size(self.root))
+            time.sleep(0.01)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.size(self.root))
+
+
 def result(contender: str, rows: int, run: ChildRun) -> Result:
     return Result(contender, rows, round(run.seconds, 2), round(run.cpu_seconds, 2),
-                  round(run.peak_rss_bytes / MIB, 1))
+                  round(run.peak_rss_bytes / MIB, 1), round(run.peak_disk_bytes / MIB, 1),
+                  round(run.final_disk_bytes / MIB, 1))
 
 
 def import_command(sample, data_dir: Path, profile: Path | None = None) -> list[str]:
@@ -163,15 +223,21 @@ def import_command(sample, data_dir: Path, profile: Path | None = None) -> list[
 def run_import(sample, runs: Path, label: str = "import") -> Result:
     """The real import into a fresh data directory, checked against the generator's totals."""
     data_dir = runs / f"{file_stem(label)}-data"
-    run = run_child(import_command(sample, data_dir), runs, label)
+    data_dir.mkdir()
+    run = run_child(import_command(sample, data_dir), runs, label, watch=data_dir)
     summary = json.loads(run.stdout)
     verify_import(Path(summary["database"]), summary["dataset"], summary["periods"], sample)
     return result(label, summary["rows"], run)
 
 
+def duckdb_contender(sample) -> str:
+    return f"duckdb read_{sample.data_format}"
+
+
 def run_duckdb(sample, runs: Path) -> Result:
-    run = run_child(reference_command("duckdb", sample, runs / "read_csv.duckdb"), runs, "duckdb")
-    return result("duckdb read_csv", checked_rows("duckdb read_csv", run, sample), run)
+    name = duckdb_contender(sample)
+    run = run_child(reference_command("duckdb", sample, runs / "reference.duckdb"), runs, "duckdb")
+    return result(name, checked_rows(name, run, sample), run)
 
 
 def run_pyarrow(sample, runs: Path) -> Result:
@@ -181,6 +247,7 @@ def run_pyarrow(sample, runs: Path) -> Result:
 
 def reference_command(kind: str, sample, database: Path | None = None) -> list[str]:
     options = ["--database", str(database)] if database else []
+    options += ["--format", sample.data_format]
     if len({frozenset(t.columns) for t in sample.periods.values()}) > 1:
         options.append("--union-by-name")
     return [sys.executable, str(SCRIPT), REFERENCE_COMMAND, kind, *options, *map(str, data_files(sample))]
@@ -220,24 +287,31 @@ def verify_import(database: Path, dataset: str, loaded: list[dict], sample) -> N
 # -- the references, run in child processes -----------------------------------------------------------------
 
 
-def reference_duckdb(database: Path, files: list[str], union_by_name: bool) -> int:
-    """DuckDB's own CSV import with its default type detection: the throughput to match."""
+def reference_duckdb(database: Path, files: list[str], union_by_name: bool, data_format: str = "csv") -> int:
+    """DuckDB's own CSV or Parquet import (types detected or as stored): the throughput to match."""
     import duckdb
 
     options = ", union_by_name = true" if union_by_name else ""
     with duckdb.connect(str(database)) as con:
-        con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv($files{options})", {"files": files})
+        con.execute(f"CREATE TABLE t AS SELECT * FROM read_{data_format}($files{options})", {"files": files})
         return con.execute("SELECT count(*) FROM t").fetchone()[0]
 
 
-def reference_pyarrow(files: list[str]) -> int:
-    """pyarrow's streaming parse of the gzip streams to text columns: the floor of any CSV import."""
+def reference_pyarrow(files: list[str], data_format: str = "csv") -> int:
+    """pyarrow's streaming parse of the gzip streams to text columns (or the Parquet files' batches, as
+    stored): the floor of any import."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from open_finops.ingest.readers import CSV_BLOCK_SIZE
+    from open_finops.ingest.readers import CSV_BLOCK_SIZE, PARQUET_BATCH_ROWS
 
     rows = 0
+    if data_format == "parquet":
+        import pyarrow.parquet as pq
+
+        for path in files:
+            rows += sum(b.num_rows for b in pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS))
+        return rows
     for path in files:
         # Every column as text: a column empty in the first block would be typed null and fail later.
         convert = pacsv.ConvertOptions(column_types=dict.fromkeys(csv_header(path), pa.string()))
@@ -258,91 +332,207 @@ def csv_header(path: str) -> list[str]:
 
 def reference_main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog=f"{SCRIPT.name} {REFERENCE_COMMAND}")
-    parser.add_argument("kind", choices=("duckdb", "pyarrow"))
+    parser.add_argument("kind", choices=("duckdb", "pyarrow", "focus"))
     parser.add_argument("--database", type=Path)
+    parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--union-by-name", action="store_true")
-    parser.add_argument("files", nargs="+")
-    args = parser.parse_args(argv)
+    parser.add_argument("files", nargs="*")
+    args = parser.parse_intermixed_args(argv)
     if args.kind == "duckdb":
-        rows = reference_duckdb(args.database, args.files, args.union_by_name)
+        rows = reference_duckdb(args.database, args.files, args.union_by_name, args.format)
+    elif args.kind == "focus":
+        rows = reference_focus(args.database)
     else:
-        rows = reference_pyarrow(args.files)
+        rows = reference_pyarrow(args.files, args.format)
     print(json.dumps({"rows": rows}))
+
+
+def reference_focus(database: Path) -> int:
+    """The FOCUS mapping SELECT of every imported period, as a plain CREATE TABLE AS: what DuckDB alone
+    takes to run the transform, without focus build's checks and bookkeeping."""
+    import duckdb
+
+    from open_finops.api import current_registry, load_settings
+
+    config = load_settings(None)
+    rows = 0
+    with duckdb.connect(str(database)) as con:
+        for pipeline in current_registry().pipelines_of_kind("focus"):
+            for i, source in enumerate(pipeline.load_runner()(con, config=config)):
+                table = f"focus_reference_{i}"
+                con.execute(f"CREATE TABLE {table} AS SELECT * FROM ({source.sql}) AS s", list(source.params))
+                rows += con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return rows
 
 
 # -- reporting ----------------------------------------------------------------------------------------------
 
 
-def ratios(results: dict[str, Result]) -> dict[str, float]:
+def ratios(results: dict[str, Result], data_format: str) -> dict[str, float]:
     """Throughput and memory of the import relative to each reference (throughput > 1: import faster)."""
     ours = results["import"]
     out: dict[str, float] = {}
-    for name, key in (("duckdb read_csv", "duckdb"), ("pyarrow parse", "pyarrow")):
+    for name, key in ((f"duckdb read_{data_format}", "duckdb"), ("pyarrow parse", "pyarrow")):
         other = results[name]
         out[f"throughput_vs_{key}"] = round(ours.rows_per_second / other.rows_per_second, 3)
         out[f"peak_rss_vs_{key}"] = round(ours.peak_rss_mib / other.peak_rss_mib, 3)
     return out
 
 
+def scratch_disk(result: Result, input_mib: float, months: int) -> dict[str, float]:
+    """Disk the import needed beyond what it left (its peak minus the final data folder), next to the
+    budget: the compressed files it loaded plus one billing period's share of the database."""
+    period = result.final_disk_mib / months
+    return {"peak_scratch_mib": round(max(result.peak_disk_mib - result.final_disk_mib, 0.0), 1),
+            "scratch_budget_mib": round(input_mib + period, 1)}
+
+
 def format_table(results: list[Result]) -> str:
-    lines = [f"{'contender':<18}{'rows':>12}{'seconds':>10}{'rows/s':>12}{'cpu s':>9}{'peak RSS MiB':>14}"]
+    lines = [f"{'contender':<22}{'rows':>12}{'seconds':>10}{'rows/s':>12}{'cpu s':>9}{'peak RSS MiB':>14}"]
     for r in results:
-        lines.append(f"{r.contender:<18}{r.rows:>12,}{r.seconds:>10.2f}{r.rows_per_second:>12,.0f}"
+        lines.append(f"{r.contender:<22}{r.rows:>12,}{r.seconds:>10.2f}{r.rows_per_second:>12,.0f}"
                      f"{r.cpu_seconds:>9.1f}{r.peak_rss_mib:>14,.0f}")
     return "\n".join(lines)
 
 
-def format_ratios(found: dict[str, float]) -> str:
-    verdict = "meets" if found["throughput_vs_duckdb"] >= TARGET_VS_DUCKDB else "misses"
+def verdict(met: bool) -> str:
+    return "meets" if met else "misses"
+
+
+def format_ratios(found: dict[str, float], data_format: str) -> str:
+    target = TARGET_VS_DUCKDB[data_format]
     return "\n".join([
-        f"import vs duckdb read_csv: throughput {found['throughput_vs_duckdb']:.2f}x "
-        f"({verdict} the {TARGET_VS_DUCKDB}x target), peak RSS {found['peak_rss_vs_duckdb']:.2f}x",
+        f"import vs duckdb read_{data_format}: throughput {found['throughput_vs_duckdb']:.2f}x "
+        f"({verdict(found['throughput_vs_duckdb'] >= target)} the {target}x target), "
+        f"peak RSS {found['peak_rss_vs_duckdb']:.2f}x",
         f"import vs pyarrow parse:   throughput {found['throughput_vs_pyarrow']:.2f}x, "
         f"peak RSS {found['peak_rss_vs_pyarrow']:.2f}x",
     ])
+
+
+def format_scratch(found: dict[str, float]) -> str:
+    met = found["peak_scratch_mib"] <= found["scratch_budget_mib"]
+    return (f"import peak scratch disk {found['peak_scratch_mib']:,.0f} MiB ({verdict(met)} the budget of "
+            f"{found['scratch_budget_mib']:,.0f} MiB: the compressed input plus one period in the database)")
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-# -- the two modes ------------------------------------------------------------------------------------------
+# -- the modes ----------------------------------------------------------------------------------------------
+
+
+def generate_logged(work: Path, args: argparse.Namespace, *, rows_per_month: int, months: int):
+    log(f"generating {months} x {rows_per_month:,} rows, {args.files_per_month} {args.format} files a month")
+    return generate(fresh(work / "export"), rows_per_month=rows_per_month, months=months,
+                    files_per_month=args.files_per_month, cur_version=args.cur_version, data_format=args.format)
+
+
+def input_mib(sample) -> float:
+    return round(sum(t.bytes for t in sample.periods.values()) / MIB, 1)
 
 
 def compare(args: argparse.Namespace, work: Path) -> dict[str, object]:
     """Generate once, then run the import and both references on the same files."""
-    log(f"generating {args.months} x {args.rows_per_month:,} rows, {args.files_per_month} files a month")
     started = time.perf_counter()
-    sample = generate(fresh(work / "export"), rows_per_month=args.rows_per_month, months=args.months,
-                      files_per_month=args.files_per_month, cur_version=args.cur_version)
+    sample = generate_logged(work, args, rows_per_month=args.rows_per_month, months=args.months)
     generation = {"seconds": round(time.perf_counter() - started, 2), "rows": total_rows(sample),
-                  "files": len(data_files(sample)),
-                  "mib": round(sum(t.bytes for t in sample.periods.values()) / MIB, 1)}
+                  "files": len(data_files(sample)), "mib": input_mib(sample)}
     runs = fresh(work / "runs")
     results: dict[str, Result] = {}
-    for contender, run in (("import", run_import), ("duckdb read_csv", run_duckdb),
+    for contender, run in (("import", run_import), (duckdb_contender(sample), run_duckdb),
                            ("pyarrow parse", run_pyarrow)):
         log(f"running {contender}")
         results[contender] = run(sample, runs)
     if args.profile:
         log(f"profiling the import into {args.profile}")
         run_child(import_command(sample, runs / "profiled-data", args.profile.resolve()), runs, "profiled")
-    return {"generation": generation, "results": list(results.values()), "ratios": ratios(results)}
+    found = {**ratios(results, args.format), **scratch_disk(results["import"], generation["mib"], args.months)}
+    return {"generation": generation, "format": args.format, "results": list(results.values()), "ratios": found}
 
 
 def scaling(args: argparse.Namespace, work: Path) -> dict[str, object]:
     """The import alone at 1x and 4x the rows of one month: peak RSS should not grow with the month."""
     results = []
+    scratch = []
     for factor in (1, SCALING_FACTOR):
         rows = args.rows_per_month * factor
-        log(f"generating 1 x {rows:,} rows in {args.files_per_month} CSV.gz files")
         # The same number of files, so each file grows too: memory must be bounded by neither.
-        sample = generate(fresh(work / "export"), rows_per_month=rows, months=1,
-                          files_per_month=args.files_per_month, cur_version=args.cur_version)
+        sample = generate_logged(work, args, rows_per_month=rows, months=1)
         log(f"running import of {rows:,} rows")
         results.append(run_import(sample, fresh(work / "runs"), label=f"import {rows:,}"))
+        scratch.append(scratch_disk(results[-1], input_mib(sample), 1))
     growth = round(results[1].peak_rss_mib / results[0].peak_rss_mib, 3)
-    return {"results": results, "ratios": {"peak_rss_growth": growth}}
+    return {"results": results, "ratios": {"peak_rss_growth": growth,
+                                           "peak_rss_max_mib": max(r.peak_rss_mib for r in results),
+                                           **scratch[-1]}}
+
+
+def finops_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "open_finops", *args]
+
+
+def focus(args: argparse.Namespace, work: Path) -> dict[str, object]:
+    """One month of 4x the rows imported, then ``focus build`` against DuckDB running the same mapping
+    SELECT as a plain CREATE TABLE AS, and ``focus export`` to Parquet and to CSV."""
+    rows = args.rows_per_month * SCALING_FACTOR
+    sample = generate_logged(work, args, rows_per_month=rows, months=1)
+    runs = fresh(work / "runs")
+    log(f"importing {rows:,} rows")
+    imported = run_import(sample, runs)
+    data_dir = runs / "import-data"
+    database = data_dir / "finops.duckdb"
+    reference = runs / "focus-reference.duckdb"
+    shutil.copyfile(database, reference)  # before the build, so the reference reads the same tables
+    log("running focus build")
+    build = run_child(finops_command("focus", "build", "--data-dir", str(data_dir), "--quiet", "--json"),
+                      runs, "focus build")
+    built = json.loads(build.stdout)
+    if built["failed"] or built["built"] != 1:
+        raise BenchmarkError(f"focus build did not build the month: {built}")
+    built_rows = sum(p["rows"] or 0 for p in built["periods"])
+    log("running duckdb CREATE TABLE AS of the FOCUS SELECT")
+    plain = run_child([sys.executable, str(SCRIPT), REFERENCE_COMMAND, "focus", "--database", str(reference)],
+                      runs, "focus reference")
+    plain_rows = json.loads(plain.stdout)["rows"]
+    if not built_rows == plain_rows == rows:
+        raise BenchmarkError(f"focus build wrote {built_rows:,} rows, the reference {plain_rows:,}; "
+                             f"{rows:,} were imported")
+    results = [imported, result("focus build", built_rows, build), result("duckdb focus CTAS", plain_rows, plain)]
+    for fmt in ("parquet", "csv"):
+        log(f"running focus export to {fmt}")
+        out = runs / f"focus.{fmt}"
+        run = run_child(finops_command("focus", "export", "--data-dir", str(data_dir), "--out", str(out)),
+                        runs, f"focus export {fmt}")
+        results.append(result(f"focus export {fmt}", rows, run))
+    found = {
+        "focus_build_vs_duckdb": round(results[1].seconds / results[2].seconds, 3),
+        "peak_rss_max_mib": max(r.peak_rss_mib for r in results[1:2] + results[3:]),
+    }
+    return {"results": results, "ratios": found}
+
+
+def startup(args: argparse.Namespace, work: Path) -> dict[str, object]:
+    """Median wall time of `finops --help` and `finops plugins list` against `python -c "import typer"`."""
+    commands = {
+        "import typer": [sys.executable, "-c", "import typer"],
+        "finops --help": finops_command("--help"),
+        "finops plugins list": finops_command("plugins", "list"),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(args.repeats):
+        for name, command in commands.items():  # interleaved, so a busy moment hits all of them alike
+            started = time.perf_counter()
+            subprocess.run(command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=child_environment(), check=True)
+            seconds[name].append(time.perf_counter() - started)
+    medians = {name: statistics.median(values) for name, values in seconds.items()}
+    results = [Result(name, 0, round(value, 3), 0.0, 0.0) for name, value in medians.items()]
+    typer = medians["import typer"]
+    found = {f"{name.removeprefix('finops ').replace(' ', '_').strip('-')}_vs_typer": round(value / typer, 3)
+             for name, value in medians.items() if name != "import typer"}
+    return {"results": results, "ratios": found}
 
 
 def fresh(path: Path) -> Path:
@@ -357,15 +547,33 @@ def print_report(report: dict[str, object], as_json: bool) -> None:
     if as_json:
         print(json.dumps({**report, "results": [r.as_dict() for r in results]}, indent=2))
         return
+    found: dict[str, float] = report["ratios"]  # type: ignore[assignment]
+    if "help_vs_typer" in found:
+        for r in results:
+            print(f"{r.contender:<22}{r.seconds * 1000:>8.0f} ms (median)")
+        for name in ("help", "plugins_list"):
+            ratio = found[f"{name}_vs_typer"]
+            print(f"finops {name.replace('_', ' ')} vs import typer: {ratio:.2f}x "
+                  f"({verdict(ratio <= TARGET_STARTUP_VS_TYPER)} the {TARGET_STARTUP_VS_TYPER}x target)")
+        return
     if "generation" in report:
         g = report["generation"]
         print(f"generated {g['rows']:,} rows in {g['files']} files ({g['mib']:,} MiB) in {g['seconds']:.1f}s")
     print(format_table(results))
-    found: dict[str, float] = report["ratios"]  # type: ignore[assignment]
+    most = found.get("peak_rss_max_mib", 0.0)
+    met = verdict(most < TARGET_PEAK_RSS_MIB)
+    rss = f"peak RSS at most {most:,.0f} MiB ({met} the {TARGET_PEAK_RSS_MIB} MiB target)"
+    if "focus_build_vs_duckdb" in found:
+        ratio = found["focus_build_vs_duckdb"]
+        print(f"focus build vs duckdb CREATE TABLE AS: {ratio:.2f}x the time "
+              f"({verdict(ratio <= TARGET_FOCUS_VS_DUCKDB)} the {TARGET_FOCUS_VS_DUCKDB}x target)")
+        print(f"focus build and export: {rss}")
+        return
     if "peak_rss_growth" in found:
-        print(f"peak RSS at {SCALING_FACTOR}x the rows: {found['peak_rss_growth']:.2f}x (flat is 1.0)")
+        print(f"peak RSS at {SCALING_FACTOR}x the rows: {found['peak_rss_growth']:.2f}x (flat is 1.0); {rss}")
     else:
-        print(format_ratios(found))
+        print(format_ratios(found, report["format"]))
+    print(format_scratch(found))
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -374,16 +582,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--months", type=int, default=2)
     parser.add_argument("--files-per-month", type=int, default=4)
     parser.add_argument("--cur-version", choices=("v1", "v2"), default="v1")
+    parser.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                        help="the data files: CSV.gz (against read_csv) or Parquet (against read_parquet)")
     parser.add_argument("--workdir", type=Path, help="folder for the export and databases (default: temp)")
     parser.add_argument("--keep", action="store_true", help="keep the generated export and databases")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
-    parser.add_argument("--scaling", action="store_true",
-                        help=f"the import alone at 1x and {SCALING_FACTOR}x --rows-per-month, one month each")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--scaling", action="store_true",
+                      help=f"the import alone at 1x and {SCALING_FACTOR}x --rows-per-month, one month each")
+    mode.add_argument("--focus", action="store_true",
+                      help=f"focus build and export over one month of {SCALING_FACTOR}x --rows-per-month")
+    mode.add_argument("--startup", action="store_true",
+                      help="start-up of finops --help and plugins list against python -c 'import typer'")
+    parser.add_argument("--repeats", type=int, default=STARTUP_REPEATS, help="--startup: runs of each command")
     parser.add_argument("--profile", type=Path, metavar="FILE",
                         help="also run the import under cProfile (not timed), saving the stats to FILE")
     args = parser.parse_args(argv)
-    if min(args.rows_per_month, args.months, args.files_per_month) < 1:
-        parser.error("--rows-per-month, --months and --files-per-month must be at least 1")
+    if min(args.rows_per_month, args.months, args.files_per_month, args.repeats) < 1:
+        parser.error("--rows-per-month, --months, --files-per-month and --repeats must be at least 1")
     return args
 
 
@@ -397,8 +613,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     work = args.workdir.resolve() if args.workdir else Path(tempfile.mkdtemp(prefix="finops-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    mode = scaling if args.scaling else focus if args.focus else startup if args.startup else compare
     try:
-        report = scaling(args, work) if args.scaling else compare(args, work)
+        report = mode(args, work)
     except BenchmarkError as exc:
         log(f"benchmark failed: {exc}")
         return 1

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from finops_fakes import ACME_PARSER, registry_of, working_plugin
 
-from open_finops import runner
 from open_finops.api import (
     Destination,
     ImportOptions,
@@ -28,9 +27,11 @@ from open_finops.api import (
     run_import,
 )
 from open_finops.database import connect, database_path
-from open_finops.ingest import swap
+from open_finops.ingest import readers, swap
 from open_finops.naming import period_table, staging_table
 from open_finops.state import LoadStateStore
+
+read_csv = readers.iter_csv
 
 TERMS = VendorTerms("acme", export_noun="Acme export", publisher="Acme")
 COLUMNS = {"line_id": "string", "account": "string", "cost": "decimal"}
@@ -188,9 +189,16 @@ def test_ctrl_c_records_the_load_as_interrupted_and_keeps_the_old_version(
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    # While dlt loads the staging table, or inside the swap's transaction (rolled back on our connection,
-    # which must then still record the interruption).
-    monkeypatch.setattr(*((runner, "load_table") if where == "load" else (swap, "create_unified_view")), interrupt)
+    def interrupt_after_the_rows(*args, **kwargs):
+        yield from read_csv(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    # While DuckDB inserts the batches into the staging table (raised in the stream it reads), or inside
+    # the swap's transaction (rolled back on our connection, which must then still record the interruption).
+    if where == "load":
+        monkeypatch.setattr(readers, "iter_csv", interrupt_after_the_rows)
+    else:
+        monkeypatch.setattr(swap, "create_unified_view", interrupt)
     with pytest.raises(KeyboardInterrupt):
         import_acme(root, data)
 
@@ -562,3 +570,24 @@ def test_the_report_prints_a_naming_warning_even_when_quiet(root: Path, data: Pa
 
     assert capsys.readouterr().err.startswith(
         "Warning: team.costs 2024-01: export 'team.costs' would be named team_costs, which export 'team-costs'")
+
+
+def test_files_of_a_manifest_without_columns_may_differ_and_each_column_is_kept(root: Path, data: Path):
+    """With no declared columns each file brings its header: a column only one file has is kept, NULL in
+    the other file's rows (DuckDB is filled run by run of one schema, adding columns as they come)."""
+    base = root / "bill" / "2024-01" / "v-a"
+    base.mkdir(parents=True)
+    bodies = {"part-0.csv.gz": "line_id,cost\nid-1,1.50\nid-2,2.50\n",
+              "part-1.csv.gz": "line_id,cost,region\nid-3,3.00,eu-west-1\n"}
+    for name, body in bodies.items():
+        (base / name).write_bytes(gzip.compress(body.encode()))
+    (base / "acme-Manifest.json").write_text(json.dumps({
+        "export": "bill", "period": "2024-01", "version": "v-a", "columns": {},
+        "files": [f"bill/2024-01/v-a/{name}" for name in bodies]}))
+
+    summary = import_acme(root, data, read_workers=1)
+
+    assert [(p.status, p.rows) for p in summary.periods] == [("loaded", 3)]
+    table = period_table("bill", "2024-01")
+    assert query(data, f'SELECT line_id, cost, region FROM acme."{table}" ORDER BY line_id') == [
+        ("id-1", "1.50", None), ("id-2", "2.50", None), ("id-3", "3.00", "eu-west-1")]

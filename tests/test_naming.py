@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from dlt.common.normalizers.naming.snake_case import NamingConvention
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -142,3 +143,28 @@ def test_a_trailing_newline_or_control_character_never_passes_as_clean(name: str
     assert naming.hashed_identifier(name) != naming.hashed_identifier("cur")
     with pytest.raises(ValueError):
         naming.dataset_identifier(name)
+
+
+_CUR_LIKE = st.text(alphabet=st.sampled_from("abcXYZ019_/:-+*@| .éÄ$"), min_size=1, max_size=30)
+
+
+@given(st.one_of(_CUR_LIKE, st.text(min_size=1, max_size=30)))
+def test_column_identifier_names_a_column_as_dlts_snake_case_does(name: str) -> None:
+    """The DuckDB import names columns without dlt; other destinations' tables are named by dlt: one name."""
+    assume(name.strip())
+    assert naming.column_identifier(name) == NamingConvention().normalize_identifier(name)
+
+
+@pytest.mark.parametrize(("source", "column"), [
+    ("lineItem/UnblendedCost", "line_item_unblended_cost"),
+    ("resourceTags/user:CostCenter", "resource_tags_user_cost_center"),
+    ("bill_billing_period_start_date", "bill_billing_period_start_date"),
+    ("1st column_", "_1st_columnx"),
+])
+def test_column_identifier_of_cur_names(source: str, column: str) -> None:
+    assert naming.column_identifier(source) == column
+
+
+def test_a_blank_column_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        naming.column_identifier("  ")

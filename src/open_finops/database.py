@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 DATABASE_FILE = "finops.duckdb"
 DEFAULT_LOCK_TIMEOUT = 30.0
 # DuckDB's default is 80% of RAM; an import does not need it, and its buffer pool would otherwise grow
-# with the size of the month being loaded.
-DEFAULT_MEMORY_LIMIT = "384MB"
+# with the size of the month being loaded. An import's reader threads hold about 250 MB besides, and the
+# buffer pool fills up with cached blocks of the months already loaded: 192MB keeps the whole process
+# under 512 MiB (benchmarks/README.md).
+DEFAULT_MEMORY_LIMIT = "192MB"
 # Longer than any import waits on purpose; beyond it a typo (an extra zero or two) would hang a cron job.
 MAX_LOCK_TIMEOUT = 86_400.0
 # Below this DuckDB runs out of memory staging one row group of an import.

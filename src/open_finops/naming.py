@@ -127,6 +127,35 @@ def dataset_identifier(name: str) -> str:
     return name
 
 
+_REDUCE_ALPHABET = str.maketrans("+-*@|", "x_xal")
+_NON_ALPHANUMERIC = re.compile(r"[^a-zA-Z\d_]+")
+_BREAK_BEFORE_WORD = re.compile("([^_])([A-Z][a-z]+)")
+_BREAK_BEFORE_CAPITAL = re.compile("([a-z0-9])([A-Z])")
+_LEADING_DIGITS = re.compile(r"^\d+")
+_UNDERSCORES = re.compile("__+")
+
+
+def column_identifier(name: str) -> str:
+    """A source column name as dlt's ``snake_case`` naming convention writes it (``lineItem/UnblendedCost``
+    -> ``line_item_unblended_cost``), without importing dlt: the DuckDB import does not otherwise need it.
+
+    The same rules, in the same order (a test holds it to dlt's for any text): trim; ``+-*@|`` become
+    ``x_xal``; other runs of non-alphanumerics ``_``; camel case broken into words, lower case; a leading
+    digit prefixed with ``_``; trailing ``_`` become ``x``; repeated ``_`` one.
+    """
+    text = name.strip()
+    if not text:
+        raise ValueError(f"column name {name!r} is empty")
+    text = _NON_ALPHANUMERIC.sub("_", text.translate(_REDUCE_ALPHABET))
+    text = _BREAK_BEFORE_WORD.sub(r"\1_\2", text)
+    text = _BREAK_BEFORE_CAPITAL.sub(r"\1_\2", text).lower()
+    if _LEADING_DIGITS.match(text):
+        text = "_" + text
+    stripped = text.rstrip("_")
+    text = stripped + "x" * (len(text) - len(stripped))
+    return _UNDERSCORES.sub("_", text)
+
+
 def quote_identifier(name: str) -> str:
     """Quote an identifier for SQL (DuckDB and PostgreSQL both use double quotes)."""
     return '"' + name.replace('"', '""') + '"'

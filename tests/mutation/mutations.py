@@ -42,7 +42,7 @@ _SWAP_BODY = _SWAP_WITH + """            if self.options.strategy == "single":
                 swap.replace_period_table(sql, staging, final)
                 tables = self._period_tables(version) | self._period_tables_in(sql, version) | {final}
                 swap.create_unified_view(sql, view, sorted(tables))
-            for table, column, value in runner.bookkeeping_rows(pipeline):
+            for table, column, value in runner.bookkeeping_rows(pipeline) if pipeline is not None else ():
                 swap.delete_rows(sql, table, column, value)
             if self.destination.is_duckdb:  # state in the same transaction as the data
                 self.state.complete(load_id, **counters)

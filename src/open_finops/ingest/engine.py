@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from open_finops.errors import (
 from open_finops.exports import ExportVersion
 from open_finops.ingest import server_lock
 from open_finops.ingest.sources import BillingSource
-from open_finops.naming import ExportNames, export_identifier, hashed_identifier, staging_table
+from open_finops.naming import ExportNames, column_identifier, export_identifier, hashed_identifier, staging_table
 from open_finops.secrets import mask_secrets
 
 STRATEGIES = ("separate", "single")
@@ -146,12 +147,6 @@ class _NoProgress:
         pass
 
 
-def _normalizer() -> Callable[[str], str]:
-    from dlt.common.normalizers.naming.snake_case import NamingConvention
-
-    return NamingConvention().normalize_identifier
-
-
 def _pipeline_name(terms: VendorTerms, load_id: str) -> str:
     return f"finops_{terms.vendor.replace('-', '_')}_{load_id[:16]}"
 
@@ -163,8 +158,9 @@ def scratch_dir(data_dir: Path, load_id: str) -> Path:
 
 def period_batches(version: ExportVersion, source: BillingSource, plan, normalize: Callable[[str], str],
                    scratch: Path, counters: dict[str, int], advance: Callable[[int], None],
-                   workers: int, warnings: list[str] | None = None) -> Iterator[Any]:
-    """Every data file of a version as Arrow tables of about ITEM_ROWS rows, several files read at once.
+                   workers: int, warnings: list[str] | None = None, item_rows: int = ITEM_ROWS) -> Iterator[Any]:
+    """Every data file of a version as Arrow tables of about ``item_rows`` rows (each record batch as it
+    is read when 0), several files read at once.
 
     A file holding another number of rows than its manifest declares is refused; an empty file the
     manifest gives no row count for is reported in ``warnings``.
@@ -215,9 +211,12 @@ def period_batches(version: ExportVersion, source: BillingSource, plan, normaliz
     pending: list[Any] = []
     rows = 0
     for batch in parallel_batches(version.data_files, read, workers=workers):
+        if not item_rows:
+            yield batch
+            continue
         pending.append(batch)
         rows += batch.num_rows
-        if rows >= ITEM_ROWS:
+        if rows >= item_rows:
             yield pa.Table.from_batches(pending)
             pending, rows = [], 0
     if pending:
@@ -229,7 +228,6 @@ class Importer:
 
     def __init__(self, options: ImportOptions, terms: VendorTerms, con,
                  normalize: Callable[[str], str] | None = None) -> None:
-        from open_finops import runner
         from open_finops.state import LoadStateStore
 
         self.options = options
@@ -237,12 +235,19 @@ class Importer:
         self.destination = options.destination
         self.con = con
         self.state = LoadStateStore(con)
-        self.normalize = normalize or _normalizer()
-        self.destination_ref = runner.destination(
-            self.destination.name, options.data_dir,
-            duckdb_connection=con if self.destination.is_duckdb else None,
-        )
-        self.destination = runner.locate(self.destination, self.destination_ref)
+        self.normalize = normalize or column_identifier
+        if not self.destination.is_duckdb:  # a server: where its credentials point is part of the state's key
+            from open_finops import runner
+
+            self.destination = runner.locate(self.destination, self.destination_ref)
+
+    @cached_property
+    def destination_ref(self) -> Any:
+        """dlt's destination, resolved when a load or a recovery first needs dlt (DuckDB loads do not)."""
+        from open_finops import runner
+
+        return runner.destination(self.destination.name, self.options.data_dir,
+                                  duckdb_connection=self.con if self.destination.is_duckdb else None)
 
     def recover_interrupted(self) -> None:
         """Loads still ``running`` belong to an import that died (we hold the lock, so none is live):
@@ -345,6 +350,7 @@ class Importer:
     def load(self, version: ExportVersion, source: BillingSource, progress) -> PeriodResult:
         """Load one period version into a staging table and swap it in; record success or failure."""
         from open_finops import runner
+        from open_finops.ingest import duckdb_insert
         from open_finops.ingest.listing import check_data_files
         from open_finops.ingest.readers import plan_columns
 
@@ -371,14 +377,23 @@ class Importer:
                     f"files; {self.terms.publisher} may still be writing it: try again later"
                 )
             version = check_data_files(version, source)
-            # One throwaway pipeline per load: its dlt schema holds only this load's staging table.
-            pipeline = runner.new_pipeline(_pipeline_name(self.terms, load_id), self.destination_ref,
-                                           self.destination.dataset, options.data_dir)
+            if not self.destination.is_duckdb:
+                # One throwaway pipeline per load: its dlt schema holds only this load's staging table.
+                pipeline = runner.new_pipeline(_pipeline_name(self.terms, load_id), self.destination_ref,
+                                               self.destination.dataset, options.data_dir)
             plan = self._reconcile(plan_columns(version, self.normalize), version, final, pipeline, warnings)
             batches = period_batches(version, source, plan, self.normalize,
                                      scratch_dir(options.data_dir, load_id), counters,
-                                     lambda n: progress.advance(task, n), options.read_workers, warnings)
-            runner.load_table(pipeline, batches, staging, destination_name=self.destination.name)
+                                     lambda n: progress.advance(task, n), options.read_workers, warnings,
+                                     # dlt works per item, so it gets fewer, bigger ones; DuckDB takes
+                                     # each batch as it comes, so that few are held in memory at once.
+                                     item_rows=0 if self.destination.is_duckdb else ITEM_ROWS)
+            if self.destination.is_duckdb:
+                # Straight from Arrow into the file we hold: no load files, DuckDB inserting on every core.
+                duckdb_insert.load_table(self.con, self.destination.dataset, staging, batches,
+                                         threads=duckdb_insert.insert_threads(options.read_workers))
+            else:
+                runner.load_table(pipeline, batches, staging, destination_name=self.destination.name)
             if counters["rows"] == 0:
                 raise SourceError(
                     f"billing period {version.billing_period} of export {version.export_name!r} has no rows; "
@@ -475,7 +490,7 @@ class Importer:
                 swap.replace_period_table(sql, staging, final)
                 tables = self._period_tables(version) | self._period_tables_in(sql, version) | {final}
                 swap.create_unified_view(sql, view, sorted(tables))
-            for table, column, value in runner.bookkeeping_rows(pipeline):
+            for table, column, value in runner.bookkeeping_rows(pipeline) if pipeline is not None else ():
                 swap.delete_rows(sql, table, column, value)
             if self.destination.is_duckdb:  # state in the same transaction as the data
                 self.state.complete(load_id, **counters)
@@ -570,7 +585,7 @@ def run_import(
     con.execute("SET preserve_insertion_order = false")
     try:
         importer = Importer(options, terms, con)
-        with server_lock.holding(importer.destination, importer.destination_ref, options.data_dir,
+        with server_lock.holding(importer.destination, lambda: importer.destination_ref, options.data_dir,
                                  options.lock_timeout):
             return _import_versions(importer, options, terms, source, parsers, progress, on_period, db_path)
     finally:

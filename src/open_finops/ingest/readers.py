@@ -31,7 +31,7 @@ from open_finops.naming import PERIOD_COLUMN
 
 # Small blocks keep what a reader holds in flight small; files are read two at a time, so the parser's own
 # threads are used only when a period has a single file (see engine.period_batches).
-CSV_BLOCK_SIZE = 2 * 1024 * 1024
+CSV_BLOCK_SIZE = 1024 * 1024
 PARQUET_BATCH_ROWS = 65_536
 
 DECIMAL = pa.decimal128(38, 18)

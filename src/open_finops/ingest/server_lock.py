@@ -8,7 +8,7 @@ server instead, held by a session of its own for the whole import, and wait ``lo
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,15 +18,16 @@ from open_finops.errors import DestinationError
 
 
 @contextmanager
-def holding(where: Destination, reference: Any, data_dir: Path, timeout: float) -> Iterator[None]:
-    """Hold the dataset's lock in ``where`` while the block runs; nothing for DuckDB."""
+def holding(where: Destination, reference: Callable[[], Any], data_dir: Path, timeout: float) -> Iterator[None]:
+    """Hold the dataset's lock in ``where`` while the block runs; nothing (and no dlt) for DuckDB.
+    ``reference`` gives dlt's destination when it is needed."""
     sql = where.support.try_lock_sql
     if sql is None:
         yield
         return
     from open_finops import runner
 
-    pipeline = runner.new_pipeline("finops_lock", reference, where.dataset, data_dir)
+    pipeline = runner.new_pipeline("finops_lock", reference(), where.dataset, data_dir)
     client = pipeline.sql_client()
     try:
         client.open_connection()

@@ -1,0 +1,128 @@
+"""Fill a DuckDB table straight from Arrow record batches, on the connection that holds the file.
+
+For the DuckDB destination this replaces dlt's round trip, in which every batch was written to Parquet
+load files that DuckDB then read back: DuckDB scans a ``RecordBatchReader`` over the batches while they
+are being parsed, on all its threads, so nothing but the database is written to disk. The table's columns
+are typed from the batches' schema, which is the import's column plan (the manifest's types), never from
+what DuckDB would infer.
+
+A manifest that declares no columns lets each file bring its own header: batches then come in runs of one
+schema, and a column first seen in a later run is added to the table (NULL in the rows before it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from open_finops.naming import quote_identifier as q
+
+# The name under which the stream is visible to the INSERT, on this connection only, while it runs.
+_STREAM_VIEW = "finops_incoming_batches"
+
+
+def sql_type(data_type: Any) -> str:
+    """The DuckDB type of a column planned as ``data_type`` (the Arrow types the readers produce)."""
+    import pyarrow as pa
+
+    if pa.types.is_decimal(data_type):
+        return f"DECIMAL({data_type.precision},{data_type.scale})"
+    if pa.types.is_timestamp(data_type):
+        return "TIMESTAMP WITH TIME ZONE" if data_type.tz else "TIMESTAMP"
+    if pa.types.is_string(data_type) or pa.types.is_large_string(data_type):
+        return "VARCHAR"
+    simple = {pa.int64(): "BIGINT", pa.bool_(): "BOOLEAN", pa.date32(): "DATE", pa.float64(): "DOUBLE"}
+    if data_type in simple:
+        return simple[data_type]
+    raise TypeError(f"no DuckDB column type is planned for Arrow type {data_type}")
+
+
+def insert_threads(reader_threads: int) -> int:
+    """DuckDB threads for an insert fed by ``reader_threads`` parsing threads: the cores they leave.
+
+    Each inserting thread fills a row group of its own (122,880 rows, over 100 MB of CUR) before it writes
+    it out, so threads cost memory; on a small machine the parsers keep the cores busy anyway.
+    """
+    return max(1, (os.cpu_count() or 1) - reader_threads)
+
+
+def load_table(con, dataset: str, table: str, items: Iterable[Any], *, threads: int | None = None) -> None:
+    """Create ``dataset.table`` (replacing it) and insert every row of ``items`` (record batches or
+    tables), on ``threads`` DuckDB threads (its setting when None). An exception raised while producing
+    the batches is raised here as it was raised."""
+    target = f"{q(dataset)}.{q(table)}"
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(dataset)}")
+    con.execute(f"DROP TABLE IF EXISTS {target}")
+    failures: list[BaseException] = []
+    columns: set[str] = set()
+    (configured,) = con.execute("SELECT current_setting('threads')").fetchone()
+    if threads is not None:
+        con.execute(f"SET threads = {int(threads)}")
+    try:
+        for schema, run in _Runs(_batches(items)):
+            definitions = [(f.name, sql_type(f.type)) for f in schema]
+            if not columns:
+                listed = ", ".join(f"{q(name)} {kind}" for name, kind in definitions)
+                con.execute(f"CREATE TABLE {target} ({listed})")
+            for name, kind in definitions:
+                if columns and name not in columns:
+                    con.execute(f"ALTER TABLE {target} ADD COLUMN {q(name)} {kind}")
+            columns.update(name for name, _ in definitions)
+            _insert(con, target, schema, _recorded(run, failures), failures)
+    finally:
+        if threads is not None:
+            con.execute(f"SET threads = {int(configured)}")
+        close = getattr(items, "close", None)
+        if close is not None:  # stops the reader threads behind the batches when the insert failed
+            close()
+
+
+def _insert(con, target: str, schema, batches: Iterator[Any], failures: list[BaseException]) -> None:
+    import pyarrow as pa
+
+    reader = pa.RecordBatchReader.from_batches(schema, batches)
+    con.register(_STREAM_VIEW, reader)
+    try:
+        con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {q(_STREAM_VIEW)}")
+    except BaseException:
+        # DuckDB reports what the batches raised as its own error, as text: raise the original instead.
+        if failures:
+            raise failures[0] from None
+        raise
+    finally:
+        con.unregister(_STREAM_VIEW)
+
+
+def _recorded(batches: Iterator[Any], failures: list[BaseException]) -> Iterator[Any]:
+    try:
+        yield from batches
+    except BaseException as exc:
+        failures.append(exc)
+        raise
+
+
+def _batches(items: Iterable[Any]) -> Iterator[Any]:
+    for item in items:
+        if hasattr(item, "to_batches"):
+            yield from item.to_batches()
+        else:
+            yield item
+
+
+class _Runs:
+    """The batches as consecutive runs of one schema: (schema, the run's batches), one run at a time."""
+
+    def __init__(self, batches: Iterator[Any]) -> None:
+        self._batches = batches
+        self._next = next(batches, None)
+
+    def __iter__(self) -> Iterator[tuple[Any, Iterator[Any]]]:
+        while self._next is not None:
+            schema = self._next.schema
+            yield schema, self._run(schema)
+
+    def _run(self, schema) -> Iterator[Any]:
+        while self._next is not None and self._next.schema.equals(schema):
+            batch, self._next = self._next, next(self._batches, None)
+            yield batch
