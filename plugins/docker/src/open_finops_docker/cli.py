@@ -57,15 +57,17 @@ def init(
     config: Path | None = ConfigOption,
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
-    """Write a ready-to-run stack: compose.yaml, .env, Dockerfiles. Nothing is downloaded."""
-    from open_finops_docker import stack
+    """Write a ready-to-run stack: compose.yaml, .env, Dockerfiles, the pipeline's wheels. Nothing is downloaded."""
+    from open_finops_docker import stack, wheelhouse
 
     resolved = _settings(config, stack_dir=directory)
     result = stack.init(resolved, resolved.stack_dir, force=force)
+    context = wheelhouse.write(result.directory / stack.PIPELINE_CONTEXT)
     if as_json:
         print_json({
             "stack_dir": str(result.directory),
             "files": result.actions,
+            "wheels": context.wheels,
             "data_dir": str(result.data_dir),
             "config_file": str(result.config_file),
             "metabase_url": result.metabase_url,
@@ -74,6 +76,8 @@ def init(
     typer.echo(f"Stack in {result.directory}:")
     for path, action in result.actions.items():
         typer.echo(f"  {action:<9} {path}")
+    typer.echo(f"  wheels    {', '.join(sorted(context.wheels.values()))} "
+               f"({context.pinned} third-party pins in constraints.txt)")
     typer.echo(f"Data directory: {result.data_dir} (mounted read-only into Metabase at /data)")
     typer.echo(f"Pipeline config: {result.config_file} (mounted read-only at /config)")
     typer.echo(f"Next: finops docker up --dir {result.directory}, then open {result.metabase_url}")
@@ -181,10 +185,13 @@ def build(
     pull: bool = typer.Option(False, "--pull", help="Pull newer base images first."),
     config: Path | None = ConfigOption,
 ) -> None:
-    """Build the Metabase (with the DuckDB driver) and pipeline images."""
-    from open_finops_docker import compose
+    """Build the Metabase (with the DuckDB driver) and pipeline images; the pipeline's wheels are written anew."""
+    from open_finops_docker import compose, wheelhouse
+    from open_finops_docker.stack import PIPELINE_CONTEXT, PIPELINE_SERVICE
 
     found, stack = _engine_and_stack(config, stack_dir, engine)
+    if not services or PIPELINE_SERVICE in services:
+        wheelhouse.write(stack.directory / PIPELINE_CONTEXT)
     _attached(compose.build(found, stack, list(services or []), pull=pull), stack.directory,
               f"{found.name} compose build")
 

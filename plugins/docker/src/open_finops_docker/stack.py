@@ -27,6 +27,7 @@ DATA_FILE = "finops.duckdb"
 SERVICES = ("postgres", "metabase", "pipeline")
 PIPELINE_SERVICE = "pipeline"
 PIPELINE_PROFILE = "pipeline"
+PIPELINE_CONTEXT = "pipeline"
 PRIVATE = 0o600
 
 
