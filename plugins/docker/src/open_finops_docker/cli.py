@@ -98,11 +98,45 @@ def up(
     if data_dir:
         # The engine would create a missing bind-mount source as root.
         Path(data_dir).mkdir(parents=True, exist_ok=True)
+    _warn_unreadable(data_dir)
     _attached(compose.up(found, stack, build=build), stack.directory, f"{found.name} compose up")
     typer.echo(
         f"Metabase is starting at {stack.metabase_url} (the first start takes a minute or two). "
         f"Add a DuckDB database with file /data/finops.duckdb, read-only."
     )
+
+
+def _warn_unreadable(data_dir: str | None) -> None:
+    if not data_dir:
+        return
+    from open_finops.api import database_path
+    from open_finops_docker.storage import unreadable
+
+    problem = unreadable(database_path(Path(data_dir)))
+    if problem:
+        from rich.markup import escape
+
+        console().print(f"[yellow]Warning:[/yellow] {escape(problem)}")
+
+
+@app.command("migrate-database")
+def migrate_database(
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Data directory (default: setting docker.data_dir, else the project's).",
+        show_default=False,
+    ),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Rewrite the database file in the DuckDB storage format Metabase's driver reads; stop Metabase first."""
+    from open_finops_docker import storage
+
+    resolved = _settings(config, data_dir=data_dir)
+    result = storage.migrate(load_settings(config), resolved.data_dir)
+    if result.backup is None:
+        typer.echo(f"{result.path} is in storage format {result.before}, which Metabase reads; nothing to do")
+        return
+    typer.echo(f"{result.path}: storage format {result.before} -> {result.after}, {result.tables} tables copied "
+               f"and counted; the old file is kept as {result.backup} (delete it when you no longer need it)")
 
 
 @app.command()
