@@ -230,6 +230,24 @@ def build(
               f"{found.name} compose build")
 
 
+def _metabase_paused(stack_dir: Path, found):
+    """Metabase of the stack stopped around a command, when there is a stack whose Metabase runs."""
+    from contextlib import nullcontext
+
+    from open_finops.api import UsageError
+    from open_finops_docker.engine import detect
+    from open_finops_docker.pausing import metabase_paused
+    from open_finops_docker.stack import COMPOSE_FILE, open_stack
+
+    if not (stack_dir / COMPOSE_FILE).is_file():
+        return nullcontext(False)
+    try:
+        with_compose = detect(found.name)
+    except UsageError:  # no compose: no stack can be running either
+        return nullcontext(False)
+    return metabase_paused(with_compose, open_stack(stack_dir))
+
+
 @app.command(context_settings={"ignore_unknown_options": True})
 def run(
     args: list[str] | None = typer.Argument(
@@ -246,6 +264,8 @@ def run(
     config: Path | None = ConfigOption,
 ) -> None:
     """Run any finops command in the pipeline image, with the data directory and config mounted.
+
+    When the stack's Metabase is running, it is stopped for the duration and started again afterwards.
 
     AWS credentials pass through from your environment by name (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...).
     """
@@ -271,7 +291,8 @@ def run(
     )
     from open_finops_docker.process import attached
 
-    status = attached(command)
+    with _metabase_paused(resolved.stack_dir, found):
+        status = attached(command)
     if status != 0:
         # finops in the container has already said what went wrong; keep its exit code for scripts.
         raise typer.Exit(status)

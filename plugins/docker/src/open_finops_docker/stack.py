@@ -26,7 +26,9 @@ STARTER_CONFIG = "config/config.toml"
 DATA_FILE = "finops.duckdb"
 SERVICES = ("postgres", "metabase", "pipeline")
 PIPELINE_SERVICE = "pipeline"
-PIPELINE_PROFILE = "pipeline"
+METABASE_SERVICE = "metabase"
+# What `up` starts; the pipeline is a job, run on demand.
+SERVERS = ("postgres", METABASE_SERVICE)
 PIPELINE_CONTEXT = "pipeline"
 PRIVATE = 0o600
 
