@@ -20,7 +20,9 @@ DEFAULT_STACK_DIR = "finops-stack"
 DEFAULT_METABASE_PORT = 3000
 # Only this machine can reach Metabase unless the user opens it up on purpose.
 DEFAULT_BIND_ADDRESS = "127.0.0.1"
-METABASE_VERSION = "0.58.9"
+# A pair released together: the driver release 1.5.5.0 was built and tested against Metabase 0.62 and 0.63
+# (its metabase_versions.json: 0.62.19, 0.63.17).
+METABASE_VERSION = "0.62.19"
 DUCKDB_DRIVER_VERSION = "1.5.5.0"
 # The DuckDB inside that driver (its release "bump to duckdb 1.5.5"), and the storage format numbers that
 # DuckDB reads: a database file outside them is refused by Metabase ("can only read versions between 64
