@@ -54,7 +54,7 @@ def test_up_starts_metabase_and_postgres_in_the_background(docker: FakeEngines, 
     (call,) = engine_commands(docker)
     assert call["argv"] == [*compose_prefix(stack), "up", "--detach", "postgres", "metabase"]
     assert call["cwd"] == str(stack)
-    assert "http://localhost:3000" in result.out and "/data/finops.duckdb" in result.out
+    assert "http://localhost:3000" in result.out and "finops docker provision" in result.out
 
 
 def test_up_keeps_the_postgres_password_off_every_command_line(

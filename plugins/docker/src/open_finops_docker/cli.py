@@ -102,7 +102,7 @@ def up(
     _attached(compose.up(found, stack, build=build), stack.directory, f"{found.name} compose up")
     typer.echo(
         f"Metabase is starting at {stack.metabase_url} (the first start takes a minute or two). "
-        f"Add a DuckDB database with file /data/finops.duckdb, read-only."
+        f"Then: finops docker provision (admin, the DuckDB database /data/finops.duckdb read-only, a dashboard)."
     )
 
 
@@ -137,6 +137,33 @@ def migrate_database(
         return
     typer.echo(f"{result.path}: storage format {result.before} -> {result.after}, {result.tables} tables copied "
                f"and counted; the old file is kept as {result.backup} (delete it when you no longer need it)")
+
+
+@app.command()
+def provision(
+    stack_dir: Path | None = DirOption,
+    url: str | None = typer.Option(None, "--url", help="Metabase's address (default: the stack's).",
+                                   show_default=False),
+    wait: float = typer.Option(300.0, "--wait", min=0, help="Seconds to wait for Metabase to be healthy."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Set up Metabase: the admin from .env, the DuckDB database read-only, a starter FOCUS dashboard."""
+    from open_finops_docker import provision as provisioning
+    from open_finops_docker.stack import open_stack
+
+    stack = open_stack(_settings(config, stack_dir=stack_dir).stack_dir)
+    email, password = stack.env.get("METABASE_ADMIN_EMAIL"), stack.env.get("METABASE_ADMIN_PASSWORD")
+    if not email or not password:
+        from open_finops.api import UsageError
+
+        raise UsageError(f"{stack.env_file} has no METABASE_ADMIN_EMAIL/PASSWORD; run 'finops docker init' again")
+    result = provisioning.provision(url or stack.metabase_url, email, password, wait=wait)
+    for item in result.created:
+        typer.echo(f"  created  {item}")
+    if not result.created:
+        typer.echo("Metabase was already provisioned; nothing changed")
+    typer.echo(f"Dashboard: {(url or stack.metabase_url).rstrip('/')}/dashboard/{result.dashboard_id} "
+               f"(log in as {email}; the password is METABASE_ADMIN_PASSWORD in {stack.env_file})")
 
 
 @app.command()

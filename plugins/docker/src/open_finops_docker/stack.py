@@ -26,6 +26,7 @@ RECORD_FILE = ".open-finops-stack.json"
 STARTER_CONFIG = "config/config.toml"
 DATA_FILE = "finops.duckdb"
 EMPTY_AWS_DIR = "aws-none"
+ADMIN_EMAIL = "admin@open-finops.example"
 SERVICES = ("postgres", "metabase", "pipeline")
 PIPELINE_SERVICE = "pipeline"
 METABASE_SERVICE = "metabase"
@@ -102,6 +103,8 @@ def render(settings: StackSettings, directory: Path, existing_env: dict[str, str
     password = settings.postgres_password or existing_env.get("POSTGRES_PASSWORD") or secrets.token_urlsafe(24)
     # Same for the key: a new one would make the secrets Metabase stored unreadable.
     encryption_key = existing_env.get("MB_ENCRYPTION_SECRET_KEY") or secrets.token_urlsafe(32)
+    # The admin `finops docker provision` creates; kept, as Metabase has it after the first provision.
+    admin_password = existing_env.get("METABASE_ADMIN_PASSWORD") or secrets.token_urlsafe(18)
     files: list[StackFile] = []
     if settings.config_file is not None:
         config_file = settings.config_file.resolve()
@@ -125,6 +128,8 @@ def render(settings: StackSettings, directory: Path, existing_env: dict[str, str
         "pipeline_image": settings.pipeline_image,
         "postgres_password": password,
         "encryption_key": encryption_key,
+        "admin_email": existing_env.get("METABASE_ADMIN_EMAIL") or ADMIN_EMAIL,
+        "admin_password": admin_password,
         "stack_name": stack_name(directory),
         "aws_dir": str(aws_dir(directory)),
     }
