@@ -97,3 +97,27 @@ def test_a_lock_timeout_handed_to_connect_that_is_not_finite_seconds_in_range_is
     with pytest.raises(UsageError, match=r"is not a number of seconds from 0 to 86400$"):
         connect(tmp_path / "finops.duckdb", lock_timeout=bad)
     assert not (tmp_path / "finops.duckdb").exists()
+
+
+def test_a_new_file_is_created_in_the_pinned_storage_format_and_keeps_it_when_written_again(tmp_path: Path) -> None:
+    import struct
+
+    import duckdb
+
+    from open_finops.database import STORAGE_VERSION
+
+    path = tmp_path / "finops.duckdb"
+    con = connect(path)
+    con.execute("CREATE TABLE t AS SELECT 1 AS a")
+    con.close()
+    con = connect(path)
+    con.execute("INSERT INTO t VALUES (2)")
+    ((tags,),) = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = 'finops'").fetchall()
+    con.close()
+    assert tags["storage_version"] == f"{STORAGE_VERSION}+"
+    # The header's storage number: 64 to 68 is what DuckDB 1.5 reads; DuckDB 2's own default is 69.
+    magic, number = struct.Struct("<8x4sQ").unpack(path.read_bytes()[:20])
+    assert magic == b"DUCK" and number <= 68
+    plain = tmp_path / "plain.duckdb"
+    duckdb.connect(str(plain)).close()
+    assert struct.Struct("<8x4sQ").unpack(plain.read_bytes()[:20])[1] > number, "the pin changes something"

@@ -31,6 +31,10 @@ DEFAULT_MEMORY_LIMIT = "192MB"
 MAX_LOCK_TIMEOUT = 86_400.0
 # Below this DuckDB runs out of memory staging one row group of an import.
 MIN_MEMORY_LIMIT = 64 * 10**6
+# The storage format of new database files: DuckDB's own default (2.x writes version 69) would lock out
+# every reader on DuckDB 1.5, among them Metabase's DuckDB driver (docs/docker.md). A file keeps the
+# format it was created in when later versions write to it.
+STORAGE_VERSION = "v1.5.0"
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
@@ -121,7 +125,8 @@ def connect(
     delay = 0.1
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            config = {} if read_only or path.exists() else {"storage_compatibility_version": STORAGE_VERSION}
+            con = duckdb.connect(str(path), read_only=read_only, config=config)
             if memory_limit is not None:
                 con.execute(f"SET memory_limit = '{memory_limit}'")  # validated above
             return con

@@ -52,9 +52,9 @@ def test_up_starts_metabase_and_postgres_in_the_background(docker: FakeEngines, 
     assert result.code == 0, result.err
     assert docker.argvs()[:2] == [["docker", "info"], ["docker", "compose", "version"]]
     (call,) = engine_commands(docker)
-    assert call["argv"] == [*compose_prefix(stack), "up", "--detach"]
+    assert call["argv"] == [*compose_prefix(stack), "up", "--detach", "postgres", "metabase"]
     assert call["cwd"] == str(stack)
-    assert "http://localhost:3000" in result.out and "/data/finops.duckdb" in result.out
+    assert "http://localhost:3000" in result.out and "finops docker provision" in result.out
 
 
 def test_up_keeps_the_postgres_password_off_every_command_line(
@@ -62,7 +62,9 @@ def test_up_keeps_the_postgres_password_off_every_command_line(
 ) -> None:
     password = envfile.read(stack / ".env")["POSTGRES_PASSWORD"]
     assert finops("docker", "up", "--dir", str(stack), "--build").code == 0
-    assert engine_commands(docker)[0]["argv"] == [*compose_prefix(stack), "up", "--detach", "--build"]
+    assert engine_commands(docker)[0]["argv"] == [
+        *compose_prefix(stack), "up", "--detach", "--build", "postgres", "metabase"
+    ]
     assert_no_secret_on_any_command_line(docker, password)
     assert password not in json.dumps(engine_commands(docker)[0]["env"]), "compose reads it from .env itself"
 
@@ -90,8 +92,8 @@ def test_down_removes_every_container_including_the_pipeline_job(
     assert finops("docker", "down", "--dir", str(stack), "--volumes").code == 0
     argvs = [call["argv"] for call in engine_commands(docker)]
     assert argvs == [
-        [*compose_prefix(stack), "--profile", "pipeline", "down"],
-        [*compose_prefix(stack), "--profile", "pipeline", "down", "--volumes"],
+        [*compose_prefix(stack), "down"],
+        [*compose_prefix(stack), "down", "--volumes"],
     ]
 
 
@@ -100,8 +102,8 @@ def test_build_builds_every_image_or_the_ones_named(docker: FakeEngines, stack: 
     assert finops("docker", "build", "pipeline", "--dir", str(stack), "--pull").code == 0
     argvs = [call["argv"] for call in engine_commands(docker)]
     assert argvs == [
-        [*compose_prefix(stack), "--profile", "pipeline", "build"],
-        [*compose_prefix(stack), "--profile", "pipeline", "build", "--pull", "pipeline"],
+        [*compose_prefix(stack), "build", "metabase", "pipeline"],
+        [*compose_prefix(stack), "build", "--pull", "pipeline"],
     ]
 
 
@@ -110,8 +112,8 @@ def test_logs_of_one_service(docker: FakeEngines, stack: Path, finops) -> None:
     assert finops("docker", "logs", "--dir", str(stack)).code == 0
     argvs = [call["argv"] for call in engine_commands(docker)]
     assert argvs == [
-        [*compose_prefix(stack), "--profile", "pipeline", "logs", "--follow", "--tail", "50", "metabase"],
-        [*compose_prefix(stack), "--profile", "pipeline", "logs"],
+        [*compose_prefix(stack), "logs", "--follow", "--tail", "50", "metabase"],
+        [*compose_prefix(stack), "logs"],
     ]
 
 
@@ -160,7 +162,7 @@ def test_status_json_lists_services_for_scripts(docker: FakeEngines, stack: Path
         ],
     }
     (call,) = engine_commands(docker)
-    assert call["argv"] == [*compose_prefix(stack), "--profile", "pipeline", "ps", "--all", "--format", "json"]
+    assert call["argv"] == [*compose_prefix(stack), "ps", "--all", "--format", "json"]
 
 
 def test_status_reads_a_json_array_as_older_compose_and_podman_print_it(
@@ -324,11 +326,61 @@ def test_the_registered_runner_runs_the_stacks_pipeline_service(
     summary = pipeline.load_runner()(load_config(), stack_dir=stack)
 
     assert summary == {"exit_code": 0, "engine": "docker", "stack_dir": str(stack)}
-    (call,) = engine_commands(docker)
-    assert call["argv"] == [*compose_prefix(stack), "--profile", "pipeline", "run", "--rm", "pipeline"]
-    assert call["cwd"] == str(stack)
-    assert call["env"]["AWS_SECRET_ACCESS_KEY"] == SECRET
+    ps, import_cur, focus_build = engine_commands(docker)
+    assert ps["argv"] == [*compose_prefix(stack), "ps", "--all", "--format", "json"]
+    assert import_cur["argv"] == [*compose_prefix(stack), "run", "--rm", "pipeline", "aws", "import-cur"]
+    assert focus_build["argv"] == [*compose_prefix(stack), "run", "--rm", "pipeline", "focus", "build"]
+    assert {call["cwd"] for call in engine_commands(docker)} == {str(stack)}
+    assert import_cur["env"]["AWS_SECRET_ACCESS_KEY"] == SECRET
     assert_no_secret_on_any_command_line(docker, SECRET)
+
+
+def test_the_pipeline_stops_a_running_metabase_for_the_job_and_starts_it_again(
+    docker: FakeEngines, stack: Path
+) -> None:
+    from open_finops_docker.service import run_pipeline
+
+    docker.set("docker", ps=PS_LINES)
+    run_pipeline(stack_dir=stack)
+    assert [call["argv"][len(compose_prefix(stack)):] for call in engine_commands(docker)] == [
+        ["ps", "--all", "--format", "json"],
+        ["stop", "metabase"],
+        ["run", "--rm", "pipeline", "aws", "import-cur"],
+        ["run", "--rm", "pipeline", "focus", "build"],
+        ["start", "metabase"],
+    ]
+
+
+def test_finops_docker_run_with_metabase_up_stops_it_around_the_command(
+    docker: FakeEngines, stack: Path, pipeline_image: str, finops
+) -> None:
+    docker.set("docker", ps=PS_LINES, images=[pipeline_image])
+    (stack.parent / "config.toml").write_text('[docker]\nstack_dir = "stack"\n', encoding="utf-8")
+    result = finops("docker", "run", "--", "aws", "import-cur", "--bucket", "b")
+    assert result.code == 0, result.err
+    work = [call["argv"] for call in engine_commands(docker) if call["argv"][1:3] != ["image", "inspect"]]
+    prefix = compose_prefix(stack)
+    assert work[0] == [*prefix, "ps", "--all", "--format", "json"]
+    assert work[1] == [*prefix, "stop", "metabase"]
+    assert work[2][:3] == ["docker", "run", "--rm"] and work[2][-4:] == ["aws", "import-cur", "--bucket", "b"]
+    assert work[3] == [*prefix, "start", "metabase"]
+    assert len(work) == 4
+
+
+def test_metabase_is_started_again_when_the_job_fails(docker: FakeEngines, stack: Path) -> None:
+    from open_finops_docker.service import run_pipeline
+
+    from open_finops.errors import OpenFinopsError
+
+    docker.set("docker", ps=PS_LINES, exit=0)
+    script = docker.bin_dir / "docker"
+    # The fake exits 5 for `compose run` only: a failed import.
+    script.write_text(script.read_text().replace(
+        'sys.exit(behaviour.get("exit", 0))', 'sys.exit(5 if "run" in args else behaviour.get("exit", 0))'))
+    with pytest.raises(OpenFinopsError, match="'finops aws import-cur' in the stack's pipeline service failed"):
+        run_pipeline(stack_dir=stack)
+    tails = [call["argv"][len(compose_prefix(stack)):] for call in engine_commands(docker)]
+    assert tails[-2:] == [["run", "--rm", "pipeline", "aws", "import-cur"], ["start", "metabase"]]
 
 
 def test_finops_pipelines_run_prints_the_services_summary(docker: FakeEngines, stack: Path, finops) -> None:
@@ -350,7 +402,8 @@ def test_finops_pipelines_run_reports_a_failed_service_run(docker: FakeEngines, 
 
     assert result.code == 1
     assert result.err.splitlines()[-1] == (
-        "Error: docker compose run of the stack's pipeline service failed with exit status 3; see the output above"
+        "Error: docker compose run of 'finops aws import-cur' in the stack's pipeline service failed with exit "
+        "status 3; see the output above"
     )
 
 

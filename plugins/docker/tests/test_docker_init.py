@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import stat
 from pathlib import Path
@@ -45,7 +46,8 @@ def stack_dir(clean_env: Path, finops) -> Path:
 
 
 def test_init_writes_the_stack_files(stack_dir: Path) -> None:
-    written = sorted(str(p.relative_to(stack_dir)) for p in stack_dir.rglob("*") if p.is_file())
+    written = sorted(str(p.relative_to(stack_dir)) for p in stack_dir.rglob("*")
+                     if p.is_file() and p.parent.name != "wheels")
     assert written == [
         ".env", RECORD_FILE, "compose.yaml", "config/config.toml", "metabase/Dockerfile", "pipeline/Dockerfile",
     ]
@@ -72,16 +74,21 @@ def test_compose_has_metabase_postgres_and_a_pipeline_job(stack_dir: Path) -> No
     resolved = interpolate(compose, env)
     postgres, metabase, pipeline = (resolved["services"][s] for s in ("postgres", "metabase", "pipeline"))
 
-    assert postgres["image"] == "postgres:16.9-bookworm"
+    assert postgres["image"] == "docker.io/library/postgres:16.9-bookworm"
     assert mounts(postgres)["/var/lib/postgresql/data"]["source"] == "postgres-data"
     assert "ports" not in postgres, "Metabase's database is reachable from the stack only"
 
+    assert resolved["name"] == "open-finops-stack", "one compose project per stack directory"
     assert metabase["ports"] == ["127.0.0.1:3000:3000"]
     assert metabase["build"]["context"] == "./metabase"
-    assert metabase["image"] == "open-finops-metabase:0.58.9-duckdb-1.5.5.0"
+    assert metabase["image"] == "open-finops-metabase:0.62.19-duckdb-1.5.5.0"
     assert metabase["environment"]["MB_DB_TYPE"] == "postgres"
     assert metabase["environment"]["MB_DB_HOST"] == "postgres"
     assert metabase["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert metabase["environment"]["MB_ENCRYPTION_SECRET_KEY"] == env["MB_ENCRYPTION_SECRET_KEY"]
+    assert len(env["MB_ENCRYPTION_SECRET_KEY"]) >= 32
+    assert "/api/health" in " ".join(metabase["healthcheck"]["test"])
+    assert metabase["pull_policy"] == pipeline["pull_policy"] == "build", "built here, never pulled"
 
     assert pipeline["build"]["context"] == "./pipeline"
     assert pipeline["image"] == "open-finops-pipeline:0.1.0"
@@ -98,11 +105,19 @@ def test_metabase_reads_the_data_directory_read_only_and_the_pipeline_writes_it(
     metabase = mounts(resolved["services"]["metabase"])
     pipeline = mounts(resolved["services"]["pipeline"])
 
-    assert metabase["/data"] == {"type": "bind", "source": data_dir, "target": "/data", "read_only": True}
-    assert pipeline["/data"] == {"type": "bind", "source": data_dir, "target": "/data"}
+    selinux = {"selinux": "z"}
+    assert metabase["/data"] == {"type": "bind", "source": data_dir, "target": "/data", "read_only": True,
+                                 "bind": selinux}
+    assert pipeline["/data"] == {"type": "bind", "source": data_dir, "target": "/data", "bind": selinux}
     assert pipeline["/config"] == {
         "type": "bind", "source": str(stack_dir / "config"), "target": "/config", "read_only": True,
+        "bind": selinux,
     }
+    assert pipeline["/home/finops/.aws"] == {
+        "type": "bind", "source": str(stack_dir / "aws-none"), "target": "/home/finops/.aws", "read_only": True,
+        "bind": selinux,
+    }
+    assert (stack_dir / "aws-none").is_dir(), "without ~/.aws an empty folder is mounted, never created as root"
     assert (clean_env / "data").is_dir(), "a missing bind source would be created by the engine as root"
 
 
@@ -122,7 +137,7 @@ def test_env_file_is_private_and_holds_a_generated_password(stack_dir: Path) -> 
     assert len(env["POSTGRES_PASSWORD"]) >= 24
     assert env["POSTGRES_PASSWORD"] not in (stack_dir / "compose.yaml").read_text()
     assert env["METABASE_PORT"] == "3000"
-    assert env["METABASE_VERSION"] == "0.58.9"
+    assert env["METABASE_VERSION"] == "0.62.19"
     assert env["OPEN_FINOPS_VERSION"] == "0.1.0"
 
 
@@ -262,3 +277,25 @@ def test_init_into_a_file_is_a_usage_error(clean_env: Path, finops) -> None:
     (clean_env / "taken").write_text("")
     result = finops("docker", "init", "taken")
     assert result.code == 2 and "not a directory" in result.err
+
+
+def test_the_pipeline_mounts_aws_profiles_when_there_are_some(clean_env: Path, finops) -> None:
+    aws = Path(os.environ["HOME"]) / ".aws"
+    aws.mkdir()
+    assert finops("docker", "init", "stack").code == 0
+    assert envfile.read(clean_env / "stack" / ".env")["FINOPS_AWS_DIR"] == str(aws.resolve())
+
+
+def test_the_encryption_key_is_kept_on_every_later_init(stack_dir: Path, finops) -> None:
+    key = envfile.read(stack_dir / ".env")["MB_ENCRYPTION_SECRET_KEY"]
+    assert finops("docker", "init", "stack", "--force").code == 0
+    assert envfile.read(stack_dir / ".env")["MB_ENCRYPTION_SECRET_KEY"] == key
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="what init does when run as root")
+def test_init_as_root_hands_the_new_data_directory_to_the_container_user(clean_env: Path, finops) -> None:
+    assert finops("docker", "init", "stack").code == 0
+    env = envfile.read(clean_env / "stack" / ".env")
+    data = (clean_env / "data").stat()
+    assert (env["FINOPS_UID"], env["FINOPS_GID"]) == ("1000", "1000")
+    assert (data.st_uid, data.st_gid) == (1000, 1000)

@@ -57,15 +57,17 @@ def init(
     config: Path | None = ConfigOption,
     as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
-    """Write a ready-to-run stack: compose.yaml, .env, Dockerfiles. Nothing is downloaded."""
-    from open_finops_docker import stack
+    """Write a ready-to-run stack: compose.yaml, .env, Dockerfiles, the pipeline's wheels. Nothing is downloaded."""
+    from open_finops_docker import stack, wheelhouse
 
     resolved = _settings(config, stack_dir=directory)
     result = stack.init(resolved, resolved.stack_dir, force=force)
+    context = wheelhouse.write(result.directory / stack.PIPELINE_CONTEXT)
     if as_json:
         print_json({
             "stack_dir": str(result.directory),
             "files": result.actions,
+            "wheels": context.wheels,
             "data_dir": str(result.data_dir),
             "config_file": str(result.config_file),
             "metabase_url": result.metabase_url,
@@ -74,6 +76,8 @@ def init(
     typer.echo(f"Stack in {result.directory}:")
     for path, action in result.actions.items():
         typer.echo(f"  {action:<9} {path}")
+    typer.echo(f"  wheels    {', '.join(sorted(context.wheels.values()))} "
+               f"({context.pinned} third-party pins in constraints.txt)")
     typer.echo(f"Data directory: {result.data_dir} (mounted read-only into Metabase at /data)")
     typer.echo(f"Pipeline config: {result.config_file} (mounted read-only at /config)")
     typer.echo(f"Next: finops docker up --dir {result.directory}, then open {result.metabase_url}")
@@ -94,11 +98,72 @@ def up(
     if data_dir:
         # The engine would create a missing bind-mount source as root.
         Path(data_dir).mkdir(parents=True, exist_ok=True)
+    _warn_unreadable(data_dir)
     _attached(compose.up(found, stack, build=build), stack.directory, f"{found.name} compose up")
     typer.echo(
         f"Metabase is starting at {stack.metabase_url} (the first start takes a minute or two). "
-        f"Add a DuckDB database with file /data/finops.duckdb, read-only."
+        f"Then: finops docker provision (admin, the DuckDB database /data/finops.duckdb read-only, a dashboard)."
     )
+
+
+def _warn_unreadable(data_dir: str | None) -> None:
+    if not data_dir:
+        return
+    from open_finops.api import database_path
+    from open_finops_docker.storage import unreadable
+
+    problem = unreadable(database_path(Path(data_dir)))
+    if problem:
+        from rich.markup import escape
+
+        console().print(f"[yellow]Warning:[/yellow] {escape(problem)}")
+
+
+@app.command("migrate-database")
+def migrate_database(
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Data directory (default: setting docker.data_dir, else the project's).",
+        show_default=False,
+    ),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Rewrite the database file in the DuckDB storage format Metabase's driver reads; stop Metabase first."""
+    from open_finops_docker import storage
+
+    resolved = _settings(config, data_dir=data_dir)
+    result = storage.migrate(load_settings(config), resolved.data_dir)
+    if result.backup is None:
+        typer.echo(f"{result.path} is in storage format {result.before}, which Metabase reads; nothing to do")
+        return
+    typer.echo(f"{result.path}: storage format {result.before} -> {result.after}, {result.tables} tables copied "
+               f"and counted; the old file is kept as {result.backup} (delete it when you no longer need it)")
+
+
+@app.command()
+def provision(
+    stack_dir: Path | None = DirOption,
+    url: str | None = typer.Option(None, "--url", help="Metabase's address (default: the stack's).",
+                                   show_default=False),
+    wait: float = typer.Option(300.0, "--wait", min=0, help="Seconds to wait for Metabase to be healthy."),
+    config: Path | None = ConfigOption,
+) -> None:
+    """Set up Metabase: the admin from .env, the DuckDB database read-only, a starter FOCUS dashboard."""
+    from open_finops_docker import provision as provisioning
+    from open_finops_docker.stack import open_stack
+
+    stack = open_stack(_settings(config, stack_dir=stack_dir).stack_dir)
+    email, password = stack.env.get("METABASE_ADMIN_EMAIL"), stack.env.get("METABASE_ADMIN_PASSWORD")
+    if not email or not password:
+        from open_finops.api import UsageError
+
+        raise UsageError(f"{stack.env_file} has no METABASE_ADMIN_EMAIL/PASSWORD; run 'finops docker init' again")
+    result = provisioning.provision(url or stack.metabase_url, email, password, wait=wait)
+    for item in result.created:
+        typer.echo(f"  created  {item}")
+    if not result.created:
+        typer.echo("Metabase was already provisioned; nothing changed")
+    typer.echo(f"Dashboard: {(url or stack.metabase_url).rstrip('/')}/dashboard/{result.dashboard_id} "
+               f"(log in as {email}; the password is METABASE_ADMIN_PASSWORD in {stack.env_file})")
 
 
 @app.command()
@@ -181,12 +246,33 @@ def build(
     pull: bool = typer.Option(False, "--pull", help="Pull newer base images first."),
     config: Path | None = ConfigOption,
 ) -> None:
-    """Build the Metabase (with the DuckDB driver) and pipeline images."""
-    from open_finops_docker import compose
+    """Build the Metabase (with the DuckDB driver) and pipeline images; the pipeline's wheels are written anew."""
+    from open_finops_docker import compose, wheelhouse
+    from open_finops_docker.stack import PIPELINE_CONTEXT, PIPELINE_SERVICE
 
     found, stack = _engine_and_stack(config, stack_dir, engine)
+    if not services or PIPELINE_SERVICE in services:
+        wheelhouse.write(stack.directory / PIPELINE_CONTEXT)
     _attached(compose.build(found, stack, list(services or []), pull=pull), stack.directory,
               f"{found.name} compose build")
+
+
+def _metabase_paused(stack_dir: Path, found):
+    """Metabase of the stack stopped around a command, when there is a stack whose Metabase runs."""
+    from contextlib import nullcontext
+
+    from open_finops.api import UsageError
+    from open_finops_docker.engine import detect
+    from open_finops_docker.pausing import metabase_paused
+    from open_finops_docker.stack import COMPOSE_FILE, open_stack
+
+    if not (stack_dir / COMPOSE_FILE).is_file():
+        return nullcontext(False)
+    try:
+        with_compose = detect(found.name)
+    except UsageError:  # no compose: no stack can be running either
+        return nullcontext(False)
+    return metabase_paused(with_compose, open_stack(stack_dir))
 
 
 @app.command(context_settings={"ignore_unknown_options": True})
@@ -205,6 +291,8 @@ def run(
     config: Path | None = ConfigOption,
 ) -> None:
     """Run any finops command in the pipeline image, with the data directory and config mounted.
+
+    When the stack's Metabase is running, it is stopped for the duration and started again afterwards.
 
     AWS credentials pass through from your environment by name (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...).
     """
@@ -230,7 +318,8 @@ def run(
     )
     from open_finops_docker.process import attached
 
-    status = attached(command)
+    with _metabase_paused(resolved.stack_dir, found):
+        status = attached(command)
     if status != 0:
         # finops in the container has already said what went wrong; keep its exit code for scripts.
         raise typer.Exit(status)

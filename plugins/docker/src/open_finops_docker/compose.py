@@ -12,43 +12,53 @@ from typing import Any
 
 from open_finops.api import OpenFinopsError
 from open_finops_docker.engine import Engine
-from open_finops_docker.stack import PIPELINE_PROFILE, PIPELINE_SERVICE, Stack
+from open_finops_docker.stack import METABASE_SERVICE, PIPELINE_SERVICE, SERVERS, Stack
+
+BUILT = (METABASE_SERVICE, PIPELINE_SERVICE)
 
 
-def argv(engine: Engine, stack: Stack, *args: str, with_pipeline: bool = False) -> list[str]:
-    """``<compose> -f compose.yaml --env-file .env [--profile pipeline] args...``.
+def argv(engine: Engine, stack: Stack, *args: str) -> list[str]:
+    """``<compose> -f compose.yaml --env-file .env args...``.
 
-    The pipeline service sits in a profile so that ``up`` leaves it alone: it is a job, not a server.
+    No ``--profile``: old podman-compose has none. ``up`` names the servers instead, so the pipeline job is
+    never started with them.
     """
     command = [*engine.compose, "-f", str(stack.compose_file), "--env-file", str(stack.env_file)]
-    if with_pipeline:
-        command += ["--profile", PIPELINE_PROFILE]
     return command + list(args)
 
 
 def up(engine: Engine, stack: Stack, *, build: bool = False) -> list[str]:
-    return argv(engine, stack, "up", "--detach", *(["--build"] if build else []))
+    return argv(engine, stack, "up", "--detach", *(["--build"] if build else []), *SERVERS)
 
 
 def down(engine: Engine, stack: Stack, *, volumes: bool = False) -> list[str]:
-    return argv(engine, stack, "down", *(["--volumes"] if volumes else []), with_pipeline=True)
+    return argv(engine, stack, "down", *(["--volumes"] if volumes else []))
 
 
 def build(engine: Engine, stack: Stack, services: list[str], *, pull: bool = False) -> list[str]:
-    return argv(engine, stack, "build", *(["--pull"] if pull else []), *services, with_pipeline=True)
+    # Named, so the pipeline (in a profile for a plain `compose up`) is built without --profile.
+    return argv(engine, stack, "build", *(["--pull"] if pull else []), *(services or BUILT))
 
 
 def logs(engine: Engine, stack: Stack, service: str | None, *, follow: bool, tail: int | None) -> list[str]:
     options = (["--follow"] if follow else []) + (["--tail", str(tail)] if tail is not None else [])
-    return argv(engine, stack, "logs", *options, *([service] if service else []), with_pipeline=True)
+    return argv(engine, stack, "logs", *options, *([service] if service else []))
 
 
 def ps(engine: Engine, stack: Stack) -> list[str]:
-    return argv(engine, stack, "ps", "--all", "--format", "json", with_pipeline=True)
+    return argv(engine, stack, "ps", "--all", "--format", "json")
+
+
+def stop(engine: Engine, stack: Stack, service: str) -> list[str]:
+    return argv(engine, stack, "stop", service)
+
+
+def start(engine: Engine, stack: Stack, service: str) -> list[str]:
+    return argv(engine, stack, "start", service)
 
 
 def run_pipeline(engine: Engine, stack: Stack, args: list[str]) -> list[str]:
-    return argv(engine, stack, "run", "--rm", PIPELINE_SERVICE, *args, with_pipeline=True)
+    return argv(engine, stack, "run", "--rm", PIPELINE_SERVICE, *args)
 
 
 def _items(text: str) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
-"""The runner of the ``docker-pipeline`` pipeline: the stack's ``pipeline`` service, run once.
+"""The runner of the ``docker-pipeline`` pipeline: the whole job in the stack's ``pipeline`` service.
 
-``finops pipelines list`` shows it; a scheduler (cron, a systemd timer) runs the same thing with
-``finops docker run -- aws import-cur`` or ``docker compose run --rm pipeline``.
+The job is the import, then the FOCUS build, each a ``compose run --rm pipeline`` with Metabase stopped
+for the duration. ``finops pipelines run docker-pipeline`` is what a scheduler (cron, a systemd timer) runs.
 """
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ from typing import Any
 from open_finops.api import Config, load_config
 from open_finops_docker import compose, settings
 from open_finops_docker.engine import detect
+from open_finops_docker.pausing import metabase_paused
 from open_finops_docker.process import attached, check_status
 from open_finops_docker.stack import open_stack
+
+# What the pipeline does on every scheduled run: the import, then FOCUS from what it loaded.
+JOB = (("aws", "import-cur"), ("focus", "build"))
 
 
 def run_pipeline(
@@ -24,9 +28,10 @@ def run_pipeline(
     engine: str | None = None,
     args: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Run the stack's pipeline service (its default command is ``finops aws import-cur``).
+    """Run the job: ``finops aws import-cur`` then ``finops focus build`` in the pipeline service.
 
-    ``args`` replace that command. Follows :class:`open_finops.runners.ServiceRunner`: returns a summary
+    ``args`` replace the job with that one command. Follows :class:`open_finops.runners.ServiceRunner`:
+    returns a summary
     (``exit_code`` is always 0, ``engine``, ``stack_dir``); a failed run raises ``OpenFinopsError``.
     """
     resolved = settings.load(
@@ -36,6 +41,10 @@ def run_pipeline(
     )
     stack = open_stack(resolved.stack_dir)
     found = detect(resolved.engine)
-    status = attached(compose.run_pipeline(found, stack, list(args)), cwd=stack.directory)
-    check_status(status, f"{found.name} compose run of the stack's pipeline service")
-    return {"exit_code": status, "engine": found.name, "stack_dir": str(stack.directory)}
+    steps = [list(args)] if args else [list(step) for step in JOB]
+    with metabase_paused(found, stack):
+        for step in steps:
+            status = attached(compose.run_pipeline(found, stack, step), cwd=stack.directory)
+            what = f"{found.name} compose run of 'finops {' '.join(step)}' in the stack's pipeline service"
+            check_status(status, what)
+    return {"exit_code": 0, "engine": found.name, "stack_dir": str(stack.directory)}

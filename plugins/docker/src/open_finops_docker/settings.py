@@ -20,8 +20,15 @@ DEFAULT_STACK_DIR = "finops-stack"
 DEFAULT_METABASE_PORT = 3000
 # Only this machine can reach Metabase unless the user opens it up on purpose.
 DEFAULT_BIND_ADDRESS = "127.0.0.1"
-METABASE_VERSION = "0.58.9"
+# A pair released together: the driver release 1.5.5.0 was built and tested against Metabase 0.62 and 0.63
+# (its metabase_versions.json: 0.62.19, 0.63.17).
+METABASE_VERSION = "0.62.19"
 DUCKDB_DRIVER_VERSION = "1.5.5.0"
+# The DuckDB inside that driver (its release "bump to duckdb 1.5.5"), and the storage format numbers that
+# DuckDB reads: a database file outside them is refused by Metabase ("can only read versions between 64
+# and 68"). New files are created readable by it (open_finops.database.STORAGE_VERSION, v1.5.0).
+DRIVER_DUCKDB_VERSION = "1.5.5"
+DRIVER_READABLE_STORAGE = range(64, 69)
 POSTGRES_VERSION = "16.9-bookworm"
 # A container user owned by root would write root-owned files into the data directory.
 FALLBACK_UID = 1000

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from importlib import resources
@@ -24,9 +25,14 @@ ENV_FILE = ".env"
 RECORD_FILE = ".open-finops-stack.json"
 STARTER_CONFIG = "config/config.toml"
 DATA_FILE = "finops.duckdb"
+EMPTY_AWS_DIR = "aws-none"
+ADMIN_EMAIL = "admin@open-finops.example"
 SERVICES = ("postgres", "metabase", "pipeline")
 PIPELINE_SERVICE = "pipeline"
-PIPELINE_PROFILE = "pipeline"
+METABASE_SERVICE = "metabase"
+# What `up` starts; the pipeline is a job, run on demand.
+SERVERS = ("postgres", METABASE_SERVICE)
+PIPELINE_CONTEXT = "pipeline"
 PRIVATE = 0o600
 
 
@@ -79,10 +85,26 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def stack_name(directory: Path) -> str:
+    """The compose project name: lowercase letters, digits, '-' and '_', as compose requires."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", directory.name.lower()).strip("-_") or "stack"
+    return f"open-finops-{slug}"
+
+
+def aws_dir(directory: Path) -> Path:
+    """``~/.aws`` when there is one; else an empty folder of the stack, so the mount never makes one as root."""
+    home = Path(os.environ.get("HOME") or Path.home()) / ".aws"
+    return home.resolve() if home.is_dir() else directory / EMPTY_AWS_DIR
+
+
 def render(settings: StackSettings, directory: Path, existing_env: dict[str, str]) -> list[StackFile]:
     """Every file of a stack for these settings; ``existing_env`` keeps an already generated password."""
     # Postgres sets its password when its volume is first created; a new one would lock Metabase out.
     password = settings.postgres_password or existing_env.get("POSTGRES_PASSWORD") or secrets.token_urlsafe(24)
+    # Same for the key: a new one would make the secrets Metabase stored unreadable.
+    encryption_key = existing_env.get("MB_ENCRYPTION_SECRET_KEY") or secrets.token_urlsafe(32)
+    # The admin `finops docker provision` creates; kept, as Metabase has it after the first provision.
+    admin_password = existing_env.get("METABASE_ADMIN_PASSWORD") or secrets.token_urlsafe(18)
     files: list[StackFile] = []
     if settings.config_file is not None:
         config_file = settings.config_file.resolve()
@@ -105,6 +127,11 @@ def render(settings: StackSettings, directory: Path, existing_env: dict[str, str
         "open_finops_version": settings.open_finops_version,
         "pipeline_image": settings.pipeline_image,
         "postgres_password": password,
+        "encryption_key": encryption_key,
+        "admin_email": existing_env.get("METABASE_ADMIN_EMAIL") or ADMIN_EMAIL,
+        "admin_password": admin_password,
+        "stack_name": stack_name(directory),
+        "aws_dir": str(aws_dir(directory)),
     }
     quoted = {key: envfile.quote(key.upper(), value) for key, value in values.items()}
     files += [
@@ -188,7 +215,14 @@ def init(settings: StackSettings, directory: Path, *, force: bool = False) -> In
     )
     data_dir = settings.data_dir.resolve()
     # A bind mount of a missing folder would be created by the engine, owned by root.
+    created = not data_dir.exists()
     data_dir.mkdir(parents=True, exist_ok=True)
+    uid, gid = host_ids()
+    if created and hasattr(os, "getuid") and os.getuid() == 0:
+        # Run as root (cron on a server), the pipeline still runs as FALLBACK_UID: it must own what it writes to.
+        os.chown(data_dir, uid, gid)
+    if aws_dir(directory) == directory / EMPTY_AWS_DIR:
+        (directory / EMPTY_AWS_DIR).mkdir(exist_ok=True)
     env = envfile.parse(next(f.content for f in files if f.path == ENV_FILE))
     return InitResult(
         directory=directory,
