@@ -105,7 +105,9 @@ class ManifestParser:
 
     ``key_pattern`` is a regular expression searched in the manifest's key (relative to the export
     prefix). ``parse`` is a dotted path to ``parse(key: str, body: bytes) -> ExportVersion``; it raises
-    :class:`open_finops.errors.ManifestError` for anything it cannot read.
+    :class:`open_finops.errors.ManifestError` for anything it cannot read. ``reads_body=False`` says the
+    key alone describes the version (a layout with no manifest, whose data file is found by its name):
+    the listing then reads nothing and ``parse`` gets ``b""``.
     """
 
     name: str
@@ -114,6 +116,7 @@ class ManifestParser:
     description: str
     key_pattern: str
     parse: str
+    reads_body: bool = True
 
     def __post_init__(self) -> None:
         check_name("manifest parser", self.name)
