@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 PLUGIN = Path(__file__).resolve().parents[1]
 ACCOUNT = "devstoreaccount1"
 # Azurite's published development key (the same in every Azurite), not a secret.
-KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IDOrGNAmbDXn2SBTRj2fsZiYUjB3bcaA1VFEh9Swrdw8BkkwI2iM4zXoyA=="
+KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
 def azurite_blob() -> str:
