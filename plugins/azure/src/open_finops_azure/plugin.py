@@ -29,6 +29,14 @@ def register_pipelines():
                         "in [azure].",
             runner="open_finops_azure.pipeline:run_pipeline",
         ),
+        Pipeline(
+            name="azure-focus",
+            vendor=VENDOR,
+            kind="focus",
+            description="Map the FocusCost exports imported into DuckDB onto FOCUS (Microsoft's x_ columns kept).",
+            runner="open_finops_azure.focus:focus_sources",
+            reads=("azure_costs.*",),
+        ),
     ]
 
 

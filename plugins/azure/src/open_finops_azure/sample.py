@@ -28,12 +28,12 @@ AGREEMENTS = ("ea", "mca")
 FORMATS = ("csv", "csv.gz", "parquet")
 LAYOUTS = ("manifest", "legacy")
 COMPRESSION = {"csv": "None", "csv.gz": "Gzip", "parquet": "Snappy"}  # deliveryConfig.compressionMode
-SERVICES = (  # (meter category, FOCUS service name, FOCUS category, unit, list price)
-    ("Virtual Machines", "Virtual Machines", "Compute", "1 Hour", Decimal("0.192")),
-    ("Storage", "Storage Accounts", "Storage", "1 GB/Month", Decimal("0.0184")),
-    ("Azure App Service", "App Service", "Compute", "1 Hour", Decimal("0.075")),
-    ("SQL Database", "SQL Database", "Databases", "1 Hour", Decimal("0.5044")),
-    ("Bandwidth", "Bandwidth", "Networking", "1 GB", Decimal("0.087")),
+SERVICES = (  # (meter category, FOCUS service name, FOCUS category, unit, list price, FOCUS subcategory)
+    ("Virtual Machines", "Virtual Machines", "Compute", "1 Hour", Decimal("0.192"), "Virtual Machines"),
+    ("Storage", "Storage Accounts", "Storage", "1 GB/Month", Decimal("0.0184"), "Object Storage"),
+    ("Azure App Service", "App Service", "Compute", "1 Hour", Decimal("0.075"), "Other (Compute)"),
+    ("SQL Database", "SQL Database", "Databases", "1 Hour", Decimal("0.5044"), "Relational"),
+    ("Bandwidth", "Bandwidth", "Networking", "1 GB", Decimal("0.087"), "Data Transfer"),
 )
 BILLING_ACCOUNT = "8611537"
 SUBSCRIPTIONS = ("00000000-0000-0000-0000-0000000000a1", "00000000-0000-0000-0000-0000000000b2")
@@ -72,22 +72,22 @@ def _rows(rng: random.Random, dataset: str, agreement: str, period: str, count: 
     rows, actual, amortized = [], Decimal(0), Decimal(0)
     reservation = "4f6c2a5e-1111-4222-8333-944455556666"
     purchase = Decimal("150.000000")
-    covered = 0
     for i in range(count):
-        category, service, service_category, unit, price = SERVICES[i % len(SERVICES)]
+        category, service, service_category, unit, price, subcategory = SERVICES[i % len(SERVICES)]
         quantity, cost = _money(rng, price)
         day = start + timedelta(days=i % days)
         on_reservation = category == "Virtual Machines" and i % 2 == 0 and i > 0
         billed = Decimal(0) if on_reservation else cost
-        effective = cost if on_reservation else cost
-        covered += on_reservation
+        effective = cost
         rows.append({"i": i, "category": category, "service": service, "service_category": service_category,
-                     "unit": unit, "price": price, "quantity": quantity, "billed": billed, "effective": effective,
+                     "subcategory": subcategory, "unit": unit, "price": price, "quantity": quantity,
+                     "billed": billed, "effective": effective,
                      "day": day, "reservation": reservation if on_reservation else "", "charge": "Usage",
                      "subscription": SUBSCRIPTIONS[i % 2]})
     if count > 1:
         rows.append({"i": count, "category": "Virtual Machines", "service": "Virtual Machines",
-                     "service_category": "Compute", "unit": "1 Hour", "price": purchase, "quantity": Decimal(1),
+                     "service_category": "Compute", "subcategory": "Virtual Machines", "unit": "1 Hour",
+                     "price": purchase, "quantity": Decimal(1),
                      "billed": purchase, "effective": Decimal(0), "day": start, "reservation": reservation,
                      "charge": "Purchase", "subscription": SUBSCRIPTIONS[0]})
     for row in rows:
@@ -157,7 +157,9 @@ def _focus(row: dict) -> dict[str, object]:
         "PricingUnit": row["unit"], "ConsumedUnit": row["unit"], "ProviderName": "Microsoft",
         "PublisherName": "Microsoft", "InvoiceIssuerName": "Microsoft", "RegionId": "eastus", "RegionName": "East US",
         "ResourceId": f"/subscriptions/{row['subscription']}/resourcegroups/rg-app/providers/x/r{row['i'] % 7}",
-        "ResourceName": f"r{row['i'] % 7}", "ServiceName": row["service"], "ServiceCategory": row["service_category"],
+        "ResourceName": f"r{row['i'] % 7}", "ResourceType": row["service"],
+        "ServiceName": row["service"], "ServiceCategory": row["service_category"],
+        "ServiceSubcategory": row["subcategory"],
         "SubAccountId": f"/subscriptions/{row['subscription']}", "SubAccountName": "prod",
         "SubAccountType": "Subscription", "Tags": '{"env":"prod"}' if row["i"] % 3 else "{}",
         "x_BilledCostInUsd": row["billed"], "x_EffectiveCostInUsd": row["effective"], "x_PricingCurrency": "USD",
