@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 # What a pipeline is; its runner's signature follows from it (see open_finops.runners).
-PipelineKind = Literal["import", "focus", "service"]
+PipelineKind = Literal["import", "focus", "service", "demo"]
 PIPELINE_KINDS: tuple[str, ...] = get_args(PipelineKind)
 
 
