@@ -241,9 +241,14 @@ DEMO_EXPORTS = (("demo-actual", "actual", "csv.gz"), ("demo-amortized", "amortiz
 DEMO_MONTHS = ("2024-01", 3)
 
 
-def run_demo(target: Path, cfg, rows_per_month: int, quiet: bool, out) -> list[tuple[str, str]]:
-    """Generate (once) and import the demo exports; return (export name, unified view) of each."""
+def run_demo(target: Path, cfg, rows_per_month: int, quiet: bool, out) -> tuple[list[tuple[str, str]], int]:
+    """Generate (once) and import the demo exports; return (export name, unified view) of each and the rows
+    loaded. ``out`` is a rich console, or None for no lines."""
     from rich.markup import escape
+
+    def say(text: str) -> None:
+        if out is not None:
+            out.print(escape(text))
 
     from open_finops.api import Destination, ImportOptions, LocalSource, run_import
     from open_finops.api import progress as progress_bars
@@ -255,24 +260,32 @@ def run_demo(target: Path, cfg, rows_per_month: int, quiet: bool, out) -> list[t
     if not marker.exists() or marker.read_text().strip() != str(rows_per_month):
         if root.exists():
             shutil.rmtree(root)
-        out.print(escape(f"Generating sample Azure exports in {root} ..."))
+        say(f"Generating sample Azure exports in {root} ...")
         for name, kind, fmt in DEMO_EXPORTS:
             generate_sample(root, export_name=name, prefix="exports", dataset=kind, data_format=fmt,
                             periods=_months(*DEMO_MONTHS), rows_per_period=rows_per_month, files_per_period=2)
         marker.write_text(str(rows_per_month))
     views = []
+    loaded = 0
     for name, _kind, _fmt in DEMO_EXPORTS:
         options = ImportOptions.configured(cfg, data_dir=target, destination=Destination("duckdb", DEFAULT_DATASET),
                                            prefix="exports", export_name=name)
         with progress_bars(quiet) as bar:
             summary = run_import(options, TERMS, LocalSource(root), _parsers(), bar)
         for p in summary.periods:
+            loaded += p.rows if p.status == "loaded" else 0
             what = (f"loaded {p.rows:,} rows into {DEFAULT_DATASET}.{p.table}" if p.status == "loaded"
                     else "up to date" if p.status == "skipped" else f"failed: {p.error}")
-            out.print(escape(f"{name} {p.billing_period}: {what}"))
+            say(f"{name} {p.billing_period}: {what}")
         summary.raise_for_failures()
         views.append((name, summary.periods[0].view))
-    return views
+    return views, loaded
+
+
+def demo_runner(config) -> dict:
+    """The ``azure-demo`` pipeline (``finops demo``): the demo exports imported quietly into the data directory."""
+    views, loaded = run_demo(config.data_dir(), config, 1_000, True, None)
+    return {"rows": loaded, "views": [view for _name, view in views]}
 
 
 @app.command("demo")
@@ -293,7 +306,7 @@ def demo(
     cfg = load_settings(config)
     target = cfg.data_dir(data_dir)
     out = console(stderr=False)
-    views = run_demo(target, cfg, rows_per_month, quiet, out)
+    views, _loaded = run_demo(target, cfg, rows_per_month, quiet, out)
     cost = {"demo-actual": "cost_in_billing_currency", "demo-amortized": "cost_in_billing_currency",
             "demo-focus": "billed_cost"}
     con = open_database(cfg, target, read_only=True)

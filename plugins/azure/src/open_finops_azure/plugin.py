@@ -37,6 +37,13 @@ def register_pipelines():
             runner="open_finops_azure.focus:focus_sources",
             reads=("azure_costs.*",),
         ),
+        Pipeline(
+            name="azure-demo",
+            vendor=VENDOR,
+            kind="demo",
+            description="Generate sample actual, amortized and FOCUS cost exports and import them (finops demo).",
+            runner="open_finops_azure.cli:demo_runner",
+        ),
     ]
 
 
