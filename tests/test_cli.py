@@ -22,6 +22,10 @@ AWS_HINT = (
     "Error: The 'aws' commands come from the open-finops-aws plugin, which is not installed. "
     "Install it with: pip install 'open-finops[aws]'\n"
 )
+AZURE_HINT = (
+    "Error: The 'azure' commands come from the open-finops-azure plugin, which is not installed. "
+    "Install it with: pip install 'open-finops[azure]'\n"
+)
 DOCKER_HINT = (
     "Error: The 'docker' commands come from the open-finops-docker plugin, which is not installed. "
     "Install it with: pip install 'open-finops[docker]'\n"
@@ -39,14 +43,14 @@ def test_help_lists_core_commands_and_the_groups_plugins_contribute(cli) -> None
     result = cli(registry, "--help")
     assert result.exit_code == 0
     assert sorted(commands_in_help(result.stdout)) == [
-        "acme", "cloudy", "config", "exports", "focus", "greet", "pipelines", "plugins", "query", "state",
+        "acme", "cloudy", "config", "demo", "exports", "focus", "greet", "pipelines", "plugins", "query", "state",
     ]
     assert "Cloudy things." in result.stdout
 
 
 def test_help_does_not_list_the_stand_ins_for_missing_vendors(cli) -> None:
     assert sorted(commands_in_help(cli(NO_PLUGINS, "--help").stdout)) == [
-        "config", "exports", "focus", "pipelines", "plugins", "query", "state",
+        "config", "demo", "exports", "focus", "pipelines", "plugins", "query", "state",
     ]
 
 
@@ -72,6 +76,8 @@ def test_the_version_is_the_distributions_version() -> None:
         (["aws"], AWS_HINT),
         (["aws", "--help"], AWS_HINT),
         (["docker", "up"], DOCKER_HINT),
+        (["azure", "import-exports", "--from-dir", "x"], AZURE_HINT),
+        (["azure"], AZURE_HINT),
     ],
 )
 def test_a_known_vendor_without_its_plugin_exits_2_with_the_install_hint(cli, argv: list[str], hint: str) -> None:
@@ -79,7 +85,7 @@ def test_a_known_vendor_without_its_plugin_exits_2_with_the_install_hint(cli, ar
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", hint)
 
 
-@pytest.mark.parametrize("vendor", ["azure", "gcp"])
+@pytest.mark.parametrize("vendor", ["gcp"])
 def test_a_planned_vendor_says_it_is_not_available_yet(cli, vendor: str) -> None:
     result = cli(NO_PLUGINS, vendor, "import")
     assert result.exit_code == 2

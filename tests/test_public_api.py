@@ -39,6 +39,13 @@ def test_every_name_the_api_lists_exists() -> None:
     assert [name for name in open_finops.__all__ if not hasattr(open_finops, name)] == []
 
 
+def test_the_api_gives_plugins_focus_column_contract_as_core_checks_it() -> None:
+    from open_finops.focus.columns import NAMES
+
+    assert tuple(c.name for c in api.FOCUS_COLUMNS) == NAMES
+    assert {c.type for c in api.FOCUS_COLUMNS} == {"VARCHAR", "DECIMAL(38,18)", "TIMESTAMPTZ"}
+
+
 def test_the_api_imports_no_heavy_library() -> None:
     probe = ("import sys, open_finops.api; "
              "print(sorted(m for m in ('dlt', 'duckdb', 'pyarrow', 'boto3') if m in sys.modules))")
@@ -47,7 +54,8 @@ def test_the_api_imports_no_heavy_library() -> None:
 
 
 def test_the_plugins_of_this_repository_exist_to_be_checked() -> None:
-    assert {p.relative_to(CHECKOUT).parts[1] for p in PLUGIN_SOURCES} >= {"aws", "docker", "finops-hello-plugin"}
+    assert {p.relative_to(CHECKOUT).parts[1] for p in PLUGIN_SOURCES} >= {
+        "aws", "azure", "docker", "finops-hello-plugin"}
 
 
 @pytest.mark.parametrize("path", PLUGIN_SOURCES, ids=lambda p: str(p.relative_to(CHECKOUT)))

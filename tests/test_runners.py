@@ -44,8 +44,8 @@ def test_a_focus_runner_takes_the_connection_and_the_config_by_keyword_and_lists
 
 def test_pipeline_kind_is_a_literal_and_still_checked_when_built() -> None:
     assert typing.get_type_hints(Pipeline)["kind"] == PipelineKind
-    assert typing.get_args(PipelineKind) == PIPELINE_KINDS == ("import", "focus", "service")
-    with pytest.raises(ValueError, match="kind must be one of import, focus, service"):
+    assert typing.get_args(PipelineKind) == PIPELINE_KINDS == ("import", "focus", "service", "demo")
+    with pytest.raises(ValueError, match="kind must be one of import, focus, service, demo"):
         Pipeline(name="p", vendor="v", description="d", runner="m:f", kind="batch")  # type: ignore[arg-type]
 
 

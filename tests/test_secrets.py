@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from open_finops.config import load_config
+from open_finops.config import is_secret, load_config
 from open_finops.errors import DestinationError
 from open_finops.runner import describe_error
 from open_finops.secrets import MASK, mask_secrets
@@ -137,6 +137,16 @@ def test_a_destination_error_with_a_password_holding_an_at_sign_hides_all_of_it(
     assert isinstance(message, DestinationError)
     assert "p@ss" not in message.message and "w/rd" not in message.message and "a b@c" not in message.message
     assert "postgresql://finops:********@db.example.com:5432/x" in message.message
+
+
+def test_an_azure_connection_strings_account_key_and_signature_are_masked() -> None:
+    text = ("cannot connect with DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+            "AccountKey=Eby8vdM02xNOcqF==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
+            "SharedAccessSignature=sv=2022&sig=abc%3D")
+    masked = mask_secrets(text)
+    assert "Eby8vdM02xNOcqF" not in masked and "sig=abc" not in masked
+    assert masked.startswith("cannot connect with DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;")
+    assert is_secret("connection_string")
 
 
 def test_config_show_masks_a_url_password_in_any_setting(cli, tmp_path: Path) -> None:

@@ -23,7 +23,9 @@ CONFIG_ENV = "OPEN_FINOPS_CONFIG"
 ENV_PREFIX = "OPEN_FINOPS_"
 DEFAULT_FILE = "config.toml"
 DEFAULT_DATA_DIR = "data"
-_SECRET = re.compile(r"(password|passwd|secret|token|credential|access_key|api_key|private_key)", re.I)
+# connection_string: an Azure Storage connection string holds the account key.
+_SECRET = re.compile(r"(password|passwd|secret|token|credential|access_key|api_key|private_key|connection_string)",
+                     re.I)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 # What a pipeline is; its runner's signature follows from it (see open_finops.runners).
-PipelineKind = Literal["import", "focus", "service"]
+PipelineKind = Literal["import", "focus", "service", "demo"]
 PIPELINE_KINDS: tuple[str, ...] = get_args(PipelineKind)
 
 
@@ -105,7 +105,9 @@ class ManifestParser:
 
     ``key_pattern`` is a regular expression searched in the manifest's key (relative to the export
     prefix). ``parse`` is a dotted path to ``parse(key: str, body: bytes) -> ExportVersion``; it raises
-    :class:`open_finops.errors.ManifestError` for anything it cannot read.
+    :class:`open_finops.errors.ManifestError` for anything it cannot read. ``reads_body=False`` says the
+    key alone describes the version (a layout with no manifest, whose data file is found by its name):
+    the listing then reads nothing and ``parse`` gets ``b""``.
     """
 
     name: str
@@ -114,6 +116,7 @@ class ManifestParser:
     description: str
     key_pattern: str
     parse: str
+    reads_body: bool = True
 
     def __post_init__(self) -> None:
         check_name("manifest parser", self.name)

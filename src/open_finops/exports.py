@@ -71,6 +71,12 @@ class ExportVersion:
     sharing a name, and the import refuses to choose. ``None`` (a parser that does not say) means the
     folder the import lists (its prefix and export name). ``superseded`` is filled in by the listing:
     the keys of the older manifests of the same period that were found and not chosen.
+
+    ``written_at`` is when the vendor says this version was written (seconds since the epoch, from the
+    manifest itself): when set, it orders the versions of one period instead of the objects' modification
+    times, which a copy (``azcopy``, ``aws s3 sync``) does not keep. ``header_types`` is for a manifest
+    that declares no ``columns``: the types of the columns a data file's header may name (matched by
+    normalised name); a header column not among them is text.
     """
 
     vendor: str
@@ -83,6 +89,8 @@ class ExportVersion:
     columns: tuple[Column, ...] = field(default_factory=tuple)
     export_root: str | None = None
     superseded: tuple[str, ...] = ()
+    written_at: float | None = None
+    header_types: tuple[Column, ...] = ()
 
     def __post_init__(self) -> None:
         check_period(self.billing_period)

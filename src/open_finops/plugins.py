@@ -33,7 +33,7 @@ PLUGINS_ENV = "OPEN_FINOPS_PLUGINS"
 HOOKS = ("register_commands", "register_pipelines", "register_manifest_parsers")
 # Names the core command line uses itself; a plugin may not take them.
 RESERVED_COMMANDS = frozenset(
-    {"plugins", "pipelines", "config", "focus", "state", "exports", "query", "version", "help"}
+    {"plugins", "pipelines", "config", "focus", "state", "exports", "query", "demo", "version", "help"}
 )
 
 _EXPECTED: dict[str, tuple[type, ...]] = {

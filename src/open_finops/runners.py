@@ -9,6 +9,9 @@ of these signatures the runner has:
   A runner that fails raises an :class:`~open_finops.errors.OpenFinopsError`.
 - ``focus``: ``runner(con, *, config) -> Iterable[FocusSource]`` (:class:`FocusRunner`), called by
   ``finops focus build``; :mod:`open_finops.focus.protocol` describes the contract.
+- ``demo``: ``runner(config) -> Mapping[str, Any]`` (:class:`DemoRunner`), called by ``finops demo`` (and
+  ``finops pipelines run NAME``): it writes the vendor's sample export and imports it into the data
+  directory of ``config``, quietly, and returns a summary like an import runner's.
 
 (Not to be confused with :mod:`open_finops.runner`, core's dlt runner.) Heavy types are imported only for
 type checkers, so importing this module costs nothing at start-up.
@@ -36,6 +39,12 @@ class ImportRunner(Protocol):
 
 class ServiceRunner(Protocol):
     """Runs a service once as the configuration says and returns a summary such as ``{"exit_code": 0}``."""
+
+    def __call__(self, config: Config, /) -> Mapping[str, Any]: ...
+
+
+class DemoRunner(Protocol):
+    """``finops demo``: import the vendor's sample into ``config``'s data directory; return a summary."""
 
     def __call__(self, config: Config, /) -> Mapping[str, Any]: ...
 

@@ -24,11 +24,13 @@ MASK = "********"
 
 # One word that starts with a scheme: the user info ends at its last '@'.
 _URL = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<rest>[^\s@]*@\S*)")
-_KEY = r"[\w.-]*(?:password|passwd|pwd|secret|token|credential|access_key|api_key|private_key|signature)[\w.-]*"
 # The same without a scheme: a word that starts with ``user:`` (after a space, a quote, a bracket or ``=``)
 # and holds an '@'; the password runs to its last '@'. Inside a path (``bucket/a:b@c``) the word does not start
 # at ``a``, so nothing is taken for user info there.
 _BARE_URL = re.compile(r"""(?:(?<=^)|(?<=[\s'"(\[{=,;]))(?P<user>[A-Za-z0-9_.%+-]+):(?!//)(?P<rest>[^\s@]*@\S*)""")
+# accountkey: an Azure Storage connection string's AccountKey=... (its SharedAccessSignature= is a signature).
+_KEY = (r"[\w.-]*(?:password|passwd|pwd|secret|token|credential|access_key|accountkey|api_key|private_key|signature)"
+        r"[\w.-]*")
 # key=value (libpq, URL queries) and 'key': value (printed dicts, JSON).
 _KEY_VALUE = re.compile(
     rf"""(?P<key>\b{_KEY}\s*=\s*|(?P<q>['"]){_KEY}(?P=q)\s*:\s*)"""

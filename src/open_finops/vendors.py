@@ -32,7 +32,7 @@ KNOWN_VENDORS: dict[str, KnownVendor] = {
     for v in (
         KnownVendor("aws", "open-finops-aws", "aws", available=True),
         KnownVendor("docker", "open-finops-docker", "docker", available=True),
-        KnownVendor("azure", None, None, available=False),
+        KnownVendor("azure", "open-finops-azure", "azure", available=True),
         KnownVendor("gcp", None, None, available=False),
     )
 }

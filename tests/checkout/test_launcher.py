@@ -1,6 +1,6 @@
 """The top-level ``./finops`` launcher, run on a copy of it inside a small stand-in checkout.
 
-The stand-in projects have the real layout (root, plugins/aws, plugins/docker) but no dependencies, so
+The stand-in projects have the real layout (root, plugins/aws, plugins/azure, plugins/docker) but no dependencies, so
 the launcher's own behaviour is what is measured: one virtual environment, made and installed once and
 announced on stderr, reused after, installed again when a pyproject.toml changes, from any directory.
 """
@@ -44,6 +44,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy2(CHECKOUT / "finops", root / "finops")
     stub_project(root, "open-finops", "open_finops", STUB_MAIN)
     stub_project(root / "plugins" / "aws", "open-finops-aws", "open_finops_aws")
+    stub_project(root / "plugins" / "azure", "open-finops-azure", "open_finops_azure")
     stub_project(root / "plugins" / "docker", "open-finops-docker", "open_finops_docker")
     return root
 

@@ -16,9 +16,10 @@ SCRIPTS = ("finops", "run-tests", ".ci/run")
 MATRIX = {
     "core": ("open-finops", ""),
     "aws": ("open-finops[aws]", "aws"),
+    "azure": ("open-finops[azure]", "azure"),
     "docker": ("open-finops[docker]", "docker"),
     "aws-docker": ("open-finops[aws,docker]", "aws,docker"),
-    "all": ("open-finops[all]", "aws,docker"),
+    "all": ("open-finops[all]", "aws,azure,docker"),
     "hello": ("open-finops finops-hello-plugin", "hello"),
 }
 
@@ -46,7 +47,7 @@ def test_scripts_are_executable_bash_without_syntax_errors(script: str) -> None:
 
 
 def test_the_readme_names_the_demo_and_the_test_command() -> None:
-    assert fresh_machine_commands() == ["./finops aws demo", "./run-tests"]
+    assert fresh_machine_commands() == ["./finops demo", "./run-tests"]
 
 
 def test_ci_runs_exactly_the_readmes_test_command() -> None:

@@ -16,10 +16,10 @@ import tempfile
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-PLUGIN_PROJECTS = ("plugins/aws", "plugins/docker", "examples/finops-hello-plugin")
+PLUGIN_PROJECTS = ("plugins/aws", "plugins/azure", "plugins/docker", "examples/finops-hello-plugin")
 _LEFTOVERS = shutil.ignore_patterns(
     "build", "dist", "*.egg-info", "__pycache__", "*.pyc", ".tox", ".venv*", ".pytest_cache", ".hypothesis",
-    ".dlt",
+    ".dlt", ".node",
 )
 # A project's own data/ and tests/ folders are run-time leftovers and test code; a package's data/
 # (open_finops_aws/data, package data) must stay.

@@ -19,12 +19,15 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 REQUIRED = {
     "aws": {"distribution": "open-finops-aws", "hooks": {"register_commands", "register_pipelines",
                                                           "register_manifest_parsers"}, "group": "aws"},
+    "azure": {"distribution": "open-finops-azure", "hooks": {"register_commands", "register_pipelines",
+                                                              "register_manifest_parsers"}, "group": "azure"},
     "docker": {"distribution": "open-finops-docker", "hooks": {"register_commands"}, "group": "docker"},
     "hello": {"distribution": "finops-hello-plugin", "hooks": {"register_commands", "register_pipelines",
                                                                "register_manifest_parsers"}, "group": "hello"},
 }
-FIRST_PARTY = ("aws", "docker")
-PACKAGES = {"core": "open_finops", "aws": "open_finops_aws", "docker": "open_finops_docker", "hello": "finops_hello"}
+FIRST_PARTY = ("aws", "azure", "docker")
+PACKAGES = {"core": "open_finops", "aws": "open_finops_aws", "azure": "open_finops_azure",
+            "docker": "open_finops_docker", "hello": "finops_hello"}
 
 
 def help_commands(text: str) -> set[str]:
@@ -87,8 +90,8 @@ def test_finops_aws_import_cur_without_the_aws_plugin_exits_2_without_a_tracebac
     assert "Traceback" not in ran.stderr
 
 
-@pytest.mark.parametrize("vendor", ["azure", "gcp"])
-def test_planned_vendors_say_they_are_planned(finops, vendor) -> None:
+def test_gcp_says_it_is_planned(finops) -> None:
+    vendor = "gcp"
     ran = finops(vendor, "import")
     assert ran.code == 2
     assert "planned for a future open-finops release and are not available yet" in ran.stderr
@@ -151,6 +154,10 @@ def test_the_code_under_test_is_the_installed_one(scenario) -> None:
 IMPORTERS = {
     "aws": (["aws", "generate-sample", "{out}", "-n", "cur", "-p", "cur", "-m", "1", "--rows-per-month", "50"],
             ["aws", "import-cur", "--from-dir", "{out}", "-p", "cur", "-n", "cur", "--data-dir", "{data}", "-q"]),
+    "azure": (["azure", "generate-sample", "{out}", "-n", "costs", "-p", "exports", "-m", "1", "--rows-per-month",
+               "49"],
+              ["azure", "import-exports", "--from-dir", "{out}", "-p", "exports", "-n", "costs", "--data-dir", "{data}",
+               "-q"]),
     "hello": (["hello", "generate-sample", "{out}", "-n", "team", "-m", "1", "--rows", "50"],
               ["hello", "import", "--from-dir", "{out}", "-n", "team", "--data-dir", "{data}", "-q"]),
 }

@@ -124,15 +124,15 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "listing: the folder name ranks manifests before their time",
         f"{CORE}/ingest/listing.py",
-        "((obj.last_modified, obj.key), version, parser))",
-        "((obj.key, obj.last_modified), version, parser))",
+        "((written, obj.key), version, parser))",
+        "((obj.key, written), version, parser))",
         ("tests/test_ingest_versions.py",),
     ),
     Mutation(
         "listing: manifests written in the same second are not told apart",
         f"{CORE}/ingest/listing.py",
-        "((obj.last_modified, obj.key), version, parser))",
-        "((obj.last_modified, ''), version, parser))",
+        "((written, obj.key), version, parser))",
+        "((written, ''), version, parser))",
         ("tests/test_ingest_versions.py",),
     ),
     Mutation(

@@ -17,7 +17,7 @@ import typer
 
 from open_finops import __version__, plugins
 from open_finops.api_version import PLUGIN_API_VERSION
-from open_finops.cli import config_cmd, focus_cmd, pipelines_cmd, plugins_cmd, query_cmd, state_cmd
+from open_finops.cli import config_cmd, demo_cmd, focus_cmd, pipelines_cmd, plugins_cmd, query_cmd, state_cmd
 from open_finops.cli.context import DEBUG_ENV, CliState, set_state
 from open_finops.contributions import CommandGroup
 from open_finops.errors import OpenFinopsError, PluginNotInstalled, disk_full
@@ -108,6 +108,7 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
     app.add_typer(state_cmd.state_app(), name="state")
     app.add_typer(state_cmd.exports_app(), name="exports")
     app.command("query")(query_cmd.query)
+    app.command("demo")(demo_cmd.make_command(registry))
     for name, (contribution, _plugin) in sorted(registry.commands.items()):
         if isinstance(contribution, CommandGroup):
             app.add_typer(contribution.app, name=name, help=_plain(contribution.help))

@@ -58,16 +58,20 @@ def find_versions(
             candidates.append((obj, parser))
     slots: dict[tuple[str, str], list[tuple[tuple[float, str], ExportVersion, ManifestParser]]] = {}
     for obj, parser in candidates:
-        version = parser.load_parse()(obj.key, source.read(obj.key))
+        # A parser that needs only the key (a data file that is its own manifest) is not handed the body.
+        body = source.read(obj.key) if parser.reads_body else b""
+        version = parser.load_parse()(obj.key, body)
         if export_name is not None and version.export_name != export_name:
             continue
         if not in_range(version.billing_period, start, end):
             continue
         if version.export_root is None:
             version = dataclasses.replace(version, export_root=listed)
-        # Newest by time; the key (a timestamped execution folder) breaks ties between copies written together.
+        # Newest by the time the manifest states, else by the object's time; the key (a timestamped execution
+        # folder) breaks ties between copies written together.
+        written = version.written_at if version.written_at is not None else obj.last_modified
         slots.setdefault((version.export_name, version.billing_period), []).append(
-            ((obj.last_modified, obj.key), version, parser))
+            ((written, obj.key), version, parser))
     versions = [_newest(found, format_flag) for found in slots.values()]
     versions.sort(key=lambda v: (v.export_name, v.billing_period))
     return [_with_sizes(v, sizes, source) for v in versions]

@@ -83,6 +83,8 @@ class ColumnPlan:
     period: str
     strict: bool  # the manifest declared the columns, so a file must have exactly these
     aliases: tuple[tuple[str, ...], ...] = ()  # other names each column may have in a file
+    # For a plan that is not strict: the type of a header column, by normalised name (text otherwise).
+    header_types: tuple[tuple[str, pa.DataType], ...] = ()
 
     @property
     def schema(self) -> pa.Schema:
@@ -102,17 +104,22 @@ def plan_columns(version: ExportVersion, normalize: Callable[[str], str]) -> Col
         names.append(name)
         # Our own period column is always text, whatever a vendor declares under that name.
         types.append(pa.string() if name == PERIOD_COLUMN else _ARROW_TYPES[column.type])
+    hints = tuple((normalize(c.name), _ARROW_TYPES[c.type]) for c in version.header_types)
     return ColumnPlan(tuple(sources), tuple(names), tuple(types), version.billing_period, strict=bool(names),
-                      aliases=tuple(column.aliases for column in version.columns))
+                      aliases=tuple(column.aliases for column in version.columns), header_types=hints)
 
 
 def extend_plan(plan: ColumnPlan, header: list[str], normalize: Callable[[str], str]) -> ColumnPlan:
-    """For a manifest that declares no columns: take the file's header, all as text."""
+    """For a manifest that declares no columns: take the file's header, typed by the version's
+    ``header_types`` where it names the column, else text."""
     if plan.strict:
         return plan
     taken: set[str] = set()
     names = tuple(_unique(normalize(h), taken) for h in header)
-    return ColumnPlan(tuple(header), names, tuple(pa.string() for _ in header), plan.period, strict=True)
+    hints = dict(plan.header_types)
+    types = tuple(pa.string() if name == PERIOD_COLUMN else hints.get(normalize(h), pa.string())
+                  for h, name in zip(header, names, strict=True))
+    return ColumnPlan(tuple(header), names, types, plan.period, strict=True)
 
 
 def _unique(name: str, taken: set[str]) -> str:

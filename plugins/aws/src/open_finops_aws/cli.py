@@ -273,6 +273,58 @@ def _demo_rows(folder: Path) -> int | None:
 
 
 
+def import_demo(cfg, target: Path, rows_per_month: int, quiet: bool, out) -> tuple[list[str], object, int]:
+    """Generate (once) and import the demo exports into ``target``; return each export's unified view, the
+    last import's summary and the rows loaded. ``out`` is a rich console, or None for no lines."""
+    from rich.markup import escape
+
+    from open_finops.api import Destination, ImportOptions, LocalSource, run_import
+    from open_finops.api import progress as progress_bars
+    from open_finops_aws.sample import generate_sample
+    from open_finops_aws.settings import DEFAULT_DATASET, TERMS
+
+    def say(text: str) -> None:
+        if out is not None:
+            out.print(escape(text))
+
+    sample_root = target / "sample-bucket"
+    parsers = _parsers()
+    views: list[str] = []
+    loaded = 0
+    for name, version, fmt in DEMO_EXPORTS:
+        folder = sample_root / "cur" / name
+        on_disk = _demo_rows(folder)
+        if on_disk != rows_per_month:
+            if on_disk is None and not folder.exists():
+                say(f"Generating sample export {name} (CUR {version}, {fmt}) in {sample_root} ...")
+            else:
+                was = f"{on_disk:,}" if on_disk is not None else "an unknown number of"
+                say(f"Regenerating sample export {name}: {rows_per_month:,} rows a month requested, "
+                    f"{was} on disk ...")
+                shutil.rmtree(folder)
+            generate_sample(sample_root, cur_version=version, export_name=name, prefix="cur", data_format=fmt,
+                            periods=_months("2024-01", 3), rows_per_period=rows_per_month, files_per_period=2)
+            (folder / DEMO_MARKER).write_text(json.dumps({"rows_per_month": rows_per_month}))
+        options = ImportOptions.configured(cfg, data_dir=target, destination=Destination("duckdb", DEFAULT_DATASET),
+                                           prefix="cur", export_name=name)
+        with progress_bars(quiet) as bar:
+            summary = run_import(options, TERMS, LocalSource(sample_root), parsers, bar)
+        views.append(summary.periods[0].view)
+        for p in summary.periods:
+            loaded += p.rows if p.status == "loaded" else 0
+            what = (f"loaded {p.rows:,} rows into {DEFAULT_DATASET}.{p.table}" if p.status == "loaded"
+                    else "up to date" if p.status == "skipped" else f"failed: {p.error}")
+            say(f"{name} {p.billing_period}: {what}")
+    return views, summary, loaded
+
+
+def demo_runner(config) -> dict:
+    """The ``aws-demo`` pipeline (``finops demo``): the demo exports imported quietly into the data directory."""
+    views, summary, loaded = import_demo(config, config.data_dir(), 5_000, True, None)
+    summary.raise_for_failures()
+    return {"rows": loaded, "views": views}
+
+
 @app.command("demo")
 def demo(
     data_dir: Path | None = DataDirOption,
@@ -285,47 +337,13 @@ def demo(
     from rich.markup import escape
     from rich.table import Table
 
-    from open_finops.api import (
-        Destination,
-        ImportOptions,
-        LocalSource,
-        console,
-        open_database,
-        run_import,
-    )
-    from open_finops.api import progress as progress_bars
-    from open_finops_aws.sample import generate_sample
-    from open_finops_aws.settings import DEFAULT_DATASET, TERMS
+    from open_finops.api import console, open_database
+    from open_finops_aws.settings import DEFAULT_DATASET
 
     cfg = load_settings(config)
     target = cfg.data_dir(data_dir)
-    sample_root = target / "sample-bucket"
     out = console(stderr=False)
-    parsers = _parsers()
-    views: list[str] = []
-    for name, version, fmt in DEMO_EXPORTS:
-        folder = sample_root / "cur" / name
-        on_disk = _demo_rows(folder)
-        if on_disk != rows_per_month:
-            if on_disk is None and not folder.exists():
-                out.print(escape(f"Generating sample export {name} (CUR {version}, {fmt}) in {sample_root} ..."))
-            else:
-                was = f"{on_disk:,}" if on_disk is not None else "an unknown number of"
-                out.print(escape(f"Regenerating sample export {name}: {rows_per_month:,} rows a month requested, "
-                                 f"{was} on disk ..."))
-                shutil.rmtree(folder)
-            generate_sample(sample_root, cur_version=version, export_name=name, prefix="cur", data_format=fmt,
-                            periods=_months("2024-01", 3), rows_per_period=rows_per_month, files_per_period=2)
-            (folder / DEMO_MARKER).write_text(json.dumps({"rows_per_month": rows_per_month}))
-        options = ImportOptions.configured(cfg, data_dir=target, destination=Destination("duckdb", DEFAULT_DATASET),
-                                           prefix="cur", export_name=name)
-        with progress_bars(quiet) as bar:
-            summary = run_import(options, TERMS, LocalSource(sample_root), parsers, bar)
-        views.append(summary.periods[0].view)
-        for p in summary.periods:
-            what = (f"loaded {p.rows:,} rows into {DEFAULT_DATASET}.{p.table}" if p.status == "loaded"
-                    else "up to date" if p.status == "skipped" else f"failed: {p.error}")
-            out.print(escape(f"{name} {p.billing_period}: {what}"))
+    views, summary, _rows = import_demo(cfg, target, rows_per_month, quiet, out)
     con = open_database(cfg, target, read_only=True)
     try:
         table = Table(title=escape(f"Unblended cost by billing period ({summary.database})"))

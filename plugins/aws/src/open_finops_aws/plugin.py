@@ -34,6 +34,13 @@ def register_pipelines():
             runner="open_finops_aws.focus:focus_sources",
             reads=("aws_cur.*",),
         ),
+        Pipeline(
+            name="aws-demo",
+            vendor=VENDOR,
+            kind="demo",
+            description="Generate sample CUR v1 and CUR 2.0 exports and import them (finops demo).",
+            runner="open_finops_aws.cli:demo_runner",
+        ),
     ]
 
 

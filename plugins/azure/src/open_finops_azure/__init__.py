@@ -1,0 +1,3 @@
+"""open-finops-azure: import Azure Cost Management exports into open-finops."""
+
+VENDOR = "azure"
