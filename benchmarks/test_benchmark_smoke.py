@@ -46,7 +46,9 @@ def test_compare_runs_the_import_and_both_references_on_the_same_rows(tmp_path: 
     ]
     assert all(r["peak_rss_mib"] > 0 and r["rows_per_second"] > 0 for r in report["results"])
     assert set(report["ratios"]) == {"throughput_vs_duckdb", "peak_rss_vs_duckdb",
-                                     "throughput_vs_pyarrow", "peak_rss_vs_pyarrow"}
+                                     "throughput_vs_pyarrow", "peak_rss_vs_pyarrow",
+                                     "peak_scratch_mib", "scratch_budget_mib"}
+    assert report["results"][0]["peak_disk_mib"] > 0  # the import's data folder was watched
     assert not (tmp_path / "work" / "export").exists(), "without --keep the generated export is removed"
 
 
@@ -84,3 +86,29 @@ def test_an_import_that_loaded_wrong_data_is_refused(tmp_path: Path, damage: str
 
     with pytest.raises(bench.BenchmarkError, match=complaint):
         bench.verify_import(database, dataset, loaded, sample)
+
+
+def test_parquet_runs_against_duckdbs_read_parquet(tmp_path: Path) -> None:
+    report = run_script("--cur-version", "v2", "--format", "parquet", "--rows-per-month", "300", "--months", "1",
+                        "--files-per-month", "2", cwd=tmp_path)
+
+    assert [(r["contender"], r["rows"]) for r in report["results"]] == [
+        ("import", 300), ("duckdb read_parquet", 300), ("pyarrow parse", 300),
+    ]
+
+
+def test_focus_builds_and_exports_the_imported_month_next_to_duckdbs_create_table_as(tmp_path: Path) -> None:
+    report = run_script("--focus", "--rows-per-month", "100", "--files-per-month", "1", cwd=tmp_path)
+
+    assert [(r["contender"], r["rows"]) for r in report["results"]] == [
+        ("import", 400), ("focus build", 400), ("duckdb focus CTAS", 400),
+        ("focus export parquet", 400), ("focus export csv", 400),
+    ]
+    assert report["ratios"]["focus_build_vs_duckdb"] > 0
+
+
+def test_startup_times_finops_against_importing_typer(tmp_path: Path) -> None:
+    report = run_script("--startup", "--repeats", "1", cwd=tmp_path)
+
+    assert [r["contender"] for r in report["results"]] == ["import typer", "finops --help", "finops plugins list"]
+    assert set(report["ratios"]) == {"help_vs_typer", "plugins_list_vs_typer"}
