@@ -23,7 +23,7 @@ from open_finops.periods import PERIOD_PATTERN
 SettingType = Literal["str", "bool", "int", "float", "size", "duration", "month", "path", "list", "identifier",
                       "subpath"]
 SETTING_TYPES: tuple[str, ...] = get_args(SettingType)
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _SECTION = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -64,7 +64,7 @@ class Setting:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
-            raise ValueError(f"setting name {self.name!r} is invalid: use lowercase letters, digits and '_'")
+            raise ValueError(f"setting name {self.name!r} is invalid: use lowercase letters, digits, '_' or '-'")
         if self.type not in SETTING_TYPES:
             raise ValueError(f"setting {self.name!r}: type must be one of {', '.join(SETTING_TYPES)}")
         if self.choices and self.type != "str":

@@ -100,7 +100,9 @@ def _print_text(config: Config, sections: list[SettingsSection], shown: dict[str
         if section.name == "project" and database:
             typer.echo(f"# database: {database}")
     for name, values in undeclared.items():
-        typer.echo(f"\n[{name}]  # declared by no installed plugin: shown as written")
+        why = ("open-finops-stack's, read only as the warnings say" if name == "database"
+               else "declared by no installed plugin")
+        typer.echo(f"\n[{name}]  # {why}: shown as written")
         for key, value in values.items():
             typer.echo(f"{key} = {_inline(value)}")
 
