@@ -180,8 +180,8 @@ def test_a_lock_timeout_from_the_environment_that_is_not_finite_or_in_range_is_r
     with pytest.raises(ConfigError) as caught:
         lock_timeout(config)
     assert caught.value.message == (
-        f"setting project.lock_timeout must be a finite number from 0 to 86400, not {value!r} "
-        "(from environment variable OPEN_FINOPS_PROJECT_LOCK_TIMEOUT)"
+        f"setting project.lock_timeout must be a duration in seconds, or such as 90s, 5m or 1h, from 0 to 86400, "
+        f"not {value!r} (from environment variable OPEN_FINOPS_PROJECT_LOCK_TIMEOUT)"
     )
     assert caught.value.exit_code == 2
 
@@ -191,12 +191,13 @@ def test_a_lock_timeout_in_the_file_that_is_not_finite_or_in_range_names_the_fil
     from open_finops.database import lock_timeout
 
     path = write(tmp_path / "config.toml", f"[project]\nlock_timeout = {toml}\n")
-    with pytest.raises(ConfigError, match=rf"^setting project\.lock_timeout must be a finite number from 0 to 86400, "
-                                          rf"not .* \(from config file {path}\)$"):
+    with pytest.raises(ConfigError, match=rf"^setting project\.lock_timeout must be a duration in seconds, or such as "
+                                          rf"90s, 5m or 1h, from 0 to 86400, not .* \(from config file {path}:2\)$"):
         lock_timeout(load_config(path, environ={}))
 
 
-@pytest.mark.parametrize(("value", "expected"), [("0", 0.0), ("2.5", 2.5), (" 30 ", 30.0), ("86400", 86400.0)])
+@pytest.mark.parametrize(("value", "expected"), [("0", 0.0), ("2.5", 2.5), (" 30 ", 30.0), ("86400", 86400.0),
+                                               ("90s", 90.0), ("5m", 300.0), ("24h", 86400.0)])
 def test_a_lock_timeout_in_range_is_read_as_seconds(value: str, expected: float) -> None:
     from open_finops.database import lock_timeout
 
@@ -220,7 +221,7 @@ def test_a_duckdb_memory_limit_given_as_a_toml_number_names_the_file(tmp_path: P
     from open_finops.database import memory_limit
 
     path = write(tmp_path / "config.toml", "[project]\nduckdb_memory_limit = 512\n")
-    with pytest.raises(ConfigError, match=rf"not 512 \(from config file {path}\)$"):
+    with pytest.raises(ConfigError, match=rf"not 512 \(from config file {path}:2\)$"):
         memory_limit(load_config(path, environ={}))
 
 
@@ -273,7 +274,7 @@ def test_a_data_dir_that_is_a_file_is_a_config_error_naming_where_it_was_set(tmp
     config = load_config(config_path if where == "file" else None,
                          environ={"OPEN_FINOPS_PROJECT_DATA_DIR": f"{blocker}/data"} if where == "env" else {})
     origin = {"flag": "flag --data-dir", "env": "environment variable OPEN_FINOPS_PROJECT_DATA_DIR",
-              "file": f"config file {config_path}"}[where]
+              "file": f"config file {config_path}:2"}[where]
     with pytest.raises(ConfigError) as caught:
         config.data_dir(f"{blocker}/data" if where == "flag" else None)
     assert caught.value.message == (f"data directory {blocker}/data (from {origin}) lies under {blocker}, which is a "

@@ -82,6 +82,30 @@ def test_hook_register_manifest_parsers() -> None:
     assert [(c.name, c.type) for c in version.columns] == [("cost", "decimal"), ("account", "string")]
 
 
+def test_hook_register_settings(cli, tmp_path) -> None:
+    from open_finops.hookspecs import hookimpl
+    from open_finops.settings import Setting, SettingsSection
+
+    acme = SettingsSection("acme", "Acme's settings.", (Setting("region", help="Acme region.", default="north"),
+                                                        Setting("retries", "int", 3, minimum=0)))
+
+    class Plugin:
+        @hookimpl
+        def register_settings(self):
+            return [acme]
+
+    registry = registry_of(("acme", Plugin()))
+    (tmp_path / "config.toml").write_text('[acme]\nretries = 5\nregoin = "x"\n')
+
+    shown = cli(registry, "-c", str(tmp_path / "config.toml"), "config", "show", "--json")
+
+    assert registry.settings["acme"] == (acme, "acme") and registry.plugin("acme").settings == ["acme"]
+    doc = json.loads(shown.stdout)["settings"]["acme"]
+    assert {k: (v["value"], v["origin"]) for k, v in doc.items()} == {
+        "region": ("north", "default"), "retries": (5, f"{(tmp_path / 'config.toml').resolve()}:2")}
+    assert "[acme] regoin is not a setting of [acme]; did you mean `region`?" in shown.stderr
+
+
 def test_every_hookspec_has_a_test_of_its_own() -> None:
     defined = set()
     for path in TESTS.rglob("test_*.py"):

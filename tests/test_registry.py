@@ -50,9 +50,38 @@ def test_as_dict_is_what_plugins_list_json_prints() -> None:
         "commands": ["acme", "greet"],
         "pipelines": ["acme-sync"],
         "manifest_parsers": ["acme-v1"],
+        "settings": [],
         "status": "loaded",
         "errors": [],
     }
+
+
+def _settings_plugin(section: str):
+    from open_finops.hookspecs import hookimpl
+    from open_finops.settings import SettingsSection
+
+    class Plugin:
+        @hookimpl
+        def register_settings(self):
+            return [SettingsSection(section, f"{section} settings.")]
+
+    return Plugin()
+
+
+def test_two_plugins_declaring_one_settings_section_is_an_error_naming_both() -> None:
+    registry = registry_of(("first", _settings_plugin("cloud")), ("second", _settings_plugin("cloud")))
+    assert registry.settings["cloud"][1] == "first"
+    assert registry.plugin("second").errors == [
+        "settings section 'cloud' is contributed by both plugin 'first' and plugin 'second'; the one from 'first' "
+        "is kept (set OPEN_FINOPS_PLUGINS to choose)"]
+
+
+@pytest.mark.parametrize("section", ["project", "focus", "database"])
+def test_a_plugin_cannot_declare_a_section_of_cores(section: str) -> None:
+    registry = registry_of(("acme", _settings_plugin(section)))
+    assert section not in registry.settings
+    assert registry.plugin("acme").errors == [
+        f"settings section [{section}] is open-finops' own and cannot be declared by a plugin"]
 
 
 def test_two_plugins_contributing_one_command_name_is_an_error_naming_both() -> None:

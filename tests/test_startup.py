@@ -40,7 +40,8 @@ def probe(*argv: str) -> dict:
 @pytest.mark.parametrize(
     "argv",
     [["--help"], ["plugins", "list"], ["plugins", "list", "--json"], ["pipelines", "list"], ["aws", "--help"],
-     ["azure", "--help"], ["docker", "--help"], ["--version"]],
+     ["azure", "--help"], ["docker", "--help"], ["--version"], ["config", "show"], ["config", "show", "--json"],
+     ["config", "show", "--defaults"]],
     ids=" ".join,
 )
 def test_light_commands_import_no_heavy_library(argv: list[str]) -> None:

@@ -8,6 +8,7 @@ from open_finops.contributions import Command, CommandGroup, ManifestParser, Pip
 from open_finops.errors import OpenFinopsError, UsageError
 from open_finops.exports import Column, DataFile, ExportVersion
 from open_finops.hookspecs import hookimpl
+from open_finops.settings import Setting, SettingsSection
 
 __version__ = "0.1.0"
 
@@ -21,6 +22,8 @@ __all__ = [
     "OpenFinopsError",
     "PLUGIN_API_VERSION",
     "Pipeline",
+    "Setting",
+    "SettingsSection",
     "UsageError",
     "__version__",
     "hookimpl",

@@ -7,7 +7,7 @@ cheap: nothing here imports dlt, duckdb, pyarrow or boto3 until it is called.
 
 The groups:
 
-- contributions and hooks: what plugins return from their hooks;
+- contributions and hooks: what plugins return from their hooks, including the settings they declare;
 - errors: our exception types, turned into exit codes by the command line;
 - exports: core's description of one version of a billing export, which manifest parsers return;
 - the import engine: a vendor's source and parsers in, periods loaded, skipped or failed out;
@@ -67,6 +67,7 @@ from open_finops.runner import destination as dlt_destination
 from open_finops.runner import drop_working_dir, located, new_pipeline
 from open_finops.runners import FocusRunner, ImportRunner, ServiceRunner
 from open_finops.secrets import mask_secrets
+from open_finops.settings import Origin, Resolved, Setting, SettingsSection
 from open_finops.state import LoadRecord, LoadStateStore
 
 __all__ = [
@@ -100,11 +101,15 @@ __all__ = [
     "ManifestParser",
     "ObjectInfo",
     "OpenFinopsError",
+    "Origin",
     "PeriodResult",
     "Pipeline",
     "QuietOption",
     "Registry",
+    "Resolved",
     "ServiceRunner",
+    "Setting",
+    "SettingsSection",
     "SourceError",
     "StateError",
     "UsageError",

@@ -7,7 +7,6 @@ The file is found from ``--config/-c``, else ``OPEN_FINOPS_CONFIG``, else ``./co
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tomllib
@@ -16,8 +15,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from open_finops.core_settings import PROJECT
 from open_finops.errors import ConfigError
 from open_finops.secrets import MASK, mask_secrets
+from open_finops.settings import (
+    Invalid,
+    Origin,
+    Resolved,
+    Setting,
+    SettingsSection,
+    convert,
+    describe,
+    env_name,
+    format_size,
+    is_empty,
+    parse_size,
+)
 
 CONFIG_ENV = "OPEN_FINOPS_CONFIG"
 ENV_PREFIX = "OPEN_FINOPS_"
@@ -26,17 +39,15 @@ DEFAULT_DATA_DIR = "data"
 # connection_string: an Azure Storage connection string holds the account key.
 _SECRET = re.compile(r"(password|passwd|secret|token|credential|access_key|api_key|private_key|connection_string)",
                      re.I)
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+# Types whose empty text means "not given here", so the next place (file, default) applies.
+_TEXT_TYPES = {"str", "path", "month", "list", "identifier", "subpath"}
+
+__all__ = ["MASK", "Config", "env_name", "format_size", "load_config", "parse_size"]
 
 
 def is_secret(key: str) -> bool:
     """Whether a setting's name says it holds a secret that must never be shown."""
     return bool(_SECRET.search(key))
-
-
-def env_name(section: str, key: str) -> str:
-    return f"{ENV_PREFIX}{section}_{key}".upper().replace("-", "_")
 
 
 def _env_prefix(section: str) -> str:
@@ -45,14 +56,16 @@ def _env_prefix(section: str) -> str:
 
 @dataclass(frozen=True)
 class Config:
-    """Settings from one file plus the environment. Read with :meth:`get` and friends."""
+    """Settings from one file plus the environment. Read declared settings with :meth:`resolve`."""
 
     path: Path | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
     environ: Mapping[str, str] = field(default_factory=dict)
+    # The line of each ``(section, key)`` in the file, for messages that point at it.
+    lines: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
     def get(self, section: str, key: str, flag: Any = None, default: Any = None) -> Any:
-        """The value of ``[section] key``: ``flag`` if given, else env, else file, else ``default``."""
+        """The raw value of ``[section] key``: ``flag`` if given, else env, else file, else ``default``."""
         if flag is not None:
             return flag
         name = env_name(section, key)
@@ -63,8 +76,56 @@ class Config:
             return table[key]
         return default
 
+    def where(self, section: str, key: str) -> str | None:
+        """``file:line`` of a key in the file (the file alone when the line is not known)."""
+        if self.path is None:
+            return None
+        line = self.lines.get((section, key))
+        return f"{self.path}:{line}" if line else str(self.path)
+
+    def resolve(self, section: SettingsSection, **flags: Any) -> Resolved:
+        """Every setting ``section`` declares, converted and checked; ``flags`` are command-line values by
+        setting name (None: not given). A value that does not convert is a ConfigError naming its origin."""
+        unknown = set(flags) - {s.name for s in section.settings}
+        if unknown:
+            raise TypeError(f"[{section.name}] declares no setting {', '.join(sorted(unknown))}")
+        values: dict[str, Any] = {}
+        origins: dict[str, Origin] = {}
+        for setting in section.settings:
+            values[setting.name], origins[setting.name] = self.value(section.name, setting, flags.get(setting.name))
+        return Resolved(section, values, origins)
+
+    def value(self, section: str, setting: Setting, flag: Any = None) -> tuple[Any, Origin]:
+        """One setting's value and origin: the first of flag, variable, file (current name, then old ones),
+        default that gives one. Empty text counts as not given."""
+        for raw, origin, base in self._candidates(section, setting, flag):
+            if raw is None or (setting.type in _TEXT_TYPES and is_empty(raw)):
+                continue
+            try:
+                return convert(setting, raw, base=base), origin
+            except Invalid:
+                raise ConfigError(f"setting {section}.{setting.name} must be {describe(setting)}, not {raw!r} "
+                                  f"(from {origin})") from None
+        return None, Origin("default")
+
+    def _candidates(self, section: str, setting: Setting, flag: Any):
+        yield flag, Origin("flag", setting.flag), None
+        names = (setting.name, *setting.renamed_from)
+        for name in names:
+            var = env_name(section, name)
+            if var in self.environ:
+                yield self.environ[var], Origin("env", var, old_name=None if name == setting.name else name), None
+        table = self.data.get(section, {})
+        if isinstance(table, Mapping):
+            base = self.path.parent if self.path is not None else None
+            for name in names:
+                if name in table:
+                    yield (table[name], Origin("file", self.where(section, name),
+                                               old_name=None if name == setting.name else name), base)
+        yield setting.default, Origin("default"), None
+
     def source(self, section: str, key: str) -> str:
-        """Where a setting comes from, for ``config show``: env, file or default."""
+        """Where a setting comes from: env, file or default."""
         if env_name(section, key) in self.environ:
             return "env"
         table = self.data.get(section, {})
@@ -75,86 +136,48 @@ class Config:
     def origin(self, section: str, key: str, flag: Any = None, flag_name: str | None = None) -> str:
         """Where the value in force comes from, for messages: the flag, the variable, the file or the default."""
         if flag is not None:
-            return f"flag {flag_name}" if flag_name else "the command line"
+            return str(Origin("flag", flag_name))
         where = self.source(section, key)
         if where == "env":
-            return f"environment variable {env_name(section, key)}"
+            return str(Origin("env", env_name(section, key)))
         if where == "file":
-            return f"config file {self.path}" if self.path is not None else "the configuration"
-        return "the default"
+            return str(Origin("file", self.where(section, key)))
+        return str(Origin("default"))
 
-    def _invalid(self, section: str, key: str, flag: Any, flag_name: str | None, what: str, value: Any) -> ConfigError:
-        return ConfigError(f"setting {section}.{key} must be {what}, not {value!r} "
-                           f"(from {self.origin(section, key, flag, flag_name)})")
-
+    # Typed reads of a setting no section declares (a plugin written before declared settings); each
+    # builds the declaration on the spot, so the conversion is the declared settings' one.
     def get_bool(self, section: str, key: str, flag: bool | None = None, default: bool = False) -> bool:
-        value = self.get(section, key, flag, default)
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise self._invalid(section, key, flag, None, "true or false", value)
+        return self.value(section, Setting(key, "bool", default), flag)[0]
 
     def get_int(self, section: str, key: str, flag: int | None = None, default: int | None = None, *,
                 minimum: int | None = None, maximum: int | None = None,
                 flag_name: str | None = None) -> int | None:
         """A whole-number setting, within ``minimum``..``maximum`` (inclusive) when given."""
-        value = self.get(section, key, flag, default)
-        if value is None:
-            return None
-        number = _whole_number(value)
-        what = "a whole number" + _bounds(minimum, maximum)
-        if number is None or (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-            raise self._invalid(section, key, flag, flag_name, what, value)
-        return number
+        setting = Setting(key, "int", default, minimum=minimum, maximum=maximum, flag=flag_name)
+        return self.value(section, setting, flag)[0]
 
     def get_float(self, section: str, key: str, flag: float | None = None, default: float | None = None, *,
                   minimum: float | None = None, maximum: float | None = None,
                   flag_name: str | None = None) -> float | None:
         """A finite number setting (never nan or infinity), within ``minimum``..``maximum`` when given."""
-        value = self.get(section, key, flag, default)
-        if value is None:
-            return None
-        number = _finite_number(value)
-        what = "a finite number" + _bounds(minimum, maximum)
-        if number is None or (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-            raise self._invalid(section, key, flag, flag_name, what, value)
-        return number
+        setting = Setting(key, "float", default, minimum=minimum, maximum=maximum, flag=flag_name)
+        return self.value(section, setting, flag)[0]
 
     def get_size(self, section: str, key: str, flag: str | None = None, default: str | None = None, *,
                  minimum: int | None = None, maximum: int | None = None,
                  flag_name: str | None = None) -> str | None:
-        """A size such as ``512MB`` or ``2GiB`` (DuckDB's units: KB = 1000 bytes, KiB = 1024), returned as
-        text once its size in bytes lies within ``minimum``..``maximum``."""
-        value = self.get(section, key, flag, default)
-        if value is None:
-            return None
-        size = parse_size(value)
-        what = "a size such as 512MB or 2GB" + _bounds(
-            None if minimum is None else format_size(minimum), None if maximum is None else format_size(maximum))
-        if size is None or (minimum is not None and size < minimum) or (maximum is not None and size > maximum):
-            raise self._invalid(section, key, flag, flag_name, what, value)
-        return str(value).strip()
+        """A size such as ``512MB`` or ``2GiB``, returned as text once it lies within ``minimum``..``maximum``."""
+        setting = Setting(key, "size", default, minimum=minimum, maximum=maximum, flag=flag_name)
+        return self.value(section, setting, flag)[0]
 
     def get_path(self, section: str, key: str, flag: str | Path | None = None, default: str | None = None):
         """A path setting; a relative path from the file is relative to the file's folder."""
-        if flag is not None:
-            return Path(flag).expanduser()
-        value = self.get(section, key, None, default)
-        if value is None:
-            return None
-        path = Path(str(value)).expanduser()
-        if not path.is_absolute() and self.source(section, key) == "file" and self.path is not None:
-            return self.path.parent / path
-        return path
+        return self.value(section, Setting(key, "path", default), flag)[0]
 
     def data_dir(self, flag: str | Path | None = None) -> Path:
         """``[project] data_dir``; a ConfigError when it is a file or lies under one."""
-        path = self.get_path("project", "data_dir", flag, DEFAULT_DATA_DIR)
-        return check_data_dir(path, self.origin("project", "data_dir", flag, "--data-dir"))
+        path, origin = self.value("project", PROJECT.setting("data_dir"), flag)
+        return check_data_dir(path, str(origin))
 
     def section(self, name: str) -> dict[str, Any]:
         """Every setting of a section, the file's values overridden by the environment's."""
@@ -165,10 +188,10 @@ class Config:
                 merged[var[len(prefix):].lower()] = value
         return merged
 
-    def masked(self) -> dict[str, dict[str, Any]]:
-        """All settings, with secrets replaced by a mask, for display."""
+    def env_sections(self) -> set[str]:
+        """Section names the ``OPEN_FINOPS_<SECTION>_<KEY>`` variables seem to name, beyond the file's."""
         known = set(self.data) | {"project"}
-        names = set(known)
+        names: set[str] = set()
         for var in self.environ:
             rest = var[len(ENV_PREFIX):]
             # OPEN_FINOPS_CONFIG, _PLUGINS and _DEBUG are core's own switches: they name no setting.
@@ -176,64 +199,17 @@ class Config:
                 continue
             if not any(var.startswith(_env_prefix(name)) for name in known):
                 names.add(rest.split("_", 1)[0].lower())
+        return names
+
+    def masked(self) -> dict[str, dict[str, Any]]:
+        """All settings of the file and the environment, with secrets replaced by a mask, for display."""
         shown: dict[str, dict[str, Any]] = {}
-        for name in sorted(names):
+        for name in sorted(set(self.data) | {"project"} | self.env_sections()):
             values = self.section(name)
             if name == "project":
                 values.setdefault("data_dir", str(self.get_path("project", "data_dir", None, DEFAULT_DATA_DIR)))
             shown[name] = {k: mask_value(k, v) for k, v in sorted(values.items())}
         return shown
-
-
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
-_UNITS = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-
-def parse_size(value: Any) -> int | None:
-    """``"384MB"`` -> 384000000 bytes (DuckDB's units); None for anything that is not such a size."""
-    match = _SIZE.fullmatch(str(value).strip()) if isinstance(value, str) else None
-    if match is None:
-        return None
-    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
-
-
-def format_size(size: int) -> str:
-    """Bytes as DuckDB's decimal units, for messages: 64000000 -> ``64MB``."""
-    for unit, factor in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
-        if size >= factor:
-            return f"{size / factor:.4g}{unit}"
-    return f"{size} bytes"
-
-
-def _bounds(minimum: Any, maximum: Any) -> str:
-    minimum, maximum = (f"{v:g}" if isinstance(v, float) else v for v in (minimum, maximum))
-    if minimum is not None and maximum is not None:
-        return f" from {minimum} to {maximum}"
-    if minimum is not None:
-        return f" of at least {minimum}"
-    if maximum is not None:
-        return f" of at most {maximum}"
-    return ""
-
-
-def _whole_number(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    return int(text) if re.fullmatch(r"[+-]?\d+", text) else None
-
-
-def _finite_number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value if isinstance(value, int | float) else str(value).strip())
-    except (ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def check_data_dir(data_dir: Path, origin: str | None = None) -> Path:
@@ -283,6 +259,34 @@ def find_config_file(flag: str | Path | None, environ: Mapping[str, str]) -> Pat
     return default if default.is_file() else None
 
 
+_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+_KEY = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""")
+
+
+def key_lines(text: str) -> dict[tuple[str, str], int]:
+    """Where each ``[section] key`` (and each ``[section.table]``) is written, for messages that point at it.
+
+    A plain reading of the usual layout: one table header or ``key = value`` per line. Anything it cannot
+    place (dotted keys, multi-line values) just has no line number.
+    """
+    lines: dict[tuple[str, str], int] = {}
+    section: str | None = None
+    nested = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header is not None and not line.lstrip().startswith("[["):
+            parts = [p.strip().strip("\"'") for p in header.group(1).split(".")]
+            section, nested = parts[0], len(parts) > 1
+            lines.setdefault((section, ""), number)
+            if nested:
+                lines.setdefault((section, parts[1]), number)
+            continue
+        key = _KEY.match(line)
+        if key is not None and section is not None and not nested:
+            lines.setdefault((section, key.group(1).strip("\"'")), number)
+    return lines
+
+
 def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Read the configuration that applies: ``path`` (the ``--config`` flag) or the usual places."""
     env = dict(os.environ if environ is None else environ)
@@ -290,8 +294,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     if found is None:
         return Config(path=None, data={}, environ=env)
     try:
-        with found.open("rb") as fh:
-            data = tomllib.load(fh)
+        raw = found.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"config file {found} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
@@ -306,4 +310,4 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
             raise ConfigError(
                 f"config file {found}: top-level key {name!r} must be a [section] table, e.g. [project]"
             )
-    return Config(path=found.resolve(), data=data, environ=env)
+    return Config(path=found.resolve(), data=data, environ=env, lines=key_lines(raw.decode("utf-8")))

@@ -6,14 +6,24 @@ the same file at once: a second one waits a bounded time, then names the process
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from open_finops.config import check_data_dir, format_size, parse_size
+from open_finops.config import check_data_dir
+
+# The defaults are declared with [project]'s settings; the import engine reads them from here.
+from open_finops.core_settings import (  # noqa: F401
+    DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_MEMORY_LIMIT,
+    MAX_LOCK_TIMEOUT,
+    MIN_MEMORY_LIMIT,
+    PROJECT,
+    physical_memory,
+)
 from open_finops.errors import DestinationError, UsageError
+from open_finops.settings import format_size, parse_size
 
 if TYPE_CHECKING:
     import duckdb
@@ -21,16 +31,6 @@ if TYPE_CHECKING:
     from open_finops.config import Config
 
 DATABASE_FILE = "finops.duckdb"
-DEFAULT_LOCK_TIMEOUT = 30.0
-# DuckDB's default is 80% of RAM; an import does not need it, and its buffer pool would otherwise grow
-# with the size of the month being loaded. An import's reader threads hold about 250 MB besides, and the
-# buffer pool fills up with cached blocks of the months already loaded: 192MB keeps the whole process
-# under 512 MiB (benchmarks/README.md).
-DEFAULT_MEMORY_LIMIT = "192MB"
-# Longer than any import waits on purpose; beyond it a typo (an extra zero or two) would hang a cron job.
-MAX_LOCK_TIMEOUT = 86_400.0
-# Below this DuckDB runs out of memory staging one row group of an import.
-MIN_MEMORY_LIMIT = 64 * 10**6
 # The storage format of new database files: DuckDB's own default (2.x writes version 69) would lock out
 # every reader on DuckDB 1.5, among them Metabase's DuckDB driver (docs/docker.md). A file keeps the
 # format it was created in when later versions write to it.
@@ -44,22 +44,12 @@ def database_path(data_dir: Path) -> Path:
 
 def lock_timeout(config: Config) -> float:
     """``[project] lock_timeout``: how long to wait while another process holds the file."""
-    return config.get_float("project", "lock_timeout", None, DEFAULT_LOCK_TIMEOUT, minimum=0.0,
-                            maximum=MAX_LOCK_TIMEOUT)
-
-
-def physical_memory() -> int | None:
-    """This machine's memory in bytes, where the system says."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
+    return config.value("project", PROJECT.setting("lock_timeout"))[0]
 
 
 def memory_limit(config: Config) -> str:
     """``[project] duckdb_memory_limit``: DuckDB's buffer pool, between 64MB and this machine's memory."""
-    return config.get_size("project", "duckdb_memory_limit", None, DEFAULT_MEMORY_LIMIT,
-                           minimum=MIN_MEMORY_LIMIT, maximum=physical_memory())
+    return config.value("project", PROJECT.setting("duckdb_memory_limit"))[0]
 
 
 def check_memory_limit(value: str) -> str:

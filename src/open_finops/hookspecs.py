@@ -13,6 +13,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
+    from open_finops.settings import SettingsSection
 
 PROJECT_NAME = "open_finops"
 
@@ -62,4 +63,23 @@ def register_manifest_parsers() -> list[ManifestParser]:
             return [ManifestParser(name="hello-v1", vendor="hello", format_version="v1",
                                    description="Hello exports.", key_pattern=r"(^|/)hello-manifest\\.json$",
                                    parse="finops_hello.importer:parse")]
+    """
+
+
+@hookspec
+def register_settings() -> list[SettingsSection]:
+    """Return a list of ``SettingsSection``: the ``[section]`` of config.toml the plugin reads, setting by setting.
+
+    Core converts and checks every value (:meth:`open_finops.api.Config.resolve`), lists them in
+    ``finops config show``, and warns of a key the section does not declare.
+
+    Example::
+
+        HELLO = SettingsSection(name="hello", help="The hello plugin.", settings=(
+            Setting("names", "list", ["world"], help="Who to greet."),
+        ))
+
+        @hookimpl
+        def register_settings():
+            return [HELLO]
     """

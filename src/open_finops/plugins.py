@@ -27,10 +27,14 @@ import pluggy
 from open_finops import __version__, hookspecs
 from open_finops.api_version import DECLARATION, PLUGIN_API_VERSION, ApiRange
 from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
+from open_finops.core_settings import CORE_SECTIONS
+from open_finops.settings import SettingsSection
 
 ENTRY_POINT_GROUP = "open_finops"
 PLUGINS_ENV = "OPEN_FINOPS_PLUGINS"
-HOOKS = ("register_commands", "register_pipelines", "register_manifest_parsers")
+HOOKS = ("register_commands", "register_pipelines", "register_manifest_parsers", "register_settings")
+# Config sections core reads itself (or reports as open-finops-stack's); a plugin may not declare them.
+RESERVED_SECTIONS = frozenset({*(s.name for s in CORE_SECTIONS), "focus", "database"})
 # Names the core command line uses itself; a plugin may not take them.
 RESERVED_COMMANDS = frozenset(
     {"plugins", "pipelines", "config", "focus", "state", "exports", "query", "demo", "version", "help"}
@@ -40,6 +44,7 @@ _EXPECTED: dict[str, tuple[type, ...]] = {
     "register_commands": (CommandGroup, Command),
     "register_pipelines": (Pipeline,),
     "register_manifest_parsers": (ManifestParser,),
+    "register_settings": (SettingsSection,),
 }
 
 
@@ -57,6 +62,8 @@ class PluginInfo:
     commands: list[str] = field(default_factory=list)
     pipelines: list[str] = field(default_factory=list)
     manifest_parsers: list[str] = field(default_factory=list)
+    # The config sections whose settings the plugin declares.
+    settings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     # "loaded" once registered; "failed" when it could not be imported or registered.
     status: str = "failed"
@@ -72,6 +79,7 @@ class PluginInfo:
             "commands": list(self.commands),
             "pipelines": list(self.pipelines),
             "manifest_parsers": list(self.manifest_parsers),
+            "settings": list(self.settings),
             "status": self.status,
             "errors": list(self.errors),
         }
@@ -85,6 +93,7 @@ class Registry:
     commands: dict[str, tuple[CommandGroup | Command, str]] = field(default_factory=dict)
     pipelines: dict[str, tuple[Pipeline, str]] = field(default_factory=dict)
     manifest_parsers: dict[str, tuple[ManifestParser, str]] = field(default_factory=dict)
+    settings: dict[str, tuple[SettingsSection, str]] = field(default_factory=dict)
     # Installed plugins that OPEN_FINOPS_PLUGINS leaves out (name -> distribution), and names it lists
     # that no installed plugin has.
     turned_off: dict[str, str | None] = field(default_factory=dict)
@@ -105,6 +114,10 @@ class Registry:
 
     def parsers_for_vendor(self, vendor: str) -> list[ManifestParser]:
         return [p for p, _ in self.manifest_parsers.values() if p.vendor == vendor]
+
+    def settings_sections(self) -> list[SettingsSection]:
+        """Core's sections, then every plugin's, in the order ``config show`` lists them."""
+        return [*CORE_SECTIONS, *(section for section, _ in sorted(self.settings.values(), key=lambda s: s[0].name))]
 
 
 _current: Registry | None = None
@@ -302,6 +315,10 @@ def _add(registry: Registry, hook_name: str, item: Any, info: PluginInfo) -> str
             return f"command {item.name!r} is a built-in finops command and cannot be replaced"
     elif hook_name == "register_pipelines":
         table, listing, what = registry.pipelines, info.pipelines, "pipeline"
+    elif hook_name == "register_settings":
+        table, listing, what = registry.settings, info.settings, "settings section"
+        if item.name in RESERVED_SECTIONS:
+            return f"settings section [{item.name}] is open-finops' own and cannot be declared by a plugin"
     else:
         table, listing, what = registry.manifest_parsers, info.manifest_parsers, "manifest parser"
     if item.name in table:

@@ -18,12 +18,15 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 # What each plugin must contribute at least; a plugin may grow more hooks than these.
 REQUIRED = {
     "aws": {"distribution": "open-finops-aws", "hooks": {"register_commands", "register_pipelines",
-                                                          "register_manifest_parsers"}, "group": "aws"},
+                                                          "register_manifest_parsers", "register_settings"},
+            "group": "aws"},
     "azure": {"distribution": "open-finops-azure", "hooks": {"register_commands", "register_pipelines",
                                                               "register_manifest_parsers"}, "group": "azure"},
-    "docker": {"distribution": "open-finops-docker", "hooks": {"register_commands"}, "group": "docker"},
+    "docker": {"distribution": "open-finops-docker", "hooks": {"register_commands", "register_settings"},
+               "group": "docker"},
     "hello": {"distribution": "finops-hello-plugin", "hooks": {"register_commands", "register_pipelines",
-                                                               "register_manifest_parsers"}, "group": "hello"},
+                                                               "register_manifest_parsers", "register_settings"},
+              "group": "hello"},
 }
 FIRST_PARTY = ("aws", "azure", "docker")
 PACKAGES = {"core": "open_finops", "aws": "open_finops_aws", "azure": "open_finops_azure",
@@ -54,6 +57,16 @@ def test_plugins_list_json_lists_exactly_the_installed_plugins_with_their_hooks(
         assert plugin["api"] == ">=1.0,<2"  # every plugin of the scenarios declares the range it supports
         if name in FIRST_PARTY:
             assert plugin["version"] == core_version  # released together, pinned by the extras
+
+
+def test_config_show_lists_the_settings_each_installed_plugin_declares(finops, scenario) -> None:
+    ran = finops("config", "show", "--json")
+    assert ran.code == 0, ran.stderr
+    sections = json.loads(ran.stdout)["settings"]
+    assert set(sections) == {"project", *scenario.plugins}
+    for name in scenario.plugins:
+        assert sections[name], name
+        assert all(entry["origin"] == "default" and entry["help"] for entry in sections[name].values()), name
 
 
 def test_help_lists_the_groups_of_the_installed_plugins_and_only_those(finops, scenario) -> None:

@@ -22,12 +22,21 @@ def greetings(database: Path) -> list[tuple[str, str]]:
         con.close()
 
 
-def test_the_plugin_registers_one_command_group_one_pipeline_and_one_manifest_parser() -> None:
+def test_the_plugin_registers_one_command_group_one_pipeline_one_manifest_parser_and_its_settings() -> None:
     info = registry().plugin("hello")
     assert info.errors == []
     assert info.api == ">=1.0,<2"  # the plugin API versions it declares it works with
-    assert info.hooks == ["register_commands", "register_pipelines", "register_manifest_parsers"]
+    assert info.hooks == ["register_commands", "register_pipelines", "register_manifest_parsers", "register_settings"]
     assert (info.commands, info.pipelines, info.manifest_parsers) == (["hello"], ["hello-greetings"], ["hello-v1"])
+    assert info.settings == ["hello"]
+
+
+def test_a_typo_in_the_hello_section_is_a_warning_naming_the_setting(finops, tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('[hello]\nnmaes = ["Ada"]\n', encoding="utf-8")
+    ran = finops("-c", str(tmp_path / "config.toml"), "config", "show", "--json")
+    assert ran.code == 0
+    assert '"names"' in ran.stdout and '"Who the hello-greetings pipeline greets."' in ran.stdout
+    assert ran.stderr.endswith("[hello] nmaes is not a setting of [hello]; did you mean `names`?\n")
 
 
 def test_the_plugin_declares_the_plugin_api_versions_it_is_written_against() -> None:

@@ -160,16 +160,17 @@ def from_dir(tmp_path: Path, *extra: str) -> list[str | Path]:
 
 
 @pytest.mark.parametrize("flags, flag", [
-    (["-p", "../outside"], "--prefix"),
-    (["-p", "cur/../../outside"], "--prefix"),
-    (["-p", "/../outside"], "--prefix"),
-    (["-p", "cur", "-n", "../../outside/cur"], "--export-name"),
+    (["-p", "../outside"], "prefix"),
+    (["-p", "cur/../../outside"], "prefix"),
+    (["-p", "/../outside"], "prefix"),
+    (["-p", "cur", "-n", "../../outside/cur"], "export_name"),
 ], ids=["prefix", "prefix-inside-then-out", "absolute-prefix", "export-name"])
 def test_a_prefix_that_climbs_out_of_the_from_dir_folder_is_refused(flags, flag, outside, tmp_path: Path, finops):
     result = finops(*from_dir(tmp_path, *flags))
 
     assert result.code == 2, result.err
-    message = f"Error: {flag} {flags[-1]!r} climbs out of the bucket with '..'; give a path inside it"
+    message = (f"Error: setting aws.{flag} must be a path inside the bucket or folder, without '..', not "
+               f"{flags[-1]!r} (from flag --{flag.replace('_', '-')})")
     assert result.err.strip() == message
     assert not (tmp_path / "data" / "finops.duckdb").exists()
 
@@ -219,7 +220,8 @@ def test_a_dataset_name_that_is_not_a_plain_identifier_is_refused(dataset: str, 
 
     assert result.code == 2
     assert result.err.strip() == (
-        f"Error: dataset name {dataset!r} is invalid: use lowercase letters, digits and single underscores"
+        "Error: setting aws.dataset must be a plain name of lowercase letters, digits and single underscores, "
+        f"not {dataset!r} (from flag --dataset)"
     )
 
 

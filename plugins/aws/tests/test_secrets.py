@@ -71,7 +71,7 @@ def assert_masked(finops, *settings: str) -> None:
     shown = finops("config", "show", "--json")
     assert shown.code == 0, shown.err
     assert KEY_ID not in shown.out and SECRET not in shown.out
-    aws = shown.json()["settings"]["aws"]
+    aws = {key: entry["value"] for key, entry in shown.json()["settings"]["aws"].items()}
     for setting in settings:
         assert aws[setting] == MASK
     text = finops("config", "show").out
@@ -157,7 +157,7 @@ def test_a_password_in_the_endpoint_url(export, tmp_path: Path, monkeypatch, fin
     assert down.code == 1 and "cannot reach the S3 endpoint for s3://" in down.err
     masked = s3_endpoint.replace("http://", f"http://minio:{MASK}@")
     assert results[1].json()["source"] == f"s3://{bucket} at {masked}"
-    assert shown[1].json()["settings"]["aws"]["endpoint_url"] == endpoint.replace(password, MASK)
+    assert shown[1].json()["settings"]["aws"]["endpoint_url"]["value"] == endpoint.replace(password, MASK)
     assert_nowhere([password], [*results, down, *shown], query, tmp_path / "data")
 
 

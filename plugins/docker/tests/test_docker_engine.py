@@ -146,5 +146,6 @@ def test_asked_for_engine_missing_from_path(engines: FakeEngines, stack: Path, f
 def test_unknown_engine_is_a_usage_error(engines: FakeEngines, stack: Path, finops) -> None:
     result = finops("docker", "up", "--dir", str(stack), "--engine", "containerd")
     assert result.code == 2
-    assert "must be docker or podman" in one_line(result.err)
+    assert one_line(result.err) == ("Error: setting docker.engine must be one of docker, podman, not 'containerd' "
+                                    "(from flag --engine)")
     assert engines.calls() == []

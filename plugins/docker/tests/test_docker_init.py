@@ -299,3 +299,17 @@ def test_init_as_root_hands_the_new_data_directory_to_the_container_user(clean_e
     data = (clean_env / "data").stat()
     assert (env["FINOPS_UID"], env["FINOPS_GID"]) == ("1000", "1000")
     assert (data.st_uid, data.st_gid) == (1000, 1000)
+
+
+def test_a_typo_in_the_docker_section_warns_with_the_setting_meant_and_strict_refuses(clean_env: Path, finops) -> None:
+    (clean_env / "config.toml").write_text("[docker]\nmetabse_port = 8080\n", encoding="utf-8")
+
+    warned = finops("docker", "init", "stack")
+    refused = finops("--strict", "docker", "init", "other")
+
+    assert warned.code == 0, warned.err
+    assert warned.err == (f"Warning: config file {clean_env / 'config.toml'}:2: [docker] metabse_port is not a setting "
+                          "of [docker]; did you mean `metabase_port`?\n")
+    assert envfile.read(clean_env / "stack" / ".env")["METABASE_PORT"] == "3000"  # the typo is not read
+    assert refused.code == 2 and "did you mean `metabase_port`?" in refused.err
+    assert not (clean_env / "other").exists()

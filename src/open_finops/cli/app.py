@@ -98,8 +98,11 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
             show_default=False,
         ),
         debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+        strict: bool = typer.Option(
+            False, "--strict", help="Unknown config sections and keys are errors, not warnings.",
+        ),
     ) -> None:
-        set_state(CliState(config_path=config, debug=debug or bool(os.environ.get(DEBUG_ENV))))
+        set_state(CliState(config_path=config, debug=debug or bool(os.environ.get(DEBUG_ENV)), strict=strict))
 
     app.add_typer(plugins_cmd.make_app(registry), name="plugins")
     app.add_typer(pipelines_cmd.make_app(registry), name="pipelines")

@@ -60,6 +60,14 @@ def register_pipelines():
     ]
 
 
+# The settings the plugin reads, as data: core converts and checks them and lists them in `finops config show`.
+@hookimpl
+def register_settings():
+    from finops_hello.pipeline import HELLO
+
+    return [HELLO]
+
+
 @hookimpl
 def register_manifest_parsers():
     return [

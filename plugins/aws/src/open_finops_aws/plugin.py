@@ -64,3 +64,10 @@ def register_manifest_parsers():
             parse="open_finops_aws.manifests:parse_v2",
         ),
     ]
+
+
+@hookimpl
+def register_settings():
+    from open_finops_aws.settings import AWS
+
+    return [AWS]

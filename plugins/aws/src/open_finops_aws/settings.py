@@ -7,7 +7,7 @@ The result is what core's import engine takes: :class:`~open_finops.api.ImportOp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from open_finops.api import (
     STRATEGIES,
@@ -15,9 +15,10 @@ from open_finops.api import (
     Destination,
     ImportOptions,
     LocalSource,
+    Setting,
+    SettingsSection,
     UsageError,
     VendorTerms,
-    dataset_identifier,
     month_range,
 )
 from open_finops_aws import VENDOR
@@ -27,12 +28,40 @@ DEFAULT_DATASET = "aws_cur"
 TERMS = VendorTerms(VENDOR, export_noun="CUR export", publisher="AWS", format_flag="--cur-version/-v",
                     file_format_flag="--export-format/-f")
 
-
-def check_inside(value: str | None, flag: str) -> str | None:
-    """A prefix or export name is a path inside the bucket (or the --from-dir folder): no '..' in it."""
-    if value is not None and ".." in PurePosixPath(str(value)).parts:
-        raise UsageError(f"{flag} {value!r} climbs out of the bucket with '..'; give a path inside it")
-    return value
+AWS = SettingsSection(
+    name=SECTION,
+    help="The AWS importer: where the CUR export is, which periods, and where its tables go.",
+    settings=(
+        Setting("bucket", flag="--bucket", help="S3 bucket holding the CUR export.", example="my-billing-bucket"),
+        Setting("prefix", "subpath", "", flag="--prefix", help="Prefix (folder) under which the export folders live."),
+        Setting("export_name", "subpath", flag="--export-name",
+                help="Export (report) name; not set: every export found.", example="daily-cur"),
+        Setting("cur_version", choices=("v1", "v2"), flag="--cur-version",
+                help="v1 (legacy CUR) or v2 (CUR 2.0); not set: both.", example="v2"),
+        Setting("export_format", choices=("csv", "parquet"), flag="--export-format",
+                help="csv or parquet; not set: detected from the data files.", example="parquet"),
+        Setting("start_date", "month", flag="--start-date", help="First billing period.", example="2024-01"),
+        Setting("end_date", "month", flag="--end-date", help="Last billing period.", example="2024-12"),
+        Setting("reset", "bool", False, flag="--reset", help="Reload every period in range, even if loaded."),
+        Setting("table_strategy", choices=STRATEGIES, default="separate", flag="--table-strategy",
+                help="separate: a table per period plus <export>_unified; single: one table."),
+        Setting("destination", default="duckdb", flag="--destination",
+                help="duckdb, or any dlt destination name, e.g. postgres (connected the dlt way)."),
+        Setting("dataset", "identifier", DEFAULT_DATASET, flag="--dataset", renamed_from=("dataset_name",),
+                help="Schema the tables go into."),
+        Setting("from_dir", "path", flag="--from-dir",
+                help="Read a local copy of the bucket (what 'aws s3 sync' leaves) instead of S3.",
+                example="/srv/cur-copy"),
+        Setting("endpoint_url", flag="--endpoint-url", help="S3-compatible endpoint (also AWS_ENDPOINT_URL).",
+                example="http://localhost:9000"),
+        Setting("profile", flag="--profile", help="AWS profile from ~/.aws/config.", example="billing"),
+        Setting("region", flag="--region", help="AWS region of the bucket.", example="us-east-1"),
+        Setting("access_key_id", secret=True,
+                help="Access key; prefer AWS's own credential chain (profile, environment, instance role)."),
+        Setting("secret_access_key", secret=True, help="Secret of the access key; prefer the environment."),
+        Setting("session_token", secret=True, help="Session token of temporary credentials."),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -55,25 +84,24 @@ class SourceSettings:
 def source_settings(config: Config, *, bucket=None, prefix=None, export_name=None, cur_version=None,
                     endpoint_url=None, profile=None, region=None, from_dir=None, start=None,
                     end=None) -> SourceSettings:
-    get = config.get
-    version = get(SECTION, "cur_version", cur_version)
-    if version is not None and version not in ("v1", "v2"):
-        raise UsageError(f"--cur-version {version!r} is not v1 or v2")
-    start_value, end_value = month_range(get(SECTION, "start_date", start), get(SECTION, "end_date", end))
+    aws = config.resolve(AWS, bucket=bucket, prefix=prefix, export_name=export_name, cur_version=cur_version,
+                         endpoint_url=endpoint_url, profile=profile, region=region, from_dir=from_dir,
+                         start_date=start, end_date=end)
+    start_value, end_value = month_range(aws["start_date"], aws["end_date"])
     return SourceSettings(
-        bucket=get(SECTION, "bucket", bucket),
-        prefix=check_inside(str(get(SECTION, "prefix", prefix, "") or ""), "--prefix") or "",
-        export_name=check_inside(get(SECTION, "export_name", export_name), "--export-name"),
-        cur_version=version,
-        endpoint_url=get(SECTION, "endpoint_url", endpoint_url),
-        profile=get(SECTION, "profile", profile),
-        region=get(SECTION, "region", region),
-        from_dir=config.get_path(SECTION, "from_dir", from_dir),
+        bucket=aws["bucket"],
+        prefix=aws["prefix"] or "",
+        export_name=aws["export_name"],
+        cur_version=aws["cur_version"],
+        endpoint_url=aws["endpoint_url"],
+        profile=aws["profile"],
+        region=aws["region"],
+        from_dir=aws["from_dir"],
         start=start_value,
         end=end_value,
-        access_key_id=get(SECTION, "access_key_id"),
-        secret_access_key=get(SECTION, "secret_access_key"),
-        session_token=get(SECTION, "session_token"),
+        access_key_id=aws["access_key_id"],
+        secret_access_key=aws["secret_access_key"],
+        session_token=aws["session_token"],
     )
 
 
@@ -99,23 +127,17 @@ def open_source(settings: SourceSettings, *, flags: bool = True):
 
 
 def destination(config: Config, *, name: str | None = None, dataset: str | None = None) -> Destination:
-    value = config.get(SECTION, "dataset", dataset, DEFAULT_DATASET)
+    aws = config.resolve(AWS, destination=name, dataset=dataset)
     try:
-        return Destination(str(config.get(SECTION, "destination", name, "duckdb")),
-                           dataset_identifier(str(value)))
-    except ValueError as exc:
+        return Destination(aws["destination"], aws["dataset"])
+    except ValueError as exc:  # a destination name with a ':' in it
         raise UsageError(str(exc)) from None
 
 
 def import_options(config: Config, src: SourceSettings, *, export_format=None, reset=None, table_strategy=None,
                    destination_name=None, dataset=None, data_dir=None) -> ImportOptions:
     """Everything an import needs: flags first, then ``OPEN_FINOPS_AWS_*``, then ``[aws]``, then defaults."""
-    fmt = config.get(SECTION, "export_format", export_format)
-    if fmt is not None and fmt not in ("csv", "parquet"):
-        raise UsageError(f"--export-format {fmt!r} is not csv or parquet")
-    strategy = str(config.get(SECTION, "table_strategy", table_strategy, "separate"))
-    if strategy not in STRATEGIES:
-        raise UsageError(f"--table-strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
+    aws = config.resolve(AWS, export_format=export_format, reset=reset, table_strategy=table_strategy)
     return ImportOptions.configured(
         config,
         data_dir=config.data_dir(data_dir),
@@ -123,9 +145,9 @@ def import_options(config: Config, src: SourceSettings, *, export_format=None, r
         prefix=src.prefix,
         export_name=src.export_name,
         format_version=src.cur_version,
-        export_format=fmt,
+        export_format=aws["export_format"],
         start=src.start,
         end=src.end,
-        reset=config.get_bool(SECTION, "reset", reset, False),
-        strategy=strategy,
+        reset=aws["reset"],
+        strategy=aws["table_strategy"],
     )

@@ -34,3 +34,10 @@ def register_pipelines():
             runner="open_finops_docker.service:run_pipeline",
         )
     ]
+
+
+@hookimpl
+def register_settings():
+    from open_finops_docker.settings import DOCKER
+
+    return [DOCKER]

@@ -1,7 +1,7 @@
 """The ``[docker]`` settings: where the stack lives, which engine, ports, data directory, image versions.
 
-Every value comes from ``open_finops.config.Config``, so ``OPEN_FINOPS_DOCKER_<KEY>`` overrides the file
-and a command-line flag overrides both. The pinned versions below are the defaults written into a new
+The settings are declared in :data:`DOCKER`; core resolves and checks them, so ``OPEN_FINOPS_DOCKER_<KEY>``
+overrides the file and a command-line flag overrides both. The pinned versions below are the defaults written into a new
 stack's ``.env``; the Dockerfile templates carry the same pins as their ``ARG`` defaults.
 """
 
@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from open_finops.api import Config, ConfigError
+from open_finops.api import Config, Setting, SettingsSection
 from open_finops_docker import __version__
 
 SECTION = "docker"
@@ -32,6 +32,32 @@ DRIVER_READABLE_STORAGE = range(64, 69)
 POSTGRES_VERSION = "16.9-bookworm"
 # A container user owned by root would write root-owned files into the data directory.
 FALLBACK_UID = 1000
+
+
+DOCKER = SettingsSection(
+    name=SECTION,
+    help="The container stack (finops docker ...): where it lives, which engine, ports and image versions.",
+    settings=(
+        Setting("stack_dir", "path", DEFAULT_STACK_DIR, flag="--dir",
+                help="Folder of the stack's compose file and .env."),
+        Setting("engine", choices=ENGINES, flag="--engine", help="docker or podman; not set: whichever is on PATH.",
+                example="podman"),
+        Setting("data_dir", "path", flag="--data-dir", default_help="[project] data_dir",
+                help="Data directory mounted into the containers.", example="/srv/finops/data"),
+        Setting("metabase_port", "int", DEFAULT_METABASE_PORT, minimum=1, maximum=65535,
+                help="Port Metabase listens on, on the host."),
+        Setting("bind_address", default=DEFAULT_BIND_ADDRESS,
+                help="Host address Metabase's port is bound to; 0.0.0.0 opens it to the network."),
+        Setting("metabase_version", default=METABASE_VERSION, help="Metabase image version."),
+        Setting("duckdb_driver_version", default=DUCKDB_DRIVER_VERSION, help="Metabase's DuckDB driver version."),
+        Setting("postgres_version", default=POSTGRES_VERSION, help="PostgreSQL image version."),
+        Setting("open_finops_version", default=__version__,
+                help="open-finops version installed in the pipeline image."),
+        Setting("pipeline_image", default_help="open-finops-pipeline:<open_finops_version>",
+                help="Name of the pipeline image.", example="open-finops-pipeline:custom"),
+        Setting("postgres_password", secret=True, help="Password of the stack's PostgreSQL; not set: generated."),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -56,15 +82,6 @@ class StackSettings:
         return f"open-finops-metabase:{self.metabase_version}-duckdb-{self.duckdb_driver_version}"
 
 
-def check_engine(value: str | None, where: str) -> str | None:
-    if value is None or value == "":
-        return None
-    name = str(value).strip().lower()
-    if name not in ENGINES:
-        raise ConfigError(f"{where} must be docker or podman, not {value!r}")
-    return name
-
-
 def host_ids() -> tuple[int, int]:
     """The uid and gid the pipeline container runs as, so files it writes belong to the user."""
     getuid = getattr(os, "getuid", None)
@@ -82,20 +99,19 @@ def load(
     data_dir: Path | None = None,
 ) -> StackSettings:
     """Resolve the ``[docker]`` settings; the keyword arguments are command-line flags."""
-    version = str(config.get(SECTION, "open_finops_version", default=__version__))
-    project_data = config.data_dir()
+    docker = config.resolve(DOCKER, stack_dir=stack_dir, engine=engine, data_dir=data_dir)
+    version = docker["open_finops_version"]
     return StackSettings(
-        stack_dir=Path(config.get_path(SECTION, "stack_dir", stack_dir, DEFAULT_STACK_DIR)),
-        engine=check_engine(config.get(SECTION, "engine", engine), "--engine / [docker] engine"),
-        data_dir=Path(config.get_path(SECTION, "data_dir", data_dir, str(project_data))),
+        stack_dir=docker["stack_dir"],
+        engine=docker["engine"],
+        data_dir=docker["data_dir"] or config.data_dir(),
         config_file=config.path,
-        metabase_port=config.get_int(SECTION, "metabase_port", None, DEFAULT_METABASE_PORT, minimum=1,
-                                     maximum=65535),
-        bind_address=str(config.get(SECTION, "bind_address", default=DEFAULT_BIND_ADDRESS)),
-        metabase_version=str(config.get(SECTION, "metabase_version", default=METABASE_VERSION)),
-        duckdb_driver_version=str(config.get(SECTION, "duckdb_driver_version", default=DUCKDB_DRIVER_VERSION)),
-        postgres_version=str(config.get(SECTION, "postgres_version", default=POSTGRES_VERSION)),
+        metabase_port=docker["metabase_port"],
+        bind_address=docker["bind_address"],
+        metabase_version=docker["metabase_version"],
+        duckdb_driver_version=docker["duckdb_driver_version"],
+        postgres_version=docker["postgres_version"],
         open_finops_version=version,
-        pipeline_image=str(config.get(SECTION, "pipeline_image", default=f"open-finops-pipeline:{version}")),
-        postgres_password=config.get(SECTION, "postgres_password") or None,
+        pipeline_image=docker["pipeline_image"] or f"open-finops-pipeline:{version}",
+        postgres_password=docker["postgres_password"],
     )

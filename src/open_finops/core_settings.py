@@ -1,0 +1,54 @@
+"""Core's own settings, declared the way plugins declare theirs: ``[project]`` (and, later, ``[focus]``).
+
+A core section is added by declaring a :class:`~open_finops.settings.SettingsSection` here and listing it
+in :data:`CORE_SECTIONS`; ``finops config show``, the commented defaults and the check for unknown keys
+then know it, as they know a plugin's.
+"""
+
+from __future__ import annotations
+
+import os
+
+from open_finops.settings import Setting, SettingsSection
+
+DEFAULT_DATA_DIR = "data"
+DEFAULT_LOCK_TIMEOUT = 30.0
+# Longer than any import waits on purpose; beyond it a typo (an extra zero or two) would hang a cron job.
+MAX_LOCK_TIMEOUT = 86_400.0
+# DuckDB's default is 80% of RAM; an import does not need it, and its buffer pool would otherwise grow
+# with the size of the month being loaded. An import's reader threads hold about 250 MB besides, and the
+# buffer pool fills up with cached blocks of the months already loaded: 192MB keeps the whole process
+# under 512 MiB (benchmarks/README.md).
+DEFAULT_MEMORY_LIMIT = "192MB"
+# Below this DuckDB runs out of memory staging one row group of an import.
+MIN_MEMORY_LIMIT = 64 * 10**6
+
+
+def physical_memory() -> int | None:
+    """This machine's memory in bytes, where the system says."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+PROJECT = SettingsSection(
+    name="project",
+    help="open-finops itself: where data lives, how long to wait for the database, how strict to be.",
+    settings=(
+        Setting("data_dir", "path", DEFAULT_DATA_DIR, flag="--data-dir",
+                help="Folder of finops.duckdb and dlt's working files; relative in the file: to the file's folder."),
+        Setting("lock_timeout", "duration", DEFAULT_LOCK_TIMEOUT, minimum=0.0, maximum=MAX_LOCK_TIMEOUT,
+                help="Seconds an import waits while another process holds finops.duckdb."),
+        Setting("duckdb_memory_limit", "size", DEFAULT_MEMORY_LIMIT, minimum=MIN_MEMORY_LIMIT,
+                maximum=physical_memory,
+                help="DuckDB's buffer pool during imports; beyond it DuckDB spills to disk."),
+        Setting("strict_config", "bool", False, flag="--strict",
+                help="Unknown sections and keys, and old keys that are no longer read, are errors, not warnings."),
+        Setting("name", "str", help="A name for this project (open-finops-stack wrote one); shown, not used.",
+                example="my-finops"),
+    ),
+)
+
+# Every section core reads itself, in the order `config show` lists them.
+CORE_SECTIONS: tuple[SettingsSection, ...] = (PROJECT,)
