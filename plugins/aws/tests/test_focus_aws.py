@@ -39,8 +39,9 @@ def import_export(root: Path, data: Path, export_name: str, *extra: str) -> None
 
 @pytest.fixture(scope="module")
 def both_versions(tmp_path_factory):
-    """CUR v1 and CUR 2.0 CSV exports of the same line items (net unblended cost from February on),
-    imported and built into FOCUS in one data directory."""
+    """CUR v1 and CUR 2.0 CSV exports of the same line items (net unblended cost from February on), each
+    imported and built into FOCUS in a data directory of its own (in one, the same payer's periods would be
+    counted once, from CUR 2.0), then both focus.costs tables side by side in a third database, to compare."""
     root = tmp_path_factory.mktemp("focus-aws")
     samples = {}
     for version in ("v1", "v2"):
@@ -48,8 +49,23 @@ def both_versions(tmp_path_factory):
         samples[version] = generate_sample(root / "bucket", cur_version=version, export_name=name,
                                            data_format="csv", periods=PERIODS, rows_per_period=ROWS, seed=SEED,
                                            drift_columns_from="2024-02")
-        import_export(root / "bucket", root / "data", name)
-    run("focus", "build", "--data-dir", root / "data", "--quiet")
+        import_export(root / "bucket", root / f"data-{version}", name)
+        run("focus", "build", "--data-dir", root / f"data-{version}", "--quiet")
+    (root / "data").mkdir()
+    con = duckdb.connect(str(root / "data" / "finops.duckdb"))
+    try:
+        for version in ("v1", "v2"):
+            con.execute(f"ATTACH '{root / f'data-{version}' / 'finops.duckdb'}' AS {version} (READ_ONLY)")
+        con.execute("CREATE SCHEMA focus")
+        con.execute("CREATE TABLE focus.costs AS SELECT * FROM v1.focus.costs UNION ALL BY NAME "
+                    "SELECT * FROM v2.focus.costs")
+        con.execute("CREATE SCHEMA aws_cur")  # the imported tables, which some tests join to
+        for catalog, table in con.execute("SELECT database_name, table_name FROM duckdb_tables() "
+                                          "WHERE schema_name = 'aws_cur' AND database_name IN ('v1', 'v2') "
+                                          "AND table_name LIKE 'cur_v_\\_%' ESCAPE '\\'").fetchall():
+            con.execute(f'CREATE TABLE aws_cur."{table}" AS SELECT * FROM {catalog}.aws_cur."{table}"')
+    finally:
+        con.close()
     return root / "data", samples
 
 
@@ -444,13 +460,36 @@ def test_the_demo_builds_exports_and_summarises(tmp_path, finops):
     exported = finops("focus", "export", "--data-dir", data, "--out", tmp_path / "focus.parquet", "--json")
     summary = finops("focus", "summary", "--data-dir", data, "--json")
 
-    assert built.json()["built"] == 6
-    assert exported.json()["rows"] == 2_400
-    assert pq.read_metadata(tmp_path / "focus.parquet").num_rows == 2_400
-    ((unblended,),) = select(data, "SELECT sum(c) FROM (SELECT line_item_unblended_cost AS c FROM "
-                                   "aws_cur.demo_cur_v1_unified UNION ALL SELECT line_item_unblended_cost "
-                                   "FROM aws_cur.demo_cur_v2_unified)")
-    assert sum(Decimal(r["billed_cost"]) for r in summary.json()) == unblended
+    # The demo's two exports hold the same payer's bill: FOCUS counts it once, from CUR 2.0.
+    assert (built.json()["built"], built.json()["superseded"]) == (3, 3)
+    assert {(p["export_name"], p["status"], p["source_format"]) for p in built.json()["periods"]} == {
+        ("demo-cur-v2", "built", "CUR 2.0"), ("demo-cur-v1", "superseded", "CUR v1")}
+    assert exported.json()["rows"] == 1_200
+    assert pq.read_metadata(tmp_path / "focus.parquet").num_rows == 1_200
+    per_month = dict(select(data, "SELECT billing_period, sum(line_item_unblended_cost) FROM "
+                                  "aws_cur.demo_cur_v2_unified GROUP BY 1"))
+    assert per_month == dict(select(data, "SELECT billing_period, sum(line_item_unblended_cost) FROM "
+                                          "aws_cur.demo_cur_v1_unified GROUP BY 1"))
+    billed: dict[str, Decimal] = {}
+    for r in summary.json():
+        billed[r["billing_period"]] = billed.get(r["billing_period"], Decimal(0)) + Decimal(r["billed_cost"])
+        assert r["exports"] == ["demo-cur-v2"]
+    assert billed == per_month
+
+
+def test_the_demo_names_the_overlap_in_build_summary_and_exports_list(tmp_path, finops):
+    data = tmp_path / "data"
+    assert finops("aws", "demo", "--rows-per-month", "200", "--data-dir", data, "--quiet").code == 0
+
+    built = finops("focus", "build", "--data-dir", data)
+    summary = finops("focus", "summary", "--data-dir", data)
+    listed = {e["export_name"]: e["focus"] for e in finops("exports", "list", "--data-dir", data, "--json").json()}
+
+    assert ("aws demo-cur-v1 2024-01: not counted; billing account 012345678901 is counted from demo-cur-v2, "
+            "not here (CUR 2.0 preferred over CUR v1)") in built.out
+    assert "demo-cur-v2; demo-cur-v1 not counted (same billing account)" in summary.out
+    assert listed == {"demo-cur-v1": {"counted": [], "not_counted": ["2024-01", "2024-02", "2024-03"]},
+                      "demo-cur-v2": {"counted": ["2024-01", "2024-02", "2024-03"], "not_counted": []}}
 
 
 def test_the_aws_plugin_lists_its_focus_pipeline(finops):

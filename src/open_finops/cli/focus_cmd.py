@@ -67,10 +67,13 @@ def make_app(registry: Registry) -> typer.Typer:
                     what = {
                         "built": f"built {result.rows:,} rows" if result.rows is not None else "built",
                         "skipped": "up to date",
+                        "superseded": "not counted",
+                        "excluded": "left out (setting focus.exclude)",
                         "removed": "removed (no longer imported)",
                         "failed": f"failed: {result.error}",
                     }[result.status]
-                    typer.echo(f"{result.vendor} {result.export_name} {result.billing_period}: {what}")
+                    notes = "".join(f"; {note}" for note in result.overlap_notes())
+                    typer.echo(f"{result.vendor} {result.export_name} {result.billing_period}: {what}{notes}")
 
                 report = build(con, pipelines, config=cfg, reset=reset, on_period=show)
         finally:
@@ -79,6 +82,7 @@ def make_app(registry: Registry) -> typer.Typer:
             print_json({
                 "periods": [p.as_dict() for p in report.periods],
                 "built": report.count("built"), "skipped": report.count("skipped"),
+                "superseded": report.count("superseded"), "excluded": report.count("excluded"),
                 "removed": report.count("removed"), "failed": report.count("failed"),
             })
         elif not quiet and not report.periods:
@@ -138,13 +142,14 @@ def make_app(registry: Registry) -> typer.Typer:
     ) -> None:
         """Billed and effective cost by billing period and service."""
         from open_finops.cli.output import console, print_json
-        from open_finops.focus.summary import summarise
+        from open_finops.focus.summary import period_feeds, summarise
 
         start, end = _range(start, end)
         cfg = load_settings(config)
         con = _open(cfg, data_dir, read_only=True)
         try:
             rows = summarise(con, start=start, end=end)
+            feeds = period_feeds(con, start=start, end=end)
         finally:
             con.close()
         if as_json:
@@ -164,5 +169,36 @@ def make_app(registry: Registry) -> typer.Typer:
             table.add_row(escape(r.billing_period), escape(r.service_name or ""), escape(r.billing_currency or ""),
                           f"{r.rows:,}", f"{r.billed_cost:,.2f}", f"{r.effective_cost:,.2f}")
         console().print(table)
+        console().print(_periods_table(rows, feeds))
 
     return app
+
+
+def _periods_table(rows, feeds):
+    """Each period's total once per currency, and the exports it comes from (and those left out)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    totals: dict[tuple[str, str], list] = {}
+    for r in rows:
+        total = totals.setdefault((r.billing_period, r.billing_currency or ""), [0, 0, 0])
+        total[0] += r.rows
+        total[1] += r.billed_cost
+        total[2] += r.effective_cost
+    sources: dict[str, list[str]] = {}
+    for f in sorted(feeds, key=lambda f: f.superseded):  # the exports counted first
+        if f.superseded:
+            what = f"{f.export_name} not counted (same billing account)"
+        elif f.dropped_accounts:
+            what = f"{f.export_name} (less account(s) {', '.join(f.dropped_accounts)})"
+        else:
+            what = f.export_name
+        sources.setdefault(f.billing_period, []).append(what)
+    table = Table(title="FOCUS cost by billing period")
+    for header, justify in (("Period", "left"), ("Currency", "left"), ("Rows", "right"), ("Billed cost", "right"),
+                            ("Effective cost", "right"), ("From exports", "left")):
+        table.add_column(header, justify=justify)
+    for (period, currency), (count, billed, effective) in sorted(totals.items()):
+        table.add_row(escape(period), escape(currency), f"{count:,}", f"{billed:,.2f}", f"{effective:,.2f}",
+                      escape("; ".join(sources.get(period, []))))
+    return table

@@ -28,6 +28,9 @@ from open_finops_aws import VENDOR
 TRANSFORM_VERSION = "1"
 CATEGORIES_FILE = "service_categories.csv"
 MONEY = "DECIMAL(38,18)"
+# How each export format is named and ranked when two exports hold the same payer's period (core counts
+# the highest): CUR 2.0 over legacy CUR; AWS's own FOCUS export (core's NATIVE_FOCUS, 100) over both.
+FORMATS = {"v1": ("CUR v1", 10), "v2": ("CUR 2.0", 20)}
 
 USAGE_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation")
 PURCHASE_TYPES = ("Fee", "RIFee", "SavingsPlanUpfrontFee", "SavingsPlanRecurringFee")
@@ -110,9 +113,11 @@ def focus_sources(con: Any, *, config: Any = None) -> list[FocusSource]:
                 f"{record.billing_period}, but that table is missing; re-import it with finops aws import-cur --reset"
             )
         sql, params = select_sql(dataset, record.table_name, columns, record.billing_period, categories)
+        source_format, preference = FORMATS.get(record.format_version or "", (record.format_version or "CUR", 0))
         sources.append(FocusSource(
             vendor=VENDOR, export_name=record.export_name, billing_period=record.billing_period,
             version_id=record.version_id, sql=sql, params=tuple(params), transform_version=TRANSFORM_VERSION,
+            source_format=source_format, preference=preference,
         ))
     return sources
 
