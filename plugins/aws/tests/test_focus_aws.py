@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from open_finops_aws.focus import parse_categories, service_categories
+from open_finops_aws.focus import parse_categories, service_categories, units
 from open_finops_aws.sample import generate_sample, restate
 
 from open_finops.cli.app import main
@@ -272,9 +272,10 @@ def test_services_resources_tags_and_publishers(both_versions):
     categories = set(select(data, 'SELECT DISTINCT "x_UsageType", "ServiceCategory", "ServiceSubcategory" '
                                   'FROM focus.costs WHERE "x_UsageType" IN (\'EBS:VolumeUsage.gp3\', '
                                   '\'DataTransfer-Out-Bytes\', \'BoxUsage:m5.large\', \'Lambda-GB-Second\')'))
+    # One category per service (FOCUS 1.2): an EBS volume and EC2's data transfer are EC2's, Compute.
     assert categories == {
-        ("EBS:VolumeUsage.gp3", "Storage", "Disk"),
-        ("DataTransfer-Out-Bytes", "Networking", "Data Transfer"),
+        ("EBS:VolumeUsage.gp3", "Compute", "Virtual Machines"),
+        ("DataTransfer-Out-Bytes", "Compute", "Virtual Machines"),
         ("BoxUsage:m5.large", "Compute", "Virtual Machines"),
         ("Lambda-GB-Second", "Compute", "Serverless Compute"),
     }
@@ -506,7 +507,77 @@ def test_every_row_of_the_service_category_table_is_a_focus_category_and_subcate
 
 
 def test_a_product_code_listed_twice_in_the_category_table_is_refused():
-    text = "service_code,product_family,service_category,service_subcategory\n" \
-           "AmazonS3,,Storage,Object Storage\nAmazonS3,,Storage,Backups\n"
-    with pytest.raises(ValueError, match="AmazonS3 '' is listed twice"):
+    text = "service_code,service_category,service_subcategory\n" \
+           "AmazonS3,Storage,Object Storage\nAmazonS3,Storage,Backup Storage\n"
+    with pytest.raises(ValueError, match="AmazonS3 is listed twice"):
         parse_categories(text)
+
+
+def test_each_service_name_has_one_category_and_one_subcategory(both_versions):
+    data, _ = both_versions
+
+    spread = select(data, 'SELECT "ServiceName", count(DISTINCT "ServiceCategory"), '
+                          'count(DISTINCT "ServiceSubcategory") FROM focus.costs GROUP BY 1 '
+                          'HAVING count(DISTINCT "ServiceCategory") > 1 OR count(DISTINCT "ServiceSubcategory") > 1')
+    services = select(data, 'SELECT count(DISTINCT "ServiceName") FROM focus.costs')
+
+    assert spread == [] and services[0][0] > 5
+
+
+def test_units_follow_the_focus_unit_format_through_the_package_units_map(both_versions):
+    data, _ = both_versions
+
+    found = {unit for (unit,) in select(data, 'SELECT DISTINCT "PricingUnit" FROM focus.costs WHERE "PricingUnit" '
+                                              'IS NOT NULL UNION SELECT DISTINCT "ConsumedUnit" FROM focus.costs '
+                                              'WHERE "ConsumedUnit" IS NOT NULL')}
+    pairs = set(select(data, 'SELECT DISTINCT "x_UsageType", "PricingUnit" FROM focus.costs WHERE "x_UsageType" IN '
+                             '(\'BoxUsage:m5.large\', \'EBS:VolumeUsage.gp3\', \'Lambda-GB-Second\')'))
+
+    assert pairs == {("BoxUsage:m5.large", "Hours"), ("EBS:VolumeUsage.gp3", "GB-Months"),
+                     ("Lambda-GB-Second", "GB-Seconds")}
+    assert not found & {"Hrs", "GB-Mo", "Lambda-GB-Second"}
+    assert set(units().values()) >= found - {"Metrics", "Requests", "GB", "Dollar"}
+
+
+def test_the_units_map_names_each_cur_unit_once_and_only_focus_time_words():
+    mapped = units()
+    time_words = {"Years", "Months", "Days", "Hours", "Minutes", "Seconds"}
+    assert mapped["Hrs"] == "Hours" and mapped["GB-Mo"] == "GB-Months"
+    assert all(value.rpartition("-")[2] in time_words for value in mapped.values() if "-" in value)
+
+
+def test_cur_v1_falls_back_to_product_region_where_region_code_is_empty(tmp_path, finops):
+    data = tmp_path / "data"
+    data.mkdir()
+    con = duckdb.connect(str(data / "finops.duckdb"))
+    con.execute("CREATE SCHEMA aws_cur")
+    con.execute("CREATE TABLE aws_cur.v1r_2024_05 (line_item_line_item_type VARCHAR, line_item_product_code VARCHAR, "
+                "line_item_unblended_cost DECIMAL(38,18), bill_payer_account_id VARCHAR, product_region_code VARCHAR, "
+                "product_region VARCHAR, product_location VARCHAR, billing_period VARCHAR)")
+    con.execute("INSERT INTO aws_cur.v1r_2024_05 VALUES "
+                "('Usage', 'AmazonEC2', 1, '000000000042', '', 'eu-west-1', 'EU (Ireland)', '2024-05'), "
+                "('Usage', 'AmazonEC2', 2, '000000000042', 'us-east-1', 'us-east-1', 'US East (N. Virginia)', "
+                "'2024-05')")
+    store = LoadStateStore(con)
+    load = store.start(vendor="aws", export_name="v1r", billing_period="2024-05", version_id="v-1",
+                       format_version="v1", destination="duckdb:aws_cur", table_name="v1r_2024_05")
+    store.complete(load, rows=2, files=1, bytes=100)
+    con.close()
+
+    assert finops("focus", "build", "--data-dir", data).code == 0
+
+    assert select(data, 'SELECT "RegionId", "RegionName" FROM focus.costs ORDER BY "BilledCost"') == [
+        ("eu-west-1", "EU (Ireland)"), ("us-east-1", "US East (N. Virginia)")]
+
+
+def test_focus_1_2_columns_are_filled_where_cur_has_the_data(both_versions):
+    data, _ = both_versions
+
+    ((meters, issuers, publishers),) = select(
+        data, 'SELECT count(*) FILTER (WHERE "ChargeCategory" IN (\'Usage\', \'Purchase\') '
+              'AND "SkuMeter" IS DISTINCT FROM "x_UsageType"), list(DISTINCT "InvoiceIssuerName"), '
+              'list(DISTINCT "PublisherName" ORDER BY "PublisherName") FROM focus.costs')
+
+    assert meters == 0
+    assert issuers == ["AWS"]  # AWS invoices Marketplace charges too, as its own FOCUS export says
+    assert publishers == ["AWS", "Acme Software Inc."]
