@@ -163,3 +163,15 @@ FEBRUARY = [
     Charge("main", "2024-02", "Compute Engine", "20"),
     Charge("main", "2024-02", "Sales tax", "3.1", category="Tax"),
 ]
+
+
+def acme_sources_with_commitments(con: Any, *, config: Any) -> list[FocusSource]:
+    """Purchase rows are commitment discount purchases, priced "Standard" as FOCUS 1.2 wants."""
+    commitment = "CASE WHEN category = 'Purchase' THEN {} END"
+    return _sources(con, focus_select({
+        "CommitmentDiscountId": commitment.format("'sp-1'"),
+        "CommitmentDiscountCategory": commitment.format("'Spend'"),
+        "CommitmentDiscountType": commitment.format("'Savings Plan'"),
+        "ChargeFrequency": "CASE WHEN category = 'Usage' THEN 'Usage-Based' ELSE 'One-Time' END",
+        "PricingCategory": "CASE WHEN category IN ('Usage', 'Purchase') THEN 'Standard' END",
+    }))

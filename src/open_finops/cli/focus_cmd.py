@@ -21,6 +21,9 @@ DataDirOption = typer.Option(
 StartOption = typer.Option(None, "--start-date", "-s", help="First billing period, YYYY-MM.")
 EndOption = typer.Option(None, "--end-date", "-e", help="Last billing period, YYYY-MM.")
 JsonOption = typer.Option(False, "--json", help="Print JSON for scripts.")
+VersionOption = typer.Option(
+    None, "--focus-version", help="FOCUS version to follow: 1.2 or 1.0 (default: setting focus.version, else 1.2)."
+)
 
 
 def _range(start: str | None, end: str | None) -> tuple[str | None, str | None]:
@@ -44,17 +47,20 @@ def make_app(registry: Registry) -> typer.Typer:
         data_dir: Path | None = DataDirOption,
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no line per period."),
         as_json: bool = JsonOption,
+        focus_version: str | None = VersionOption,
         config: Path | None = ConfigOption,
     ) -> None:
         """Build or refresh focus.costs from every plugin's FOCUS transform; unchanged periods are skipped."""
         from open_finops.cli.output import print_json, progress
         from open_finops.errors import OpenFinopsError
         from open_finops.focus.build import build
+        from open_finops.focus.versions import focus_version as version_in_force
 
         pipelines = sorted(registry.pipelines_of_kind("focus"), key=lambda p: p.name)
         if not pipelines:
             raise UsageError(NO_TRANSFORM)
         cfg = load_settings(config)
+        version = version_in_force(cfg, focus_version)
         con = _open(cfg, data_dir, read_only=False)
         try:
             with progress(quiet or as_json, transfer=False) as bar:
@@ -75,7 +81,7 @@ def make_app(registry: Registry) -> typer.Typer:
                     notes = "".join(f"; {note}" for note in result.overlap_notes())
                     typer.echo(f"{result.vendor} {result.export_name} {result.billing_period}: {what}{notes}")
 
-                report = build(con, pipelines, config=cfg, reset=reset, on_period=show)
+                report = build(con, pipelines, config=cfg, reset=reset, on_period=show, focus_version=version)
         finally:
             con.close()
         if as_json:
@@ -108,22 +114,25 @@ def make_app(registry: Registry) -> typer.Typer:
         ),
         data_dir: Path | None = DataDirOption,
         as_json: bool = JsonOption,
+        focus_version: str | None = VersionOption,
         config: Path | None = ConfigOption,
     ) -> None:
         """Write the FOCUS data (focus.costs) to a Parquet or CSV file, streamed in batches."""
         from open_finops.cli.output import print_json
         from open_finops.focus.export import check_out, database_dir, export, format_for
+        from open_finops.focus.versions import focus_version as version_in_force
 
         start, end = _range(start, end)
         if fmt is not None:
             format_for(out, fmt)  # a wrong --format is refused before the database is opened
         cfg = load_settings(config)
+        version = version_in_force(cfg, focus_version)
         con = _open(cfg, data_dir, read_only=True)
         try:
             check_out(out, database_dir(con))  # where it goes matters more than what its name promises
             chosen = format_for(out, fmt)
             result = export(con, out, fmt=chosen, start=start, end=end, exact_decimals=exact_decimals,
-                            validator_aliases=validator_aliases)
+                            validator_aliases=validator_aliases, focus_version=version)
         finally:
             con.close()
         if as_json:

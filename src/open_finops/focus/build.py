@@ -27,6 +27,8 @@ from open_finops.focus import columns as focus_columns
 from open_finops.focus.overlap import Overlap, OverlapRule, dropped_accounts, resolve
 from open_finops.focus.protocol import FocusSource
 from open_finops.focus.rules import violations
+from open_finops.focus.versions import DEFAULT as DEFAULT_VERSION
+from open_finops.focus.versions import pricing_category_sql
 from open_finops.naming import quote_identifier as q
 from open_finops.state import transaction
 
@@ -115,8 +117,14 @@ def _table_columns(con: Any, table: str) -> dict[str, str]:
     return table_columns(con, SCHEMA, table)
 
 
-def _fingerprint(source: FocusSource) -> str:
-    return f"contract {focus_columns.CONTRACT_VERSION}, transform {source.transform_version}"
+def _fingerprint(source: FocusSource, version: str) -> str:
+    return f"contract {focus_columns.CONTRACT_VERSION}, transform {source.transform_version}, FOCUS {version}"
+
+
+def built_versions(con: Any, where: str = "", params: Sequence[Any] = ()) -> set[str]:
+    """The FOCUS versions the periods of ``focus.costs`` were built in (from their fingerprints)."""
+    rows = con.execute(f"SELECT DISTINCT fingerprint FROM {BUILD_STATE}{where}", list(params)).fetchall()
+    return {fp.rpartition("FOCUS ")[2] if "FOCUS " in fp else "1.0" for (fp,) in rows}
 
 
 def build(
@@ -126,8 +134,10 @@ def build(
     config: Any,
     reset: bool = False,
     on_period: Callable[[PeriodResult], None] | None = None,
+    focus_version: str = DEFAULT_VERSION,
 ) -> BuildReport:
-    """Build or refresh every period the given FOCUS pipelines offer; ``reset`` rebuilds them all."""
+    """Build or refresh every period the given FOCUS pipelines offer, as FOCUS ``focus_version``; ``reset``
+    rebuilds them all."""
     ensure_tables(con)
     rule = OverlapRule.from_config(config)
     built = {
@@ -176,7 +186,7 @@ def build(
         if exports_per_period[(source.vendor, source.billing_period)] < 2:
             continue
         try:
-            accounts[key] = _accounts_of(con, source, built.get(key))
+            accounts[key] = _accounts_of(con, source, built.get(key), focus_version)
         except Exception as exc:  # a SELECT that does not run: that period fails, the others go on
             record(PeriodResult(*key, "failed", pipeline_name, source.version_id, source_format=source.source_format,
                                 error=f"its billing accounts could not be read: {type(exc).__name__}: {exc}"))
@@ -191,12 +201,12 @@ def build(
                 and key[1] in (o.kept, *o.dropped)]
         previous = built.get(key)
         if (not reset and previous is not None and previous.version_id == source.version_id
-                and previous.fingerprint == _fingerprint(source) and previous.dropped == dropped):
+                and previous.fingerprint == _fingerprint(source, focus_version) and previous.dropped == dropped):
             result = PeriodResult(*key, "skipped", pipeline_name, source.version_id)
         elif key in accounts and set(accounts[key]) <= set(dropped):
-            result = _supersede(con, source, pipeline_name, accounts[key])
+            result = _supersede(con, source, pipeline_name, accounts[key], focus_version)
         else:
-            result = _build_period(con, source, pipeline_name, accounts.get(key), dropped)
+            result = _build_period(con, source, pipeline_name, accounts.get(key), dropped, focus_version)
         result.source_format = source.source_format
         result.overlaps = mine
         record(result)
@@ -231,10 +241,10 @@ def _forget(con: Any, key: tuple[str, str, str]) -> None:
                     list(key))
 
 
-def _accounts_of(con: Any, source: FocusSource, previous: _Built | None) -> list[str]:
+def _accounts_of(con: Any, source: FocusSource, previous: _Built | None, version: str) -> list[str]:
     """The billing accounts a source's period holds; remembered from the last build while nothing changed."""
     if (previous is not None and previous.accounts is not None and previous.version_id == source.version_id
-            and previous.fingerprint == _fingerprint(source)):
+            and previous.fingerprint == _fingerprint(source, version)):
         return previous.accounts
     found = con.execute(
         f"SELECT DISTINCT CAST(\"BillingAccountId\" AS VARCHAR) FROM ({source.sql}) AS focus_source "
@@ -243,22 +253,23 @@ def _accounts_of(con: Any, source: FocusSource, previous: _Built | None) -> list
 
 
 def _record_state(con: Any, source: FocusSource, pipeline_name: str, rows: int, accounts: Sequence[str] | None,
-                  dropped: Sequence[str]) -> None:
+                  dropped: Sequence[str], version: str) -> None:
     key = list(source.key)
     con.execute(f"DELETE FROM {BUILD_STATE} WHERE vendor = ? AND export_name = ? AND billing_period = ?", key)
     con.execute(
         f"INSERT INTO {BUILD_STATE} (vendor, export_name, billing_period, version_id, fingerprint, pipeline, rows, "
         "built_at, accounts, dropped_accounts) VALUES (?, ?, ?, ?, ?, ?, ?, now(), ?, ?)",
-        [*key, source.version_id, _fingerprint(source), pipeline_name, rows,
+        [*key, source.version_id, _fingerprint(source, version), pipeline_name, rows,
          None if accounts is None else json.dumps(list(accounts)), json.dumps(list(dropped))],
     )
 
 
-def _supersede(con: Any, source: FocusSource, pipeline_name: str, accounts: Sequence[str]) -> PeriodResult:
+def _supersede(con: Any, source: FocusSource, pipeline_name: str, accounts: Sequence[str],
+               version: str) -> PeriodResult:
     """Every account of this period is counted from another export: it keeps no rows of its own."""
     with transaction(con):
         con.execute(f"DELETE FROM {COSTS} WHERE {_PERIOD_FILTER}", list(source.key))
-        _record_state(con, source, pipeline_name, 0, accounts, accounts)
+        _record_state(con, source, pipeline_name, 0, accounts, accounts, version)
     return PeriodResult(*source.key, "superseded", pipeline_name, source.version_id, rows=0)
 
 
@@ -281,12 +292,12 @@ def _sources_of(con: Any, pipeline: Pipeline, config: Any) -> list[FocusSource]:
 
 
 def _build_period(con: Any, source: FocusSource, pipeline_name: str, accounts: Sequence[str] | None,
-                  dropped: Sequence[str]) -> PeriodResult:
+                  dropped: Sequence[str], version: str) -> PeriodResult:
     started = time.monotonic()
     result = PeriodResult(*source.key, "built", pipeline_name, source.version_id)
     try:
         with transaction(con):
-            result.rows = _replace_period(con, source, pipeline_name, accounts, dropped)
+            result.rows = _replace_period(con, source, pipeline_name, accounts, dropped, version)
     except Exception as exc:
         result.status = "failed"
         result.error = str(exc) if isinstance(exc, SourceRejected) else f"{type(exc).__name__}: {exc}"
@@ -295,7 +306,7 @@ def _build_period(con: Any, source: FocusSource, pipeline_name: str, accounts: S
 
 
 def _replace_period(con: Any, source: FocusSource, pipeline_name: str, accounts: Sequence[str] | None,
-                    dropped: Sequence[str]) -> int:
+                    dropped: Sequence[str], version: str) -> int:
     produced = {row[0]: row[1] for row in con.execute(
         f"DESCRIBE SELECT * FROM ({source.sql}) AS focus_source", list(source.params)).fetchall()}
     missing = [name for name in focus_columns.NAMES if name not in produced]
@@ -318,7 +329,9 @@ def _replace_period(con: Any, source: FocusSource, pipeline_name: str, accounts:
     key = list(source.key)
     con.execute(f"DELETE FROM {COSTS} WHERE {_PERIOD_FILTER}", key)
     targets = [*focus_columns.NAMES, *extras, *(name for name, _ in focus_columns.IDENTITY_COLUMNS)]
-    values = [*(q(n) for n in (*focus_columns.NAMES, *extras)),
+    # The values FOCUS versions disagree on are set here, the same for every vendor (see .versions).
+    by_version = {"PricingCategory": pricing_category_sql(version)}
+    values = [*(by_version.get(n, q(n)) for n in (*focus_columns.NAMES, *extras)),
               *(f"CAST(? AS {type_})" for _name, type_ in focus_columns.IDENTITY_COLUMNS)]
     # Rows of accounts counted from another export stay out; a NULL account stays in (and breaks a rule).
     without = (" WHERE NOT coalesce(CAST(\"BillingAccountId\" AS VARCHAR) IN ("
@@ -333,5 +346,5 @@ def _replace_period(con: Any, source: FocusSource, pipeline_name: str, accounts:
     if broken:
         listed = "; ".join(f"{n:,} row(s): {what}" for what, n in broken[:5])
         raise SourceRejected(f"its rows break FOCUS rules ({listed}); nothing was written for this period")
-    _record_state(con, source, pipeline_name, rows, accounts, dropped)
+    _record_state(con, source, pipeline_name, rows, accounts, dropped, version)
     return rows
