@@ -122,7 +122,10 @@ def _fingerprint(source: FocusSource, version: str) -> str:
 
 
 def built_versions(con: Any, where: str = "", params: Sequence[Any] = ()) -> set[str]:
-    """The FOCUS versions the periods of ``focus.costs`` were built in (from their fingerprints)."""
+    """The FOCUS versions the periods of ``focus.costs`` were built in (from their fingerprints); none when
+    nothing records them."""
+    if not _table_columns(con, "build_state"):
+        return set()
     rows = con.execute(f"SELECT DISTINCT fingerprint FROM {BUILD_STATE}{where}", list(params)).fetchall()
     return {fp.rpartition("FOCUS ")[2] if "FOCUS " in fp else "1.0" for (fp,) in rows}
 
