@@ -164,13 +164,17 @@ def test_summary_json_sums_cost_by_period_and_service_exactly(cli, built) -> Non
     assert result.exit_code == 0
     assert json.loads(result.stdout) == [
         {"billing_period": "2024-01", "service_name": "Compute Engine", "billing_currency": "EUR", "rows": 2,
-         "billed_cost": "15.000000000000000000", "effective_cost": "15.000000000000000000"},
+         "billed_cost": "15.000000000000000000", "effective_cost": "15.000000000000000000",
+         "exports": ["main"]},
         {"billing_period": "2024-01", "service_name": "Object Store", "billing_currency": "EUR", "rows": 2,
-         "billed_cost": "-1.499999999999999999", "effective_cost": "-1.499999999999999999"},
+         "billed_cost": "-1.499999999999999999", "effective_cost": "-1.499999999999999999",
+         "exports": ["main"]},
         {"billing_period": "2024-02", "service_name": "Compute Engine", "billing_currency": "EUR", "rows": 1,
-         "billed_cost": "20.000000000000000000", "effective_cost": "20.000000000000000000"},
+         "billed_cost": "20.000000000000000000", "effective_cost": "20.000000000000000000",
+         "exports": ["main"]},
         {"billing_period": "2024-02", "service_name": "Sales tax", "billing_currency": "EUR", "rows": 1,
-         "billed_cost": "3.100000000000000000", "effective_cost": "3.100000000000000000"},
+         "billed_cost": "3.100000000000000000", "effective_cost": "3.100000000000000000",
+         "exports": ["main"]},
     ]
 
 

@@ -28,6 +28,7 @@ class Charge:
     cost: str
     category: str = "Usage"
     tags: str | None = None
+    account: str = "acme-account-007"
 
 
 def write_acme(data_dir: Path, charges: Iterable[Charge], versions: dict[tuple[str, str], str]) -> Path:
@@ -40,12 +41,12 @@ def write_acme(data_dir: Path, charges: Iterable[Charge], versions: dict[tuple[s
     try:
         con.execute("CREATE SCHEMA IF NOT EXISTS acme_billing")
         con.execute("CREATE OR REPLACE TABLE acme_billing.charges (export_name VARCHAR, billing_period VARCHAR, "
-                    "service VARCHAR, cost DECIMAL(38,18), category VARCHAR, tags VARCHAR)")
+                    "service VARCHAR, cost DECIMAL(38,18), category VARCHAR, tags VARCHAR, account VARCHAR)")
         con.execute("CREATE OR REPLACE TABLE acme_billing.versions (export_name VARCHAR, billing_period VARCHAR, "
                     "version_id VARCHAR)")
         for c in charges:
-            con.execute("INSERT INTO acme_billing.charges VALUES (?, ?, ?, ?, ?, ?)",
-                        [c.export_name, c.billing_period, c.service, Decimal(c.cost), c.category, c.tags])
+            con.execute("INSERT INTO acme_billing.charges VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [c.export_name, c.billing_period, c.service, Decimal(c.cost), c.category, c.tags, c.account])
         for (export_name, period), version in versions.items():
             con.execute("INSERT INTO acme_billing.versions VALUES (?, ?, ?)", [export_name, period, version])
     finally:
@@ -59,7 +60,7 @@ _FILLED = {
     "EffectiveCost": "cost",
     "ListCost": "cost",
     "ContractedCost": "cost",
-    "BillingAccountId": "'acme-account-007'",
+    "BillingAccountId": "account",
     "BillingCurrency": "'EUR'",
     "BillingPeriodStart": "CAST(billing_period || '-01 00:00:00+00' AS TIMESTAMPTZ)",
     "BillingPeriodEnd": "CAST(billing_period || '-01 00:00:00+00' AS TIMESTAMPTZ) + INTERVAL 27 DAY",
@@ -102,6 +103,21 @@ def acme_sources(con: Any, *, config: Any) -> list[FocusSource]:
     """The well-behaved transform; ``[acme] transform_version`` plays a plugin upgrade."""
     return _sources(con, focus_select(extra={"x_Note": "'from acme'"}),
                     str(config.get("acme", "transform_version", None, "1")))
+
+
+# An export's kind follows its name's first word, as a plugin would know it from the manifest.
+ACME_FORMATS = {"native": ("Acme FOCUS", 100), "new": ("Acme v2", 20), "old": ("Acme v1", 10)}
+
+
+def acme_sources_ranked(con: Any, *, config: Any) -> list[FocusSource]:
+    """The well-behaved transform, saying what kind of export each is and how much it is preferred."""
+    return [
+        FocusSource(vendor=s.vendor, export_name=s.export_name, billing_period=s.billing_period,
+                    version_id=s.version_id, sql=s.sql, params=s.params,
+                    source_format=ACME_FORMATS.get(s.export_name.split("-")[0], ("", 0))[0],
+                    preference=ACME_FORMATS.get(s.export_name.split("-")[0], ("", 0))[1])
+        for s in _sources(con, focus_select())
+    ]
 
 
 def acme_sources_without_billed_cost(con: Any, *, config: Any) -> list[FocusSource]:
@@ -147,3 +163,15 @@ FEBRUARY = [
     Charge("main", "2024-02", "Compute Engine", "20"),
     Charge("main", "2024-02", "Sales tax", "3.1", category="Tax"),
 ]
+
+
+def acme_sources_with_commitments(con: Any, *, config: Any) -> list[FocusSource]:
+    """Purchase rows are commitment discount purchases, priced "Standard" as FOCUS 1.2 wants."""
+    commitment = "CASE WHEN category = 'Purchase' THEN {} END"
+    return _sources(con, focus_select({
+        "CommitmentDiscountId": commitment.format("'sp-1'"),
+        "CommitmentDiscountCategory": commitment.format("'Spend'"),
+        "CommitmentDiscountType": commitment.format("'Savings Plan'"),
+        "ChargeFrequency": "CASE WHEN category = 'Usage' THEN 'Usage-Based' ELSE 'One-Time' END",
+        "PricingCategory": "CASE WHEN category IN ('Usage', 'Purchase') THEN 'Standard' END",
+    }))

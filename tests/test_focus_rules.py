@@ -39,7 +39,12 @@ def test_the_fake_transform_breaks_no_rule(con) -> None:
         ({"BillingCurrency": "'eur'"}, [("BillingCurrency is not an ISO 4217 code", 4)]),
         ({"Tags": "'[\"team\"]'"}, [("Tags is not a JSON object", 4)]),
         ({"Tags": "'{not json'"}, [("Tags is not a JSON object", 4)]),
-        ({"ServiceSubcategory": "'Relational'"}, [("ServiceSubcategory does not belong to ServiceCategory", 4)]),
+        ({"ServiceSubcategory": "'Relational Databases'"},
+         [("ServiceSubcategory does not belong to ServiceCategory", 4)]),
+        # FOCUS 1.1's name, which 1.2's allowed values replaced (the AWS mapping once wrote it)
+        ({"ServiceCategory": "'Databases'", "ServiceSubcategory": "'Relational'"},
+         [("ServiceSubcategory is not one of its allowed values", 4),
+          ("ServiceSubcategory does not belong to ServiceCategory", 4)]),
         ({"ChargeCategory": "'Tax'", "PricingQuantity": "1"},
          [("a Tax row has PricingQuantity/PricingUnit/ListUnitPrice/ContractedUnitPrice/SkuId/SkuPriceId/"
            "PricingCategory", 4)]),

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from open_finops.config import Config, load_config
 from open_finops.config_check import check, enforce
-from open_finops.core_settings import PROJECT
+from open_finops.core_settings import CORE_SECTIONS, PROJECT
 from open_finops.errors import ConfigError
 from open_finops.settings import Setting, SettingsSection
 
@@ -332,10 +332,10 @@ def test_config_show_defaults_is_a_complete_config_that_reads_back_as_the_defaul
 
     assert tomllib.loads(result.stdout)["demo"]["workers"] == 4
     config = load_config(path, environ={})
-    assert check(config, [PROJECT, DEMO]) == []
+    assert check(config, [*CORE_SECTIONS, DEMO]) == []
     resolved = config.resolve(DEMO)
     assert {name: resolved[name] for name in resolved} == {name: Config().resolve(DEMO)[name] for name in resolved}
-    for section in (PROJECT, DEMO):
+    for section in (*CORE_SECTIONS, DEMO):
         for setting in section.settings:
             assert f"{setting.name} = " in result.stdout, setting.name
     assert "# token = " in result.stdout  # a secret is never written out, only shown commented

@@ -50,5 +50,18 @@ PROJECT = SettingsSection(
     ),
 )
 
+FOCUS = SettingsSection(
+    name="focus",
+    help="finops focus build and export: the FOCUS version, and which export counts when several overlap.",
+    settings=(
+        Setting("version", "str", "1.2", choices=("1.0", "1.2"), flag="--focus-version",
+                help="The FOCUS version focus.costs follows (docs/focus.md)."),
+        Setting("prefer", "list", help="Exports counted first where several cover one billing account and period "
+                "(export names, or vendor:export); not set: each vendor's own order.", example='["my-cur-2"]'),
+        Setting("exclude", "list", help="Exports left out of FOCUS entirely (export names, or vendor:export).",
+                example='["old-cur"]'),
+    ),
+)
+
 # Every section core reads itself, in the order `config show` lists them.
-CORE_SECTIONS: tuple[SettingsSection, ...] = (PROJECT,)
+CORE_SECTIONS: tuple[SettingsSection, ...] = (PROJECT, FOCUS)

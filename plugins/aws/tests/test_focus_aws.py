@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from open_finops_aws.focus import parse_categories, service_categories
+from open_finops_aws.focus import parse_categories, service_categories, units
 from open_finops_aws.sample import generate_sample, restate
 
 from open_finops.cli.app import main
@@ -39,8 +39,9 @@ def import_export(root: Path, data: Path, export_name: str, *extra: str) -> None
 
 @pytest.fixture(scope="module")
 def both_versions(tmp_path_factory):
-    """CUR v1 and CUR 2.0 CSV exports of the same line items (net unblended cost from February on),
-    imported and built into FOCUS in one data directory."""
+    """CUR v1 and CUR 2.0 CSV exports of the same line items (net unblended cost from February on), each
+    imported and built into FOCUS in a data directory of its own (in one, the same payer's periods would be
+    counted once, from CUR 2.0), then both focus.costs tables side by side in a third database, to compare."""
     root = tmp_path_factory.mktemp("focus-aws")
     samples = {}
     for version in ("v1", "v2"):
@@ -48,8 +49,23 @@ def both_versions(tmp_path_factory):
         samples[version] = generate_sample(root / "bucket", cur_version=version, export_name=name,
                                            data_format="csv", periods=PERIODS, rows_per_period=ROWS, seed=SEED,
                                            drift_columns_from="2024-02")
-        import_export(root / "bucket", root / "data", name)
-    run("focus", "build", "--data-dir", root / "data", "--quiet")
+        import_export(root / "bucket", root / f"data-{version}", name)
+        run("focus", "build", "--data-dir", root / f"data-{version}", "--quiet")
+    (root / "data").mkdir()
+    con = duckdb.connect(str(root / "data" / "finops.duckdb"))
+    try:
+        for version in ("v1", "v2"):
+            con.execute(f"ATTACH '{root / f'data-{version}' / 'finops.duckdb'}' AS {version} (READ_ONLY)")
+        con.execute("CREATE SCHEMA focus")
+        con.execute("CREATE TABLE focus.costs AS SELECT * FROM v1.focus.costs UNION ALL BY NAME "
+                    "SELECT * FROM v2.focus.costs")
+        con.execute("CREATE SCHEMA aws_cur")  # the imported tables, which some tests join to
+        for catalog, table in con.execute("SELECT database_name, table_name FROM duckdb_tables() "
+                                          "WHERE schema_name = 'aws_cur' AND database_name IN ('v1', 'v2') "
+                                          "AND table_name LIKE 'cur_v_\\_%' ESCAPE '\\'").fetchall():
+            con.execute(f'CREATE TABLE aws_cur."{table}" AS SELECT * FROM {catalog}.aws_cur."{table}"')
+    finally:
+        con.close()
     return root / "data", samples
 
 
@@ -256,9 +272,10 @@ def test_services_resources_tags_and_publishers(both_versions):
     categories = set(select(data, 'SELECT DISTINCT "x_UsageType", "ServiceCategory", "ServiceSubcategory" '
                                   'FROM focus.costs WHERE "x_UsageType" IN (\'EBS:VolumeUsage.gp3\', '
                                   '\'DataTransfer-Out-Bytes\', \'BoxUsage:m5.large\', \'Lambda-GB-Second\')'))
+    # One category per service (FOCUS 1.2): an EBS volume and EC2's data transfer are EC2's, Compute.
     assert categories == {
-        ("EBS:VolumeUsage.gp3", "Storage", "Disk"),
-        ("DataTransfer-Out-Bytes", "Networking", "Data Transfer"),
+        ("EBS:VolumeUsage.gp3", "Compute", "Virtual Machines"),
+        ("DataTransfer-Out-Bytes", "Compute", "Virtual Machines"),
         ("BoxUsage:m5.large", "Compute", "Virtual Machines"),
         ("Lambda-GB-Second", "Compute", "Serverless Compute"),
     }
@@ -444,13 +461,36 @@ def test_the_demo_builds_exports_and_summarises(tmp_path, finops):
     exported = finops("focus", "export", "--data-dir", data, "--out", tmp_path / "focus.parquet", "--json")
     summary = finops("focus", "summary", "--data-dir", data, "--json")
 
-    assert built.json()["built"] == 6
-    assert exported.json()["rows"] == 2_400
-    assert pq.read_metadata(tmp_path / "focus.parquet").num_rows == 2_400
-    ((unblended,),) = select(data, "SELECT sum(c) FROM (SELECT line_item_unblended_cost AS c FROM "
-                                   "aws_cur.demo_cur_v1_unified UNION ALL SELECT line_item_unblended_cost "
-                                   "FROM aws_cur.demo_cur_v2_unified)")
-    assert sum(Decimal(r["billed_cost"]) for r in summary.json()) == unblended
+    # The demo's two exports hold the same payer's bill: FOCUS counts it once, from CUR 2.0.
+    assert (built.json()["built"], built.json()["superseded"]) == (3, 3)
+    assert {(p["export_name"], p["status"], p["source_format"]) for p in built.json()["periods"]} == {
+        ("demo-cur-v2", "built", "CUR 2.0"), ("demo-cur-v1", "superseded", "CUR v1")}
+    assert exported.json()["rows"] == 1_200
+    assert pq.read_metadata(tmp_path / "focus.parquet").num_rows == 1_200
+    per_month = dict(select(data, "SELECT billing_period, sum(line_item_unblended_cost) FROM "
+                                  "aws_cur.demo_cur_v2_unified GROUP BY 1"))
+    assert per_month == dict(select(data, "SELECT billing_period, sum(line_item_unblended_cost) FROM "
+                                          "aws_cur.demo_cur_v1_unified GROUP BY 1"))
+    billed: dict[str, Decimal] = {}
+    for r in summary.json():
+        billed[r["billing_period"]] = billed.get(r["billing_period"], Decimal(0)) + Decimal(r["billed_cost"])
+        assert r["exports"] == ["demo-cur-v2"]
+    assert billed == per_month
+
+
+def test_the_demo_names_the_overlap_in_build_summary_and_exports_list(tmp_path, finops):
+    data = tmp_path / "data"
+    assert finops("aws", "demo", "--rows-per-month", "200", "--data-dir", data, "--quiet").code == 0
+
+    built = finops("focus", "build", "--data-dir", data)
+    summary = finops("focus", "summary", "--data-dir", data)
+    listed = {e["export_name"]: e["focus"] for e in finops("exports", "list", "--data-dir", data, "--json").json()}
+
+    assert ("aws demo-cur-v1 2024-01: not counted; billing account 012345678901 is counted from demo-cur-v2, "
+            "not here (CUR 2.0 preferred over CUR v1)") in built.out
+    assert "demo-cur-v2; demo-cur-v1 not counted (same billing account)" in summary.out
+    assert listed == {"demo-cur-v1": {"counted": [], "not_counted": ["2024-01", "2024-02", "2024-03"]},
+                      "demo-cur-v2": {"counted": ["2024-01", "2024-02", "2024-03"], "not_counted": []}}
 
 
 def test_the_aws_plugin_lists_its_focus_pipeline(finops):
@@ -467,7 +507,77 @@ def test_every_row_of_the_service_category_table_is_a_focus_category_and_subcate
 
 
 def test_a_product_code_listed_twice_in_the_category_table_is_refused():
-    text = "service_code,product_family,service_category,service_subcategory\n" \
-           "AmazonS3,,Storage,Object Storage\nAmazonS3,,Storage,Backups\n"
-    with pytest.raises(ValueError, match="AmazonS3 '' is listed twice"):
+    text = "service_code,service_category,service_subcategory\n" \
+           "AmazonS3,Storage,Object Storage\nAmazonS3,Storage,Backup Storage\n"
+    with pytest.raises(ValueError, match="AmazonS3 is listed twice"):
         parse_categories(text)
+
+
+def test_each_service_name_has_one_category_and_one_subcategory(both_versions):
+    data, _ = both_versions
+
+    spread = select(data, 'SELECT "ServiceName", count(DISTINCT "ServiceCategory"), '
+                          'count(DISTINCT "ServiceSubcategory") FROM focus.costs GROUP BY 1 '
+                          'HAVING count(DISTINCT "ServiceCategory") > 1 OR count(DISTINCT "ServiceSubcategory") > 1')
+    services = select(data, 'SELECT count(DISTINCT "ServiceName") FROM focus.costs')
+
+    assert spread == [] and services[0][0] > 5
+
+
+def test_units_follow_the_focus_unit_format_through_the_package_units_map(both_versions):
+    data, _ = both_versions
+
+    found = {unit for (unit,) in select(data, 'SELECT DISTINCT "PricingUnit" FROM focus.costs WHERE "PricingUnit" '
+                                              'IS NOT NULL UNION SELECT DISTINCT "ConsumedUnit" FROM focus.costs '
+                                              'WHERE "ConsumedUnit" IS NOT NULL')}
+    pairs = set(select(data, 'SELECT DISTINCT "x_UsageType", "PricingUnit" FROM focus.costs WHERE "x_UsageType" IN '
+                             '(\'BoxUsage:m5.large\', \'EBS:VolumeUsage.gp3\', \'Lambda-GB-Second\')'))
+
+    assert pairs == {("BoxUsage:m5.large", "Hours"), ("EBS:VolumeUsage.gp3", "GB-Months"),
+                     ("Lambda-GB-Second", "GB-Seconds")}
+    assert not found & {"Hrs", "GB-Mo", "Lambda-GB-Second"}
+    assert set(units().values()) >= found - {"Metrics", "Requests", "GB", "Dollar"}
+
+
+def test_the_units_map_names_each_cur_unit_once_and_only_focus_time_words():
+    mapped = units()
+    time_words = {"Years", "Months", "Days", "Hours", "Minutes", "Seconds"}
+    assert mapped["Hrs"] == "Hours" and mapped["GB-Mo"] == "GB-Months"
+    assert all(value.rpartition("-")[2] in time_words for value in mapped.values() if "-" in value)
+
+
+def test_cur_v1_falls_back_to_product_region_where_region_code_is_empty(tmp_path, finops):
+    data = tmp_path / "data"
+    data.mkdir()
+    con = duckdb.connect(str(data / "finops.duckdb"))
+    con.execute("CREATE SCHEMA aws_cur")
+    con.execute("CREATE TABLE aws_cur.v1r_2024_05 (line_item_line_item_type VARCHAR, line_item_product_code VARCHAR, "
+                "line_item_unblended_cost DECIMAL(38,18), bill_payer_account_id VARCHAR, product_region_code VARCHAR, "
+                "product_region VARCHAR, product_location VARCHAR, billing_period VARCHAR)")
+    con.execute("INSERT INTO aws_cur.v1r_2024_05 VALUES "
+                "('Usage', 'AmazonEC2', 1, '000000000042', '', 'eu-west-1', 'EU (Ireland)', '2024-05'), "
+                "('Usage', 'AmazonEC2', 2, '000000000042', 'us-east-1', 'us-east-1', 'US East (N. Virginia)', "
+                "'2024-05')")
+    store = LoadStateStore(con)
+    load = store.start(vendor="aws", export_name="v1r", billing_period="2024-05", version_id="v-1",
+                       format_version="v1", destination="duckdb:aws_cur", table_name="v1r_2024_05")
+    store.complete(load, rows=2, files=1, bytes=100)
+    con.close()
+
+    assert finops("focus", "build", "--data-dir", data).code == 0
+
+    assert select(data, 'SELECT "RegionId", "RegionName" FROM focus.costs ORDER BY "BilledCost"') == [
+        ("eu-west-1", "EU (Ireland)"), ("us-east-1", "US East (N. Virginia)")]
+
+
+def test_focus_1_2_columns_are_filled_where_cur_has_the_data(both_versions):
+    data, _ = both_versions
+
+    ((meters, issuers, publishers),) = select(
+        data, 'SELECT count(*) FILTER (WHERE "ChargeCategory" IN (\'Usage\', \'Purchase\') '
+              'AND "SkuMeter" IS DISTINCT FROM "x_UsageType"), list(DISTINCT "InvoiceIssuerName"), '
+              'list(DISTINCT "PublisherName" ORDER BY "PublisherName") FROM focus.costs')
+
+    assert meters == 0
+    assert issuers == ["AWS"]  # AWS invoices Marketplace charges too, as its own FOCUS export says
+    assert publishers == ["AWS", "Acme Software Inc."]

@@ -21,6 +21,9 @@ DataDirOption = typer.Option(
 StartOption = typer.Option(None, "--start-date", "-s", help="First billing period, YYYY-MM.")
 EndOption = typer.Option(None, "--end-date", "-e", help="Last billing period, YYYY-MM.")
 JsonOption = typer.Option(False, "--json", help="Print JSON for scripts.")
+VersionOption = typer.Option(
+    None, "--focus-version", help="FOCUS version to follow: 1.2 or 1.0 (default: setting focus.version, else 1.2)."
+)
 
 
 def _range(start: str | None, end: str | None) -> tuple[str | None, str | None]:
@@ -44,17 +47,20 @@ def make_app(registry: Registry) -> typer.Typer:
         data_dir: Path | None = DataDirOption,
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no line per period."),
         as_json: bool = JsonOption,
+        focus_version: str | None = VersionOption,
         config: Path | None = ConfigOption,
     ) -> None:
         """Build or refresh focus.costs from every plugin's FOCUS transform; unchanged periods are skipped."""
         from open_finops.cli.output import print_json, progress
         from open_finops.errors import OpenFinopsError
         from open_finops.focus.build import build
+        from open_finops.focus.versions import focus_version as version_in_force
 
         pipelines = sorted(registry.pipelines_of_kind("focus"), key=lambda p: p.name)
         if not pipelines:
             raise UsageError(NO_TRANSFORM)
         cfg = load_settings(config)
+        version = version_in_force(cfg, focus_version)
         con = _open(cfg, data_dir, read_only=False)
         try:
             with progress(quiet or as_json, transfer=False) as bar:
@@ -67,18 +73,22 @@ def make_app(registry: Registry) -> typer.Typer:
                     what = {
                         "built": f"built {result.rows:,} rows" if result.rows is not None else "built",
                         "skipped": "up to date",
+                        "superseded": "not counted",
+                        "excluded": "left out (setting focus.exclude)",
                         "removed": "removed (no longer imported)",
                         "failed": f"failed: {result.error}",
                     }[result.status]
-                    typer.echo(f"{result.vendor} {result.export_name} {result.billing_period}: {what}")
+                    notes = "".join(f"; {note}" for note in result.overlap_notes())
+                    typer.echo(f"{result.vendor} {result.export_name} {result.billing_period}: {what}{notes}")
 
-                report = build(con, pipelines, config=cfg, reset=reset, on_period=show)
+                report = build(con, pipelines, config=cfg, reset=reset, on_period=show, focus_version=version)
         finally:
             con.close()
         if as_json:
             print_json({
                 "periods": [p.as_dict() for p in report.periods],
                 "built": report.count("built"), "skipped": report.count("skipped"),
+                "superseded": report.count("superseded"), "excluded": report.count("excluded"),
                 "removed": report.count("removed"), "failed": report.count("failed"),
             })
         elif not quiet and not report.periods:
@@ -104,22 +114,25 @@ def make_app(registry: Registry) -> typer.Typer:
         ),
         data_dir: Path | None = DataDirOption,
         as_json: bool = JsonOption,
+        focus_version: str | None = VersionOption,
         config: Path | None = ConfigOption,
     ) -> None:
         """Write the FOCUS data (focus.costs) to a Parquet or CSV file, streamed in batches."""
         from open_finops.cli.output import print_json
         from open_finops.focus.export import check_out, database_dir, export, format_for
+        from open_finops.focus.versions import focus_version as version_in_force
 
         start, end = _range(start, end)
         if fmt is not None:
             format_for(out, fmt)  # a wrong --format is refused before the database is opened
         cfg = load_settings(config)
+        version = version_in_force(cfg, focus_version)
         con = _open(cfg, data_dir, read_only=True)
         try:
             check_out(out, database_dir(con))  # where it goes matters more than what its name promises
             chosen = format_for(out, fmt)
             result = export(con, out, fmt=chosen, start=start, end=end, exact_decimals=exact_decimals,
-                            validator_aliases=validator_aliases)
+                            validator_aliases=validator_aliases, focus_version=version)
         finally:
             con.close()
         if as_json:
@@ -138,13 +151,14 @@ def make_app(registry: Registry) -> typer.Typer:
     ) -> None:
         """Billed and effective cost by billing period and service."""
         from open_finops.cli.output import console, print_json
-        from open_finops.focus.summary import summarise
+        from open_finops.focus.summary import period_feeds, summarise
 
         start, end = _range(start, end)
         cfg = load_settings(config)
         con = _open(cfg, data_dir, read_only=True)
         try:
             rows = summarise(con, start=start, end=end)
+            feeds = period_feeds(con, start=start, end=end)
         finally:
             con.close()
         if as_json:
@@ -164,5 +178,36 @@ def make_app(registry: Registry) -> typer.Typer:
             table.add_row(escape(r.billing_period), escape(r.service_name or ""), escape(r.billing_currency or ""),
                           f"{r.rows:,}", f"{r.billed_cost:,.2f}", f"{r.effective_cost:,.2f}")
         console().print(table)
+        console().print(_periods_table(rows, feeds))
 
     return app
+
+
+def _periods_table(rows, feeds):
+    """Each period's total once per currency, and the exports it comes from (and those left out)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    totals: dict[tuple[str, str], list] = {}
+    for r in rows:
+        total = totals.setdefault((r.billing_period, r.billing_currency or ""), [0, 0, 0])
+        total[0] += r.rows
+        total[1] += r.billed_cost
+        total[2] += r.effective_cost
+    sources: dict[str, list[str]] = {}
+    for f in sorted(feeds, key=lambda f: f.superseded):  # the exports counted first
+        if f.superseded:
+            what = f"{f.export_name} not counted (same billing account)"
+        elif f.dropped_accounts:
+            what = f"{f.export_name} (less account(s) {', '.join(f.dropped_accounts)})"
+        else:
+            what = f.export_name
+        sources.setdefault(f.billing_period, []).append(what)
+    table = Table(title="FOCUS cost by billing period")
+    for header, justify in (("Period", "left"), ("Currency", "left"), ("Rows", "right"), ("Billed cost", "right"),
+                            ("Effective cost", "right"), ("From exports", "left")):
+        table.add_column(header, justify=justify)
+    for (period, currency), (count, billed, effective) in sorted(totals.items()):
+        table.add_row(escape(period), escape(currency), f"{count:,}", f"{billed:,.2f}", f"{effective:,.2f}",
+                      escape("; ".join(sources.get(period, []))))
+    return table

@@ -80,8 +80,26 @@ def show_state(cfg, *, vendor: str | None, export_name: str | None, billing_peri
     console().print(table)
 
 
-def exports(records) -> list[dict[str, Any]]:
-    """One entry per export and destination: its tables, view, periods and rows."""
+def _focus_feeds(cfg, data_dir: Path | None) -> list[Any]:
+    """What ``focus build`` made of each export's periods; nothing before the first build."""
+    from open_finops.database import database_path, open_database, table_columns
+    from open_finops.focus.summary import period_feeds
+
+    if not database_path(cfg.data_dir(data_dir)).exists():
+        return []
+    con = open_database(cfg, data_dir, read_only=True)
+    try:
+        if "dropped_accounts" not in table_columns(con, "focus", "build_state"):
+            return []
+        return period_feeds(con)
+    finally:
+        con.close()
+
+
+def exports(records, feeds=()) -> list[dict[str, Any]]:
+    """One entry per export and destination: its tables, view, periods and rows, and which of its periods
+    ``focus.costs`` counts (``focus``: periods counted, and periods not counted because another export
+    holds the same billing account)."""
     from open_finops.destination import Destination
     from open_finops.naming import ExportNames
 
@@ -100,6 +118,11 @@ def exports(records) -> list[dict[str, Any]]:
         names = ExportNames.of_table(entry["tables"][0], entry["periods"][0]) if entry["tables"] else None
         if names is not None and entry["tables"][0] != names.table:  # one table per period: there is a view
             entry["view"] = names.view
+    for entry in found.values():
+        mine = [f for f in feeds if (f.vendor, f.export_name) == (entry["vendor"], entry["export_name"])]
+        if mine:
+            entry["focus"] = {"counted": [f.billing_period for f in mine if not f.superseded],
+                              "not_counted": [f.billing_period for f in mine if f.superseded]}
     return list(found.values())
 
 
@@ -108,7 +131,7 @@ def list_exports(cfg, *, vendor: str | None, data_dir: Path | None, as_json: boo
 
     from open_finops.cli.output import console, print_json
 
-    rows = exports(_records(cfg, data_dir, lambda s: s.current_versions(vendor)))
+    rows = exports(_records(cfg, data_dir, lambda s: s.current_versions(vendor)), _focus_feeds(cfg, data_dir))
     if as_json:
         print_json(rows)
         return
@@ -118,14 +141,25 @@ def list_exports(cfg, *, vendor: str | None, data_dir: Path | None, as_json: boo
     from rich.table import Table
 
     table = Table()
-    for header in ("Vendor", "Export", "Destination", "Periods", "Rows", "Tables", "View"):
+    for header in ("Vendor", "Export", "Destination", "Periods", "Rows", "Tables", "View", "In FOCUS"):
         table.add_column(header)
     for e in rows:
         periods = f"{e['periods'][0]} .. {e['periods'][-1]} ({len(e['periods'])})"
         cells = (e["vendor"], e["export_name"], e["destination"] or "", periods, f"{e['rows']:,}",
-                 "\n".join(e["tables"]), e.get("view", ""))
+                 "\n".join(e["tables"]), e.get("view", ""), _in_focus(e.get("focus")))
         table.add_row(*(escape(c) for c in cells))
     console().print(table)
+
+
+def _in_focus(focus: dict[str, list[str]] | None) -> str:
+    if not focus:
+        return ""
+    parts = []
+    if focus["counted"]:
+        parts.append(f"counted: {', '.join(focus['counted'])}")
+    if focus["not_counted"]:
+        parts.append(f"not counted (another export holds its billing account): {', '.join(focus['not_counted'])}")
+    return "\n".join(parts)
 
 
 def state_app() -> typer.Typer:

@@ -1,9 +1,10 @@
 """The FOCUS contract: the columns of ``focus.costs``, their types, and the values FOCUS allows.
 
-Every FOCUS 1.0 column is here, plus the FOCUS 1.1/1.2 columns a billing export can fill
-(ServiceSubcategory, InvoiceId, BillingAccountType, SubAccountType, PricingCurrency and its three
-PricingCurrency* amounts). A transform must produce all of them (NULL where it has nothing); it may add
-its own columns prefixed ``x_``, as the specification allows. Types are DuckDB's: FOCUS Decimal is
+Every FOCUS 1.2 column is here (the 1.0 ones and those 1.1 and 1.2 added: ServiceSubcategory,
+CapacityReservationId/Status, CommitmentDiscountQuantity/Unit, SkuMeter, SkuPriceDetails, InvoiceId,
+BillingAccountType, SubAccountType, PricingCurrency and its three PricingCurrency* amounts). A transform
+must produce all of them (NULL where it has nothing); it may add its own columns prefixed ``x_``, as the
+specification allows. Types are DuckDB's: FOCUS Decimal is
 DECIMAL(38,18), the type the imported billing data uses, so sums stay exact; DateTime is TIMESTAMPTZ (UTC);
 JSON is text.
 
@@ -21,7 +22,7 @@ DATETIME = "TIMESTAMPTZ"
 JSON = "VARCHAR"
 
 # Raised when the contract changes in a way that needs every period rebuilt.
-CONTRACT_VERSION = "1"
+CONTRACT_VERSION = "2"
 EXTRA_PREFIX = "x_"
 
 
@@ -57,31 +58,37 @@ def _datetime(name: str) -> FocusColumn:
     return FocusColumn(name, DATETIME, "DateTime", "Mandatory", "1.0", not_null=True)
 
 
+# FOCUS 1.2's allowed values (columns/servicesubcategory.md of the 1.2 release; focus-validator 2.x checks
+# the same table, rule ServiceSubcategory-C-004-M). 1.1's shorter names ("Relational", "Disk") are gone.
 SERVICE_SUBCATEGORIES: dict[str, tuple[str, ...]] = {
-    "AI and Machine Learning": ("Bots", "Generative AI", "Machine Learning", "Natural Language Processing",
-                                "Other (AI and Machine Learning)"),
-    "Analytics": ("Analytics Platform", "Business Intelligence", "Data Processing", "Search", "Streaming Analytics",
+    "AI and Machine Learning": ("AI Platforms", "Bots", "Generative AI", "Machine Learning",
+                                "Natural Language Processing", "Other (AI and Machine Learning)"),
+    "Analytics": ("Analytics Platforms", "Business Intelligence", "Data Processing", "Search", "Streaming Analytics",
                   "Other (Analytics)"),
-    "Business Applications": ("Other (Business Applications)",),
-    "Compute": ("Containers", "End User Computing", "Quantum", "Serverless Compute", "Virtual Machines",
+    "Business Applications": ("Productivity and Collaboration", "Other (Business Applications)"),
+    "Compute": ("Containers", "End User Computing", "Quantum Compute", "Serverless Compute", "Virtual Machines",
                 "Other (Compute)"),
-    "Databases": ("Caching", "Data Warehouse", "Ledger", "NoSQL", "Relational", "Time Series", "Other (Databases)"),
-    "Developer Tools": ("Other (Developer Tools)",),
-    "Identity": ("Other (Identity)",),
-    "Integration": ("API Management", "Messaging", "Workflow Automation", "Other (Integration)"),
-    "Internet of Things": ("Other (Internet of Things)",),
-    "Management and Governance": ("Administration", "Architecture", "Compliance", "Cost Management",
-                                  "Data Governance", "Disaster Recovery", "Observability", "Support",
+    "Databases": ("Caching", "Data Warehouses", "Ledger Databases", "NoSQL Databases", "Relational Databases",
+                  "Time Series Databases", "Other (Databases)"),
+    "Developer Tools": ("Developer Platforms", "Continuous Integration and Deployment", "Development Environments",
+                        "Source Code Management", "Quality Assurance", "Other (Developer Tools)"),
+    "Identity": ("Identity and Access Management", "Other (Identity)"),
+    "Integration": ("API Management", "Messaging", "Workflow Orchestration", "Other (Integration)"),
+    "Internet of Things": ("IoT Analytics", "IoT Platforms", "Other (Internet of Things)"),
+    "Management and Governance": ("Architecture", "Compliance", "Cost Management", "Data Governance",
+                                  "Disaster Recovery", "Endpoint Management", "Observability", "Support",
                                   "Other (Management and Governance)"),
-    "Media": ("Other (Media)",),
-    "Migration": ("Other (Migration)",),
+    "Media": ("Content Creation", "Gaming", "Media Streaming", "Mixed Reality", "Other (Media)"),
+    "Migration": ("Data Migration", "Resource Migration", "Other (Migration)"),
     "Mobile": ("Other (Mobile)",),
-    "Multicloud": ("Other (Multicloud)",),
-    "Networking": ("Content Delivery", "Data Transfer", "Load Balancing", "Network Management", "Network Security",
-                   "Other (Networking)"),
-    "Security": ("CSPM", "Credentials", "SIEM", "Threat Detection", "Other (Security)"),
-    "Storage": ("Backups", "Bulk Transfer", "Disk", "Files", "Object Storage", "Other (Storage)"),
-    "Web": ("Other (Web)",),
+    "Multicloud": ("Multicloud Integration", "Other (Multicloud)"),
+    "Networking": ("Application Networking", "Content Delivery", "Network Connectivity", "Network Infrastructure",
+                   "Network Routing", "Network Security", "Other (Networking)"),
+    "Security": ("Secret Management", "Security Posture Management", "Threat Detection and Response",
+                 "Other (Security)"),
+    "Storage": ("Backup Storage", "Block Storage", "File Storage", "Object Storage", "Storage Platforms",
+                "Other (Storage)"),
+    "Web": ("Application Platforms", "Other (Web)"),
     "Other": ("Other (Other)",),
 }
 SERVICE_CATEGORIES = tuple(SERVICE_SUBCATEGORIES)
@@ -102,11 +109,15 @@ COLUMNS: tuple[FocusColumn, ...] = (
     _string("ChargeFrequency", "Recommended", not_null=True, allowed=("One-Time", "Recurring", "Usage-Based")),
     _datetime("ChargePeriodEnd"),
     _datetime("ChargePeriodStart"),
+    _string("CapacityReservationId", "Conditional", "1.1"),
+    _string("CapacityReservationStatus", "Conditional", "1.1", allowed=("Used", "Unused")),
     _string("CommitmentDiscountCategory", "Conditional", allowed=("Spend", "Usage")),
     _string("CommitmentDiscountId", "Conditional"),
     _string("CommitmentDiscountName", "Conditional"),
+    _decimal("CommitmentDiscountQuantity", "Conditional", "1.1"),
     _string("CommitmentDiscountStatus", "Conditional", allowed=("Used", "Unused")),
     _string("CommitmentDiscountType", "Conditional"),
+    _string("CommitmentDiscountUnit", "Conditional", "1.1"),
     _decimal("ConsumedQuantity", "Conditional"),
     _string("ConsumedUnit", "Conditional"),
     _decimal("ContractedCost", "Mandatory", not_null=True),
@@ -135,6 +146,8 @@ COLUMNS: tuple[FocusColumn, ...] = (
     _string("ServiceSubcategory", "Mandatory", "1.1", not_null=True,
             allowed=tuple(s for subs in SERVICE_SUBCATEGORIES.values() for s in subs)),
     _string("SkuId", "Conditional"),
+    _string("SkuMeter", "Conditional", "1.1"),
+    FocusColumn("SkuPriceDetails", JSON, "JSON", "Conditional", "1.1"),
     _string("SkuPriceId", "Conditional"),
     _string("SubAccountId", "Conditional"),
     _string("SubAccountName", "Conditional"),

@@ -9,8 +9,10 @@ The output path is checked before anything is written (:func:`check_out`): never
 anything else inside its data directory, which open-finops manages; never an existing folder; and its
 folder must exist or be creatable, and be writable.
 
-Decimal columns are written as DOUBLE unless ``exact_decimals``: the FinOps Foundation's validator and
-most dataframe tools read floating point, while DECIMAL(38,18) keeps every digit. CSV carries timestamps
+Decimal columns are written to Parquet as DOUBLE unless ``exact_decimals``: the FinOps Foundation's
+validator and most dataframe tools read floating point, while DECIMAL(38,18) keeps every digit. CSV
+carries them as plain decimal text, exact and without an exponent (``0.0000001``, never ``1e-07``).
+``focus_version`` chooses the FOCUS columns written (:mod:`.versions`). CSV carries timestamps
 as ISO 8601 UTC text (``2024-01-01T00:00:00Z``), as FOCUS's DateTime format asks.
 
 ``validator_aliases`` adds the columns the FinOps Foundation's ``focus-validator`` 1.0.0 looks for under
@@ -29,6 +31,8 @@ from typing import Any
 from open_finops.errors import UsageError
 from open_finops.focus import columns as focus_columns
 from open_finops.focus.build import COSTS, SCHEMA
+from open_finops.focus.versions import DEFAULT as DEFAULT_VERSION
+from open_finops.focus.versions import column_names
 from open_finops.naming import quote_identifier as q
 
 FORMATS = ("parquet", "csv")
@@ -110,17 +114,31 @@ def partial_path(out: Path) -> Path:
     return out.with_name(name)
 
 
-def costs_columns(con: Any) -> list[tuple[str, str]]:
-    """The columns of ``focus.costs`` in export order: FOCUS columns, then core's x_ columns, then others."""
+def costs_columns(con: Any, version: str | None = None) -> list[tuple[str, str]]:
+    """The columns of ``focus.costs`` in export order: FOCUS columns (those of ``version``, when given), then
+    core's x_ columns, then the plugins' x_ columns."""
     from open_finops.database import table_columns
 
     types = table_columns(con, SCHEMA, "costs")
     if not types:
         raise UsageError("there is no FOCUS data yet; run 'finops focus build' first")
     identity = [name for name, _ in focus_columns.IDENTITY_COLUMNS]
-    order = [*focus_columns.NAMES, *identity]
-    ordered = [name for name in order if name in types] + sorted(name for name in types if name not in order)
+    wanted = focus_columns.NAMES if version is None else column_names(version)
+    order = [*wanted, *identity]
+    ordered = [name for name in order if name in types] + sorted(
+        name for name in types if name not in order and name not in focus_columns.BY_NAME)
     return [(name, types[name]) for name in ordered]
+
+
+def check_version(con: Any, version: str, where: str, params: list[str]) -> None:
+    """Refuse to write FOCUS ``version`` from periods built as another version."""
+    from open_finops.focus.build import built_versions
+
+    other = sorted(built_versions(con, where.replace("\"x_BillingPeriod\"", "billing_period"), params) - {version})
+    if other:
+        raise UsageError(f"focus.costs was built as FOCUS {', '.join(other)}, not {version}; run "
+                         f"'finops focus build --focus-version {version}' first (or export --focus-version "
+                         f"{other[0]})")
 
 
 def period_filter(start: str | None, end: str | None) -> tuple[str, list[str]]:
@@ -138,7 +156,11 @@ def _select_list(columns: list[tuple[str, str]], fmt: str, exact_decimals: bool,
     items = []
     for name, type_ in columns:
         column = q(name)
-        if type_.startswith("DECIMAL") and not exact_decimals:
+        if type_.startswith("DECIMAL") and fmt == "csv":
+            # Plain decimal text, exact, without trailing zeros: a DOUBLE would be written as 1e-07.
+            column = (f"CASE WHEN contains(CAST({column} AS VARCHAR), '.') THEN rtrim(rtrim(CAST({column} AS "
+                      f"VARCHAR), '0'), '.') ELSE CAST({column} AS VARCHAR) END AS {column}")
+        elif type_.startswith("DECIMAL") and not exact_decimals:
             column = f"CAST({column} AS DOUBLE) AS {column}"
         elif type_.startswith("TIMESTAMP") and fmt == "csv":
             column = f"strftime(timezone('UTC', {column}), '%Y-%m-%dT%H:%M:%SZ') AS {column}"
@@ -164,6 +186,7 @@ def export(
     exact_decimals: bool = False,
     validator_aliases: bool = False,
     batch_rows: int = BATCH_ROWS,
+    focus_version: str = DEFAULT_VERSION,
 ) -> ExportResult:
     """Write ``focus.costs`` (billing periods ``start``..``end``, inclusive) to ``out``."""
     import pyarrow.csv as pa_csv
@@ -172,8 +195,9 @@ def export(
     out = check_out(out, database_dir(con))
     partial = partial_path(out)
     partial.unlink(missing_ok=True)  # left by an export that was killed
-    columns = costs_columns(con)
+    columns = costs_columns(con, focus_version)
     where, params = period_filter(start, end)
+    check_version(con, focus_version, where, params)
     # Arrow timestamps carry the session's time zone; FOCUS DateTime values are UTC.
     con.execute("SET TimeZone = 'UTC'")
     select = _select_list(columns, fmt, exact_decimals, validator_aliases)

@@ -17,6 +17,13 @@ period's FOCUS rows. Core decides which periods to build (a period is rebuilt on
 transaction, fills ``x_Vendor``/``x_ExportName``/``x_BillingPeriod``/``x_SourceVersionId`` itself, and
 checks the FOCUS rules of :mod:`open_finops.focus.columns` before committing.
 
+Two exports can hold the same charges: a legacy CUR and a CUR 2.0 export of the same payer, a CUR and
+the provider's own FOCUS export. Core counts each billing account's period once (:mod:`.overlap`): among
+the sources of one vendor and billing period that share a ``BillingAccountId``, the one with the highest
+``preference`` wins unless ``[focus] prefer`` says otherwise, and the others are built without that
+account's rows. ``source_format`` names the kind of export in what ``focus build`` prints. By convention
+a native FOCUS export has ``NATIVE_FOCUS`` and a converted one less (AWS: CUR 2.0 20, legacy CUR 10).
+
 The SELECT must return every column of the contract (``open_finops.focus.columns.NAMES``) and may add
 columns whose names start with ``x_``. Identifiers it builds from data must be quoted
 (:func:`open_finops.naming.quote_identifier`) and values passed in ``params`` (``?`` placeholders).
@@ -31,6 +38,9 @@ from typing import Any
 from open_finops.contributions import check_name
 from open_finops.periods import check_period
 
+# The preference of an export the provider delivers as FOCUS already; converted exports rank below it.
+NATIVE_FOCUS = 100
+
 
 @dataclass(frozen=True)
 class FocusSource:
@@ -44,6 +54,10 @@ class FocusSource:
     params: Sequence[Any] = field(default_factory=tuple)
     # Raise it when the mapping itself changes, so existing periods are rebuilt with the new rules.
     transform_version: str = "1"
+    # What kind of export this is ("CUR 2.0", "FOCUS 1.2"), for messages about overlapping exports.
+    source_format: str = ""
+    # Among exports of the same billing account and period, the highest is counted (see the module doc).
+    preference: int = 0
 
     def __post_init__(self) -> None:
         check_name("vendor", self.vendor)

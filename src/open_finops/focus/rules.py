@@ -42,9 +42,10 @@ def _column_rules() -> list[Rule]:
                           f"{q(name)} IS NOT NULL AND NOT regexp_full_match({q(name)}, ?)",
                           (focus_columns.CURRENCY_PATTERN,)))
     # json_type fails on text that is not JSON, hence the CASE.
-    rules.append(Rule("Tags is not a JSON object",
-                      "\"Tags\" IS NOT NULL AND NOT CASE WHEN json_valid(\"Tags\") "
-                      "THEN json_type(\"Tags\"::JSON) = 'OBJECT' ELSE false END"))
+    for name in ("Tags", "SkuPriceDetails"):
+        rules.append(Rule(f"{name} is not a JSON object",
+                          f"{q(name)} IS NOT NULL AND NOT CASE WHEN json_valid({q(name)}) "
+                          f"THEN json_type({q(name)}::JSON) = 'OBJECT' ELSE false END"))
     return rules
 
 

@@ -25,9 +25,13 @@ from open_finops.api import quote_identifier as q
 from open_finops_aws import VENDOR
 
 # Raise when the mapping changes: core then rebuilds every AWS period with the new rules.
-TRANSFORM_VERSION = "1"
+TRANSFORM_VERSION = "2"
 CATEGORIES_FILE = "service_categories.csv"
+UNITS_FILE = "units.csv"
 MONEY = "DECIMAL(38,18)"
+# How each export format is named and ranked when two exports hold the same payer's period (core counts
+# the highest): CUR 2.0 over legacy CUR; AWS's own FOCUS export (core's NATIVE_FOCUS, 100) over both.
+FORMATS = {"v1": ("CUR v1", 10), "v2": ("CUR 2.0", 20)}
 
 USAGE_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation")
 PURCHASE_TYPES = ("Fee", "RIFee", "SavingsPlanUpfrontFee", "SavingsPlanRecurringFee")
@@ -66,7 +70,6 @@ PRODUCT_TYPES = (("AmazonS3", "S3 Bucket"),)
 @dataclass(frozen=True)
 class Category:
     service_code: str
-    product_family: str  # "" for the service's default
     service_category: str
     service_subcategory: str
 
@@ -77,16 +80,27 @@ def service_categories() -> list[Category]:
 
 
 def parse_categories(text: str) -> list[Category]:
-    """Rows of ``service_code,product_family,service_category,service_subcategory``; an empty family is the
-    service's default. A (service_code, product_family) pair may appear once: the SQL joins on it."""
+    """Rows of ``service_code,service_category,service_subcategory``. A code may appear once: FOCUS 1.2 wants
+    one ServiceCategory (and should have one ServiceSubcategory) per ServiceName, so an EC2 volume or an S3
+    data transfer row is in its service's category, not in Storage or Networking."""
     rows = [Category(**{k: (v or "").strip() for k, v in row.items()}) for row in csv.DictReader(io.StringIO(text))]
-    seen: set[tuple[str, str]] = set()
+    seen: set[str] = set()
     for row in rows:
-        key = (row.service_code, row.product_family)
-        if key in seen:
-            raise ValueError(f"{CATEGORIES_FILE}: {row.service_code} {row.product_family!r} is listed twice")
-        seen.add(key)
+        if row.service_code in seen:
+            raise ValueError(f"{CATEGORIES_FILE}: {row.service_code} is listed twice")
+        seen.add(row.service_code)
     return rows
+
+
+def units() -> dict[str, str]:
+    """CUR pricing units -> FOCUS UnitFormat (package data): ``Hrs`` is ``Hours``, ``GB-Mo`` ``GB-Months``."""
+    text = resources.files("open_finops_aws").joinpath("data", UNITS_FILE).read_text("utf-8")
+    found: dict[str, str] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        if row["cur_unit"] in found:
+            raise ValueError(f"{UNITS_FILE}: {row['cur_unit']} is listed twice")
+        found[row["cur_unit"]] = row["focus_unit"]
+    return found
 
 
 def focus_sources(con: Any, *, config: Any = None) -> list[FocusSource]:
@@ -97,6 +111,7 @@ def focus_sources(con: Any, *, config: Any = None) -> list[FocusSource]:
     if not store.exists:
         return []
     categories = service_categories()
+    unit_map = units()
     sources = []
     for record in store.current_versions(VENDOR):
         where = Destination.from_key(record.destination)
@@ -109,10 +124,12 @@ def focus_sources(con: Any, *, config: Any = None) -> list[FocusSource]:
                 f"the load state says {dataset}.{record.table_name} holds {record.export_name} "
                 f"{record.billing_period}, but that table is missing; re-import it with finops aws import-cur --reset"
             )
-        sql, params = select_sql(dataset, record.table_name, columns, record.billing_period, categories)
+        sql, params = select_sql(dataset, record.table_name, columns, record.billing_period, categories, unit_map)
+        source_format, preference = FORMATS.get(record.format_version or "", (record.format_version or "CUR", 0))
         sources.append(FocusSource(
             vendor=VENDOR, export_name=record.export_name, billing_period=record.billing_period,
             version_id=record.version_id, sql=sql, params=tuple(params), transform_version=TRANSFORM_VERSION,
+            source_format=source_format, preference=preference,
         ))
     return sources
 
@@ -194,20 +211,26 @@ def _tag_entries(cols: _Columns, sql: _Sql) -> None:
     sql.add(f"{expression} AS tag_entries", *params)
 
 
+def _coalesce(*expressions: str) -> str:
+    return f"coalesce({', '.join(expressions)})"
+
+
 def _in(values: Iterable[str]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 def select_sql(dataset: str, table: str, columns: dict[str, str], billing_period: str,
-               categories: Sequence[Category]) -> tuple[str, list[Any]]:
+               categories: Sequence[Category], unit_map: dict[str, str] | None = None) -> tuple[str, list[Any]]:
     """The SELECT producing FOCUS rows for one billing period of one imported CUR table."""
     cols = _Columns(columns)
     sql = _Sql()
+    unit_map = units() if unit_map is None else unit_map
 
-    sql.add("WITH categories (code, family, service_category, service_subcategory) AS (VALUES ")
-    sql.add(", ".join("(?, ?, ?, ?)" for _ in categories),
-            *(v for c in categories for v in (c.service_code, c.product_family, c.service_category,
-                                               c.service_subcategory)))
+    sql.add("WITH categories (code, service_category, service_subcategory) AS (VALUES ")
+    sql.add(", ".join("(?, ?, ?)" for _ in categories),
+            *(v for c in categories for v in (c.service_code, c.service_category, c.service_subcategory)))
+    sql.add("),\nunit_map (cur_unit, focus_unit) AS (VALUES ")
+    sql.add(", ".join("(?, ?)" for _ in unit_map), *(v for pair in unit_map.items() for v in pair))
     sql.add("),\nsrc AS (SELECT ")
     fields = {
         "line_item_id": cols.text("identity_line_item_id"),
@@ -231,7 +254,9 @@ def select_sql(dataset: str, table: str, columns: dict[str, str], billing_period
         "product_family": cols.text_or_json(["product_product_family"], "product", "product_family"),
         "usage_type": cols.text("line_item_usage_type"),
         "operation": cols.text("line_item_operation"),
-        "region_code": cols.text_or_json(["product_region_code"], "product", "region"),
+        # CUR v1 leaves product/regionCode empty on many rows that have product/region (the same code).
+        "region_code": _coalesce(cols.text_or_json(["product_region_code"], "product", "region"),
+                                 cols.text("product_region")),
         "location": cols.text_or_json(["product_location"], "product", "location"),
         "availability_zone": cols.text("line_item_availability_zone"),
         "resource_id": cols.text("line_item_resource_id"),
@@ -357,19 +382,23 @@ _FINAL_HEAD = """SELECT
          ELSE 'Recurring' END AS "ChargeFrequency",
     coalesce(usage_end, billing_end) AS "ChargePeriodEnd",
     coalesce(usage_start, billing_start) AS "ChargePeriodStart",
+    CAST(NULL AS VARCHAR) AS "CapacityReservationId",
+    CAST(NULL AS VARCHAR) AS "CapacityReservationStatus",
     CASE commitment WHEN 'sp' THEN 'Spend' WHEN 'ri' THEN 'Usage' END AS "CommitmentDiscountCategory",
+    CAST(NULL AS DECIMAL(38,18)) AS "CommitmentDiscountQuantity",
+    CAST(NULL AS VARCHAR) AS "CommitmentDiscountUnit",
     commitment_id AS "CommitmentDiscountId",
     CAST(NULL AS VARCHAR) AS "CommitmentDiscountName",
     CASE WHEN commitment_id IS NOT NULL AND category = 'Usage' THEN 'Used' END AS "CommitmentDiscountStatus",
     CASE commitment WHEN 'sp' THEN 'Savings Plan' WHEN 'ri' THEN 'Reserved Instance' END
         AS "CommitmentDiscountType",
     consumed_quantity AS "ConsumedQuantity",
-    CASE WHEN consumed_quantity IS NOT NULL THEN pricing_unit END AS "ConsumedUnit",
+    CASE WHEN consumed_quantity IS NOT NULL THEN coalesce(u.mapped, pricing_unit) END AS "ConsumedUnit",
     contracted_cost AS "ContractedCost",
     contracted_unit_price AS "ContractedUnitPrice",
     effective_cost AS "EffectiveCost",
     invoice_id AS "InvoiceId",
-    coalesce(invoicing_entity, 'AWS') AS "InvoiceIssuerName",
+    'AWS' AS "InvoiceIssuerName",
     list_cost AS "ListCost",
     list_unit_price AS "ListUnitPrice",
     CASE WHEN category NOT IN ('Usage', 'Purchase') THEN NULL
@@ -381,7 +410,7 @@ _FINAL_HEAD = """SELECT
     effective_cost AS "PricingCurrencyEffectiveCost",
     list_unit_price AS "PricingCurrencyListUnitPrice",
     CASE WHEN category IN ('Usage', 'Purchase') THEN usage_amount END AS "PricingQuantity",
-    CASE WHEN category IN ('Usage', 'Purchase') THEN pricing_unit END AS "PricingUnit",
+    CASE WHEN category IN ('Usage', 'Purchase') THEN coalesce(u.mapped, pricing_unit) END AS "PricingUnit",
     'AWS' AS "ProviderName",
     CASE WHEN billing_entity = 'AWS Marketplace' THEN coalesce(legal_entity, billing_entity) ELSE 'AWS' END
         AS "PublisherName",
@@ -392,10 +421,12 @@ _FINAL_HEAD = """SELECT
 """
 
 _FINAL_TAIL = """ AS "ResourceType",
-    coalesce(mf.service_category, md.service_category, 'Other') AS "ServiceCategory",
-    coalesce(product_name, service_code, product_code, 'AWS') AS "ServiceName",
-    coalesce(mf.service_subcategory, md.service_subcategory, 'Other (Other)') AS "ServiceSubcategory",
+    coalesce(m.service_category, 'Other') AS "ServiceCategory",
+    coalesce(product_name, product_code, service_code, 'AWS') AS "ServiceName",
+    coalesce(m.service_subcategory, 'Other (Other)') AS "ServiceSubcategory",
     sku_id AS "SkuId",
+    CASE WHEN category IN ('Usage', 'Purchase') THEN usage_type END AS "SkuMeter",
+    CAST(NULL AS VARCHAR) AS "SkuPriceDetails",
     CASE WHEN category = 'Tax' THEN NULL ELSE coalesce(rate_code, sku_id) END AS "SkuPriceId",
     usage_account_id AS "SubAccountId",
     usage_account_name AS "SubAccountName",
@@ -407,9 +438,10 @@ _FINAL_TAIL = """ AS "ResourceType",
     usage_type AS "x_UsageType",
     operation AS "x_Operation"
 FROM f
-LEFT JOIN categories mf ON mf.code = coalesce(f.service_code, f.product_code) AND mf.family <> ''
-    AND mf.family = f.product_family
-LEFT JOIN categories md ON md.code = coalesce(f.service_code, f.product_code) AND md.family = ''
+-- by product code, the code ServiceName names (a data transfer row of S3 has service code AWSDataTransfer)
+LEFT JOIN categories m ON m.code = coalesce(f.product_code, f.service_code)
+-- units the map does not know are kept as AWS wrote them
+LEFT JOIN (SELECT cur_unit, focus_unit AS mapped FROM unit_map) u ON u.cur_unit = f.pricing_unit
 """
 
 

@@ -46,7 +46,7 @@ AWS = SettingsSection(
         Setting("table_strategy", choices=STRATEGIES, default="separate", flag="--table-strategy",
                 help="separate: a table per period plus <export>_unified; single: one table."),
         Setting("destination", default="duckdb", flag="--destination",
-                help="duckdb, or any dlt destination name, e.g. postgres (connected the dlt way)."),
+                help="duckdb or postgres (connected the dlt way; docs/configuration.md#destinations)."),
         Setting("dataset", "identifier", DEFAULT_DATASET, flag="--dataset", renamed_from=("dataset_name",),
                 help="Schema the tables go into."),
         Setting("from_dir", "path", flag="--from-dir",

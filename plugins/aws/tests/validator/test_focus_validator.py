@@ -1,4 +1,5 @@
-"""FOCUS exported from generated CUR v1 and CUR 2.0 passes the FinOps Foundation's focus-validator 1.0.0.
+"""FOCUS 1.0 (``--focus-version 1.0``) exported from generated CUR v1 and CUR 2.0 passes the FinOps
+Foundation's focus-validator 1.0.0.
 
 The validator pins old pandas, pandera and sqlglot that cannot live beside dlt, so it runs from a virtual
 environment of its own, named by ``FOCUS_VALIDATOR`` (its ``focus-validator`` executable). Only the tox
@@ -78,9 +79,9 @@ def export_focus(tmp_path: Path, cur_version: str, data_format: str, *export_fla
     data = tmp_path / "data"
     finops("aws", "import-cur", "--from-dir", tmp_path / "bucket", "--prefix", "cur", "--export-name", name,
            "--data-dir", data, "--quiet")
-    finops("focus", "build", "--data-dir", data, "--quiet")
+    finops("focus", "build", "--data-dir", data, "--quiet", "--focus-version", "1.0")
     out = tmp_path / "focus.parquet"
-    finops("focus", "export", "--data-dir", data, "--out", out, *export_flags)
+    finops("focus", "export", "--data-dir", data, "--out", out, "--focus-version", "1.0", *export_flags)
     return out
 
 

@@ -58,7 +58,7 @@ def import_exports(
         None, "--table-strategy", "-t", help="separate: a table per period plus <export>_unified; single: one table."
     ),
     destination: str | None = typer.Option(
-        None, "--destination", "-d", help="duckdb (default) or any dlt destination name, e.g. postgres."
+        None, "--destination", "-d", help="duckdb (default) or postgres."
     ),
     dataset: str | None = typer.Option(None, "--dataset", help="Schema the tables go into (default azure_costs)."),
     data_dir: Path | None = DataDirOption,

@@ -32,8 +32,8 @@ SERVICES = (  # (meter category, FOCUS service name, FOCUS category, unit, list 
     ("Virtual Machines", "Virtual Machines", "Compute", "1 Hour", Decimal("0.192"), "Virtual Machines"),
     ("Storage", "Storage Accounts", "Storage", "1 GB/Month", Decimal("0.0184"), "Object Storage"),
     ("Azure App Service", "App Service", "Compute", "1 Hour", Decimal("0.075"), "Other (Compute)"),
-    ("SQL Database", "SQL Database", "Databases", "1 Hour", Decimal("0.5044"), "Relational"),
-    ("Bandwidth", "Bandwidth", "Networking", "1 GB", Decimal("0.087"), "Data Transfer"),
+    ("SQL Database", "SQL Database", "Databases", "1 Hour", Decimal("0.5044"), "Relational Databases"),
+    ("Bandwidth", "Bandwidth", "Networking", "1 GB", Decimal("0.087"), "Network Connectivity"),
 )
 BILLING_ACCOUNT = "8611537"
 SUBSCRIPTIONS = ("00000000-0000-0000-0000-0000000000a1", "00000000-0000-0000-0000-0000000000b2")
