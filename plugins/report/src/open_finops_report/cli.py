@@ -42,7 +42,6 @@ def report(
 ) -> None:
     """Write an offline HTML cost report from the FOCUS data (focus.costs); --json prints its figures."""
     from open_finops.api import UsageError, month_range, open_database, print_json
-
     from open_finops_report.figures import as_json as jsonable
     from open_finops_report.figures import compute, resolve_scope
 

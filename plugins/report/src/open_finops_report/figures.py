@@ -40,7 +40,8 @@ PERIODS_SQL = SCOPE + """SELECT "x_BillingPeriod" AS period,
        max("ChargePeriodEnd") >= max("BillingPeriodEnd") AS complete
 FROM base GROUP BY ALL ORDER BY period"""
 
-TOTALS_SQL = SCOPE + """SELECT count(*) AS rows, sum("BilledCost") AS billed_cost, sum("EffectiveCost") AS effective_cost
+TOTALS_SQL = SCOPE + """SELECT count(*) AS rows,
+       sum("BilledCost") AS billed_cost, sum("EffectiveCost") AS effective_cost
 FROM base"""
 
 HEADLINE_SQL = SCOPE_ANY_PERIOD + """SELECT "ProviderName" AS provider,
@@ -57,7 +58,8 @@ FROM base WHERE "x_BillingPeriod" IN ($month, $previous)
 GROUP BY GROUPING SETS (("ProviderName"), ())
 ORDER BY is_total, effective_cost DESC, provider"""
 
-TREND_SQL = SCOPE + """SELECT "ProviderName" AS provider, "x_BillingPeriod" AS period, "ServiceCategory" AS service_category,
+TREND_SQL = SCOPE + """SELECT "ProviderName" AS provider, "x_BillingPeriod" AS period,
+       "ServiceCategory" AS service_category,
        sum("BilledCost") AS billed_cost, sum("EffectiveCost") AS effective_cost
 FROM base GROUP BY ALL ORDER BY provider, period, effective_cost DESC, service_category"""
 

@@ -16,7 +16,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 CSS = """
 :root { --ink: #1f2933; --muted: #52606d; --line: #d9e2ec; --accent: #0b6bcb; }
 * { box-sizing: border-box; }
-body { font-family: %(font)s; color: var(--ink); margin: 0; background: #f5f7fa; line-height: 1.4; }
+body { font-family: {font}; color: var(--ink); margin: 0; background: #f5f7fa; line-height: 1.4; }
 main { max-width: 1180px; margin: 0 auto; padding: 24px; }
 header h1 { margin: 0 0 4px; font-size: 1.7rem; }
 header p { margin: 0; color: var(--muted); }
@@ -31,13 +31,13 @@ section > p.note { color: var(--muted); margin: 0 0 10px; font-size: .9rem; }
 .card .value { font-size: 1.45rem; font-weight: 600; }
 .up { color: #b42318; } .down { color: #067647; }
 .projection { font-style: italic; }
-table { border-collapse: collapse; width: 100%%; font-size: .88rem; margin: 8px 0; }
+table { border-collapse: collapse; width: 100%; font-size: .88rem; margin: 8px 0; }
 th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: #f0f4f8; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.total td { font-weight: 600; border-top: 2px solid var(--muted); }
 tr.other td { color: var(--muted); }
-.chart { width: 100%%; min-height: 340px; }
+.chart { width: 100%; min-height: 340px; }
 footer { color: var(--muted); font-size: .8rem; margin: 24px 0; }
 @media print {
   body { background: #fff; }
@@ -46,7 +46,7 @@ footer { color: var(--muted); font-size: .8rem; margin: 24px 0; }
   section { border: none; padding: 0; margin: 0 0 12px; break-inside: avoid-page; }
   .chart { break-inside: avoid; }
 }
-""" % {"font": FONT}
+""".replace("{font}", FONT)
 
 
 def e(value: Any) -> str:
