@@ -1,7 +1,7 @@
 """The top-level ``./finops`` launcher, run on a copy of it inside a small stand-in checkout.
 
-The stand-in projects have the real layout (root, plugins/aws, plugins/docker) but no dependencies, so
-the launcher's own behaviour is what is measured: one virtual environment, made and installed once and
+The stand-in projects have the real layout (root, plugins/aws, plugins/docker, plugins/report) but no
+dependencies, so the launcher's own behaviour is what is measured: one virtual environment, made and installed once and
 announced on stderr, reused after, installed again when a pyproject.toml changes, from any directory.
 """
 
@@ -45,6 +45,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     stub_project(root, "open-finops", "open_finops", STUB_MAIN)
     stub_project(root / "plugins" / "aws", "open-finops-aws", "open_finops_aws")
     stub_project(root / "plugins" / "docker", "open-finops-docker", "open_finops_docker")
+    stub_project(root / "plugins" / "report", "open-finops-report", "open_finops_report")
     return root
 
 

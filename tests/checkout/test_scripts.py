@@ -18,7 +18,8 @@ MATRIX = {
     "aws": ("open-finops[aws]", "aws"),
     "docker": ("open-finops[docker]", "docker"),
     "aws-docker": ("open-finops[aws,docker]", "aws,docker"),
-    "all": ("open-finops[all]", "aws,docker"),
+    "report": ("open-finops[report]", "report"),
+    "all": ("open-finops[all]", "aws,docker,report"),
     "hello": ("open-finops finops-hello-plugin", "hello"),
 }
 
