@@ -2,7 +2,8 @@
 
 The table has the FOCUS columns the report and ``focus summary`` read, with core's types: two providers in
 USD over 2024-01..2024-04, April cut off after the 10th (a month in progress), commitment discounts (covered
-usage, unused commitment, purchases), and tags that some rows lack.
+usage, unused commitment, and monthly fees whose charge period is the whole month), and tags that some rows
+lack.
 """
 
 from __future__ import annotations
@@ -48,19 +49,23 @@ WITH days AS (
                ELSE '{"env": "dev", "cost-center": "cc-1"}' END AS tags
     FROM days, lines
 ), charges AS (
-    SELECT day, provider, service, category, sub_id, sub_name, tags, 'Usage' AS charge_category,
+    SELECT day, day + INTERVAL 1 DAY AS charge_end, 'Usage-Based' AS frequency,
+           provider, service, category, sub_id, sub_name, tags, 'Usage' AS charge_category,
            cost AS billed, cost AS effective, cost AS list, NULL AS cd_id, NULL AS cd_status, 'Standard' AS pricing
     FROM usage
     UNION ALL  -- usage a reservation covered: nothing billed, the amortised reservation as effective cost
-    SELECT day, provider, service, category, sub_id, sub_name, tags, 'Usage', 0, cost * 0.5, cost,
+    SELECT day, day + INTERVAL 1 DAY, 'Usage-Based', provider, service, category, sub_id, sub_name, tags, 'Usage',
+           0, cost * 0.5, cost,
            'commitment-' || n, 'Used', 'Committed'
     FROM usage WHERE committable
     UNION ALL  -- the hours the reservation went unused
-    SELECT day, provider, service, category, sub_id, sub_name, NULL, 'Usage', 0, CAST(1.25 AS DECIMAL(38, 18)), 0,
+    SELECT day, day + INTERVAL 1 DAY, 'Usage-Based', provider, service, category, sub_id, sub_name, NULL, 'Usage',
+           0, CAST(1.25 AS DECIMAL(38, 18)), 0,
            'commitment-' || n, 'Unused', 'Committed'
     FROM usage WHERE committable
-    UNION ALL  -- the monthly reservation fee, billed on the first day
-    SELECT day, provider, service, category, sub_id, sub_name, NULL, 'Purchase', CAST(95.5 AS DECIMAL(38, 18)), 0, 0,
+    UNION ALL  -- the monthly reservation fee, billed on the first day for the whole month
+    SELECT day, date_trunc('month', day) + INTERVAL 1 MONTH, 'Recurring', provider, service, category, sub_id,
+           sub_name, NULL, 'Purchase', CAST(95.5 AS DECIMAL(38, 18)), 0, 0,
            'commitment-' || n, NULL, 'Committed'
     FROM usage WHERE committable AND day(day) = 1
 )
@@ -72,7 +77,7 @@ SELECT CAST(billed AS DECIMAL(38, 18)) AS "BilledCost",
        CAST(date_trunc('month', day) AS TIMESTAMPTZ) AS "BillingPeriodStart",
        CAST(date_trunc('month', day) + INTERVAL 1 MONTH AS TIMESTAMPTZ) AS "BillingPeriodEnd",
        CAST(day AS TIMESTAMPTZ) AS "ChargePeriodStart",
-       CAST(day + INTERVAL 1 DAY AS TIMESTAMPTZ) AS "ChargePeriodEnd",
+       CAST(charge_end AS TIMESTAMPTZ) AS "ChargePeriodEnd", frequency AS "ChargeFrequency",
        charge_category AS "ChargeCategory",
        provider AS "ProviderName", provider AS "PublisherName", provider AS "InvoiceIssuerName",
        service AS "ServiceName", category AS "ServiceCategory",

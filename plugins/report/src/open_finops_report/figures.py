@@ -34,10 +34,15 @@ RANGE_SQL = (
     "GROUP BY ALL ORDER BY 1"
 )
 
-# A period is complete when its charges reach the end of the billing period.
-PERIODS_SQL = SCOPE + """SELECT "x_BillingPeriod" AS period,
+# Where a period's data ends: the last usage-based charge. Recurring fees (a reservation's monthly fee) cover the
+# whole month from its first day, so they say nothing about how far the month has got.
+_DATA_END = ('coalesce(max("ChargePeriodEnd") FILTER (WHERE "ChargeFrequency" = \'Usage-Based\'), '
+             'max("ChargePeriodEnd"))')
+
+# A period is complete when its usage reaches the end of the billing period.
+PERIODS_SQL = SCOPE + f"""SELECT "x_BillingPeriod" AS period,
        sum("BilledCost") AS billed_cost, sum("EffectiveCost") AS effective_cost,
-       max("ChargePeriodEnd") >= max("BillingPeriodEnd") AS complete
+       {_DATA_END} >= max("BillingPeriodEnd") AS complete
 FROM base GROUP BY ALL ORDER BY period"""
 
 TOTALS_SQL = SCOPE + """SELECT count(*) AS rows,
@@ -163,15 +168,15 @@ SELECT CASE WHEN rank <= $top OR value IS NULL THEN value END AS value,
 FROM ranked GROUP BY ALL ORDER BY min(rank)"""
 
 # The last period of the range, day by day (UTC), and a run-rate projection to the end of the period:
-# cost so far / days with data x days in the period.
+# cost so far / days with data x days in the period (DuckDB divides in DOUBLE: a projection, not money owed).
 DAILY_SQL = SCOPE + """SELECT CAST(timezone('UTC', "ChargePeriodStart") AS DATE) AS day,
        sum("BilledCost") AS billed_cost, sum("EffectiveCost") AS effective_cost
 FROM base WHERE "x_BillingPeriod" = $month GROUP BY ALL ORDER BY day"""
 
-PROJECTION_SQL = SCOPE + """SELECT sum("BilledCost") AS billed_cost, sum("EffectiveCost") AS effective_cost,
-       date_diff('day', min("BillingPeriodStart"), max("ChargePeriodEnd")) AS days_with_data,
+PROJECTION_SQL = SCOPE + f"""SELECT sum("BilledCost") AS billed_cost, sum("EffectiveCost") AS effective_cost,
+       date_diff('day', min("BillingPeriodStart"), {_DATA_END}) AS days_with_data,
        date_diff('day', min("BillingPeriodStart"), max("BillingPeriodEnd")) AS days_in_period,
-       max("ChargePeriodEnd") >= max("BillingPeriodEnd") AS complete,
+       {_DATA_END} >= max("BillingPeriodEnd") AS complete,
        CAST(billed_cost * days_in_period / nullif(days_with_data, 0) AS DECIMAL(38, 2)) AS projected_billed_cost,
        CAST(effective_cost * days_in_period / nullif(days_with_data, 0) AS DECIMAL(38, 2))
            AS projected_effective_cost
