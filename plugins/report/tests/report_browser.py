@@ -37,13 +37,13 @@ class Page:
     events: list[dict[str, Any]] = field(default_factory=list)
     next_id: int = 0
 
-    def send(self, method: str, timeout: float = 60, **params: Any) -> dict[str, Any]:
+    def send(self, method: str, timeout: float = 120, **params: Any) -> dict[str, Any]:
         self.next_id += 1
         ident = self.next_id
         self.ws.send(json.dumps({"id": ident, "method": method, "params": params}))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            message = json.loads(self.ws.recv())
+            message = self.receive(deadline)
             if message.get("id") == ident:
                 if "error" in message:
                     raise AssertionError(f"{method}: {message['error']}")
@@ -52,14 +52,17 @@ class Page:
                 self.events.append(message)
         raise AssertionError(f"{method}: no answer in {timeout} s")
 
-    def wait_for(self, method: str, timeout: float = 60) -> dict[str, Any]:
+    def receive(self, deadline: float) -> dict[str, Any]:
+        self.ws.settimeout(max(0.1, deadline - time.monotonic()))
+        return json.loads(self.ws.recv())
+
+    def wait_for(self, method: str, timeout: float = 120) -> dict[str, Any]:
         for event in self.events:
             if event["method"] == method:
                 return event
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            self.ws.settimeout(max(0.1, deadline - time.monotonic()))
-            message = json.loads(self.ws.recv())
+            message = self.receive(deadline)
             if "method" in message:
                 self.events.append(message)
                 if message["method"] == method:

@@ -90,3 +90,12 @@ def test_screenshot_and_print(report_page) -> None:
     pdf = page.pdf()
     assert pdf[:5] == b"%PDF-" and pdf.count(b"/Type /Page") >= 3  # several pages, charts included
     assert page.errors() == []
+
+
+def test_chart_labels_show_text_from_the_data_as_text(report_page) -> None:
+    """Plotly reads <b> or <a href> in labels as markup; a sub-account named 'Subscription <B>' stays that."""
+    page = report_page["page"]
+    labels = page.evaluate("[...document.querySelectorAll('[data-chart=\"sub-accounts\"] .ytick text')]"
+                           ".map(t => t.textContent)")
+    assert "Subscription <B> (Microsoft)" in labels
+    assert page.evaluate("document.querySelectorAll('[data-chart] a').length") == 0

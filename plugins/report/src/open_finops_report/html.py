@@ -53,6 +53,11 @@ def e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def label(value: Any) -> str:
+    """Text from the data for a chart: plotly reads a few HTML tags (<b>, <a href>) in labels; show them as text."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
 def money(value: Any) -> str:
     return "" if value is None else f"{Decimal(value):,.2f}"
 
@@ -205,9 +210,9 @@ def _trend(page: Page, figures: dict[str, Any], currency: str, go: Any) -> None:
     periods = [p["period"] for p in figures["periods"]]
     charts = []
     for provider, categories in by_provider.items():
-        fig = go.Figure([go.Bar(name=cat, x=periods, y=[values.get(p, 0.0) for p in periods])
+        fig = go.Figure([go.Bar(name=label(cat), x=periods, y=[values.get(p, 0.0) for p in periods])
                          for cat, values in categories.items()])
-        fig.update_layout(barmode="stack", title=f"{provider}: effective cost by month ({currency})",
+        fig.update_layout(barmode="stack", title=f"{label(provider)}: effective cost by month ({currency})",
                           xaxis={"type": "category"})
         charts.append(page.chart(f"trend-{provider}", fig))
     rows = [row([(e(p["period"]), False), (money(p["billed_cost"]), True), (money(p["effective_cost"]), True),
@@ -220,16 +225,16 @@ def _trend(page: Page, figures: dict[str, Any], currency: str, go: Any) -> None:
                                           (f"Effective {currency}", True), ("Data", False)], rows))
 
 
-def _top(page: Page, go: Any, rows_in: list[dict[str, Any]], anchor: str, title: str, label: Any, what: str,
+def _top(page: Page, go: Any, rows_in: list[dict[str, Any]], anchor: str, title: str, name_of: Any, what: str,
          currency: str, totals: dict[str, Any]) -> None:
     shown = [r for r in rows_in if not r["is_other"]]
     fig = go.Figure(go.Bar(x=[plain(r["effective_cost"]) for r in reversed(shown)],
-                           y=[label(r) for r in reversed(shown)], orientation="h"))
+                           y=[label(name_of(r)) for r in reversed(shown)], orientation="h"))
     fig.update_layout(title=f"Effective cost ({currency})", xaxis={"tickformat": ",.0f"},
                       yaxis={"automargin": True, "tickformat": ""}, height=max(300, 34 * len(shown) + 120))
     rows = []
     for r in rows_in:
-        name = f"Other ({r['items']} {what})" if r["is_other"] else label(r)
+        name = f"Other ({r['items']} {what})" if r["is_other"] else name_of(r)
         rows.append(row([(e(name), False), (money(r["billed_cost"]), True), (money(r["effective_cost"]), True)],
                         "other" if r["is_other"] else ""))
     rows.append(row([("Total", False), (money(totals["billed_cost"]), True),
@@ -246,7 +251,7 @@ def _movers(page: Page, movers: dict[str, Any], currency: str, go: Any, total: d
     shown = [r for r in rows_in if not r["is_other"]]
     fig = go.Figure(go.Bar(
         x=[plain(r["change"]) for r in reversed(shown)],
-        y=[f"{r['service']} ({r['provider']})" for r in reversed(shown)], orientation="h",
+        y=[label(f"{r['service']} ({r['provider']})") for r in reversed(shown)], orientation="h",
         marker={"color": ["#b42318" if plain(r["change"]) > 0 else "#067647" for r in reversed(shown)]},
     ))
     fig.update_layout(title=f"Change in effective cost, {movers['previous_month']} to {movers['month']} ({currency})",
@@ -282,11 +287,11 @@ def _commitments(page: Page, commitments: dict[str, Any], currency: str, go: Any
                   ("Utilisation", True), ("Coverage", True)], rows)
     if any(r["covered_list_cost"] for r in providers):
         fig = go.Figure([
-            go.Bar(name="On-demand (list) cost", x=[r["provider"] for r in providers],
+            go.Bar(name="On-demand (list) cost", x=[label(r["provider"]) for r in providers],
                    y=[plain(r["covered_list_cost"]) for r in providers]),
-            go.Bar(name="Effective cost", x=[r["provider"] for r in providers],
+            go.Bar(name="Effective cost", x=[label(r["provider"]) for r in providers],
                    y=[plain(r["covered_effective_cost"]) for r in providers]),
-            go.Bar(name="Unused commitment", x=[r["provider"] for r in providers],
+            go.Bar(name="Unused commitment", x=[label(r["provider"]) for r in providers],
                    y=[plain(r["unused_commitment_cost"]) for r in providers]),
         ])
         fig.update_layout(barmode="group", title=f"Usage covered by commitment discounts ({currency})")
@@ -312,7 +317,7 @@ def _tags(page: Page, tags: list[dict[str, Any]], currency: str, go: Any, totals
         page.section("tags", "Tag coverage", "No tag keys chosen: pass --tag-key KEY (repeatable) or set "
                      "<code>tag_keys</code> in the <code>[report]</code> section of config.toml.", "")
         return
-    fig = go.Figure(go.Bar(x=[t["key"] for t in tags], y=[plain(t["untagged_percent"]) for t in tags]))
+    fig = go.Figure(go.Bar(x=[label(t["key"]) for t in tags], y=[plain(t["untagged_percent"]) for t in tags]))
     fig.update_layout(title="Share of effective cost without the tag (%)",
                       yaxis={"range": [0, 100], "tickformat": ".0f"}, xaxis={"type": "category"})
     body = page.chart("tags", fig)
