@@ -71,6 +71,7 @@ import json, sys, time, duckdb
 queries = json.load(open(sys.argv[2]))
 start = time.perf_counter()
 con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("SET enable_progress_bar = false")
 for sql, params in queries:
     con.execute(sql, params).fetchall()
 con.close()
@@ -79,6 +80,8 @@ print(time.perf_counter() - start)
 
 
 def write_focus(data_dir: Path, rows: int) -> None:
+    if (data_dir / DATABASE_FILE).exists():  # a --workdir kept from a run before
+        (data_dir / DATABASE_FILE).unlink()
     import duckdb
 
     data_dir.mkdir(parents=True, exist_ok=True)

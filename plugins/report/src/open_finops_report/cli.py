@@ -54,6 +54,8 @@ def report(
         raise UsageError(f"--out {out} is a directory; give a file name, e.g. {out / 'report.html'}")
     con = open_database(cfg, data_dir, read_only=True)
     try:
+        # DuckDB draws a progress bar of its own on stdout while a long query runs: it would break --json.
+        con.execute("SET enable_progress_bar = false")
         scope = resolve_scope(con, start=start, end=end, currency=currency.upper() if currency else None,
                               tag_keys=keys)
         figures = compute(con, scope)
