@@ -16,7 +16,7 @@ from finops_support import clean_environ
 
 from open_finops import __version__
 
-HEAVY = ("dlt", "duckdb", "boto3", "botocore", "pyarrow", "pandas")
+HEAVY = ("dlt", "duckdb", "boto3", "botocore", "pyarrow", "pandas", "plotly")
 
 PROBE = """
 import json, sys
@@ -40,8 +40,8 @@ def probe(*argv: str) -> dict:
 @pytest.mark.parametrize(
     "argv",
     [["--help"], ["plugins", "list"], ["plugins", "list", "--json"], ["pipelines", "list"], ["aws", "--help"],
-     ["azure", "--help"], ["docker", "--help"], ["--version"], ["config", "show"], ["config", "show", "--json"],
-     ["config", "show", "--defaults"]],
+     ["azure", "--help"], ["docker", "--help"], ["report", "--help"], ["--version"], ["config", "show"],
+     ["config", "show", "--json"], ["config", "show", "--defaults"]],
     ids=" ".join,
 )
 def test_light_commands_import_no_heavy_library(argv: list[str]) -> None:

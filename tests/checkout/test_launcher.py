@@ -1,8 +1,8 @@
 """The top-level ``./finops`` launcher, run on a copy of it inside a small stand-in checkout.
 
-The stand-in projects have the real layout (root, plugins/aws, plugins/azure, plugins/docker) but no dependencies, so
-the launcher's own behaviour is what is measured: one virtual environment, made and installed once and
-announced on stderr, reused after, installed again when a pyproject.toml changes, from any directory.
+The stand-in projects have the real layout (root, plugins/aws, plugins/azure, plugins/docker, plugins/report)
+but no dependencies, so the launcher's own behaviour is what is measured: one virtual environment, made and
+installed once and announced on stderr, reused after, installed again when a pyproject.toml changes, from any directory.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     stub_project(root / "plugins" / "aws", "open-finops-aws", "open_finops_aws")
     stub_project(root / "plugins" / "azure", "open-finops-azure", "open_finops_azure")
     stub_project(root / "plugins" / "docker", "open-finops-docker", "open_finops_docker")
+    stub_project(root / "plugins" / "report", "open-finops-report", "open_finops_report")
     return root
 
 

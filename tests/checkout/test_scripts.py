@@ -19,7 +19,8 @@ MATRIX = {
     "azure": ("open-finops[azure]", "azure"),
     "docker": ("open-finops[docker]", "docker"),
     "aws-docker": ("open-finops[aws,docker]", "aws,docker"),
-    "all": ("open-finops[all]", "aws,azure,docker"),
+    "report": ("open-finops[report]", "report"),
+    "all": ("open-finops[all]", "aws,azure,docker,report"),
     "hello": ("open-finops finops-hello-plugin", "hello"),
 }
 

@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-PLUGIN_PROJECTS = ("plugins/aws", "plugins/azure", "plugins/docker", "examples/finops-hello-plugin")
+PLUGIN_PROJECTS = ("plugins/aws", "plugins/azure", "plugins/docker", "plugins/report",
+                   "examples/finops-hello-plugin")
 _LEFTOVERS = shutil.ignore_patterns(
     "build", "dist", "*.egg-info", "__pycache__", "*.pyc", ".tox", ".venv*", ".pytest_cache", ".hypothesis",
     ".dlt", ".node",

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import sysconfig
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -21,16 +22,19 @@ REQUIRED = {
                                                           "register_manifest_parsers", "register_settings"},
             "group": "aws"},
     "azure": {"distribution": "open-finops-azure", "hooks": {"register_commands", "register_pipelines",
-                                                              "register_manifest_parsers"}, "group": "azure"},
+                                                              "register_manifest_parsers", "register_settings"},
+              "group": "azure"},
     "docker": {"distribution": "open-finops-docker", "hooks": {"register_commands", "register_settings"},
                "group": "docker"},
+    "report": {"distribution": "open-finops-report", "hooks": {"register_commands", "register_settings"},
+               "group": "report"},
     "hello": {"distribution": "finops-hello-plugin", "hooks": {"register_commands", "register_pipelines",
                                                                "register_manifest_parsers", "register_settings"},
               "group": "hello"},
 }
 FIRST_PARTY = ("aws", "azure", "docker")
 PACKAGES = {"core": "open_finops", "aws": "open_finops_aws", "azure": "open_finops_azure",
-            "docker": "open_finops_docker", "hello": "finops_hello"}
+            "docker": "open_finops_docker", "report": "open_finops_report", "hello": "finops_hello"}
 
 
 def help_commands(text: str) -> set[str]:
@@ -55,7 +59,7 @@ def test_plugins_list_json_lists_exactly_the_installed_plugins_with_their_hooks(
         assert required["hooks"] <= set(plugin["hooks"]), plugin["hooks"]
         assert required["group"] in plugin["commands"]
         assert plugin["api"] == ">=1.0,<2"  # every plugin of the scenarios declares the range it supports
-        if name in FIRST_PARTY:
+        if name in (*FIRST_PARTY, "report"):
             assert plugin["version"] == core_version  # released together, pinned by the extras
 
 
@@ -63,7 +67,7 @@ def test_config_show_lists_the_settings_each_installed_plugin_declares(finops, s
     ran = finops("config", "show", "--json")
     assert ran.code == 0, ran.stderr
     sections = json.loads(ran.stdout)["settings"]
-    assert set(sections) == {"project", *scenario.plugins}
+    assert set(sections) == {"project", "focus", *scenario.plugins}
     for name in scenario.plugins:
         assert sections[name], name
         assert all(entry["origin"] == "default" and entry["help"] for entry in sections[name].values()), name
@@ -195,3 +199,32 @@ def test_the_installed_vendors_imports_sit_side_by_side_in_state_show_and_export
     assert sorted({(r["vendor"], r["status"], r["is_current"]) for r in json.loads(state.stdout)}) == [
         (vendor, "completed", True) for vendor in vendors]
     assert sorted((e["vendor"], e["rows"]) for e in json.loads(exports.stdout)) == [(v, 50) for v in vendors]
+
+
+def test_finops_report_is_there_with_its_plugin_only(finops, scenario) -> None:
+    ran = finops("report", "--help")
+    if "report" not in scenario.plugins:
+        assert ran.code == 2 and "No such command 'report'" in ran.stderr
+        return
+    assert ran.code == 0 and "Usage: finops report" in ran.stdout and "--out" in ran.stdout
+
+
+def test_a_report_of_imported_aws_data_adds_up_to_focus_summary(finops, scenario, tmp_path: Path) -> None:
+    """The issue's "done when": import, focus build, finops report; the report's totals are the summary's."""
+    if not {"aws", "report"} <= scenario.plugins:
+        ran = finops("report", "--out", str(tmp_path / "r.html"), "--data-dir", str(tmp_path))
+        assert ran.code == 2
+        return
+    data, out = tmp_path / "data", tmp_path / "aws-export"
+    generate, load = IMPORTERS["aws"]
+    for argv in (generate, load, ["focus", "build", "--data-dir", "{data}", "-q"]):
+        ran = finops(*(a.format(out=out, data=data) for a in argv))
+        assert ran.code == 0, ran.stderr
+    ran = finops("report", "--out", str(tmp_path / "report.html"), "--data-dir", str(data), "--json")
+    assert ran.code == 0, ran.stderr
+    figures = json.loads(ran.stdout)
+    summary = json.loads(finops("focus", "summary", "--data-dir", str(data), "--json").stdout)
+    assert figures["totals"]["effective_cost"] is not None
+    assert Decimal(figures["totals"]["billed_cost"]) == sum(Decimal(r["billed_cost"]) for r in summary)
+    assert Decimal(figures["totals"]["effective_cost"]) == sum(Decimal(r["effective_cost"]) for r in summary)
+    assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")

@@ -66,7 +66,12 @@ def summarise(con: Any, *, start: str | None = None, end: str | None = None) -> 
 
 
 def period_feeds(con: Any, *, start: str | None = None, end: str | None = None) -> list[PeriodFeed]:
-    """Every export's period that ``focus build`` considered, in period order."""
+    """Every export's period that ``focus build`` considered, in period order; none for a ``focus.costs``
+    that another tool wrote (no ``focus.build_state`` beside it)."""
+    from open_finops.database import table_exists
+
+    if not table_exists(con, *BUILD_STATE.split(".")):
+        return []
     where, params = period_filter(start, end)
     where = where.replace("\"x_BillingPeriod\"", "billing_period")
     found = con.execute(

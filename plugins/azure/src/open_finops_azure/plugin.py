@@ -68,3 +68,10 @@ def register_manifest_parsers():
             reads_body=False,
         ),
     ]
+
+
+@hookimpl
+def register_settings():
+    from open_finops_azure.settings import AZURE
+
+    return [AZURE]

@@ -15,6 +15,8 @@ from open_finops.api import (
     Destination,
     ImportOptions,
     LocalSource,
+    Setting,
+    SettingsSection,
     UsageError,
     VendorTerms,
     dataset_identifier,
@@ -28,6 +30,34 @@ DEFAULT_DATASET = "azure_costs"
 CONNECTION_STRING_ENV = "AZURE_STORAGE_CONNECTION_STRING"
 TERMS = VendorTerms(VENDOR, export_noun="Cost Management export", publisher="Azure",
                     format_flag="--layout", file_format_flag="--export-format")
+
+
+AZURE = SettingsSection(
+    name=SECTION,
+    help="The Azure importer: where the Cost Management exports are, which periods, and where their tables go.",
+    settings=(
+        Setting("container", flag="--container", help="Blob Storage container the exports are written to.",
+                example="cost-exports"),
+        Setting("prefix", default="", flag="--prefix", help="Root folder of the exports inside the container."),
+        Setting("export_name", flag="--export-name", help="Export name; not set: every export found.",
+                example="monthly-actual"),
+        Setting("account_url", flag="--account-url",
+                help="https://<account>.blob.core.windows.net, signed in with DefaultAzureCredential.",
+                example="https://mybilling.blob.core.windows.net"),
+        Setting("connection_string", secret=True, flag="--connection-string",
+                help="Storage connection string (also AZURE_STORAGE_CONNECTION_STRING)."),
+        Setting("from_dir", "path", flag="--from-dir",
+                help="Read a local copy of the container instead of Blob Storage.", example="/srv/azure-exports"),
+        Setting("start_date", "month", flag="--start-date", help="First billing period.", example="2024-01"),
+        Setting("end_date", "month", flag="--end-date", help="Last billing period.", example="2024-12"),
+        Setting("reset", "bool", False, flag="--reset", help="Reload every period in range, even if loaded."),
+        Setting("table_strategy", choices=STRATEGIES, default="separate", flag="--table-strategy",
+                help="separate: a table per period plus <export>_unified; single: one table."),
+        Setting("destination", default="duckdb", flag="--destination",
+                help="duckdb or postgres (connected the dlt way; docs/configuration.md#destinations)."),
+        Setting("dataset", "identifier", DEFAULT_DATASET, flag="--dataset", help="Schema the tables go into."),
+    ),
+)
 
 
 def check_inside(value: str | None, flag: str) -> str | None:

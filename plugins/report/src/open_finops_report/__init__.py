@@ -1,0 +1,1 @@
+"""open-finops-report: ``finops report``, an offline HTML cost report computed from ``focus.costs``."""
