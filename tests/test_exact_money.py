@@ -223,6 +223,12 @@ def test_a_non_finite_parquet_double_is_refused_naming_the_row(root: Path, data:
     ("-100000000000000000000", "more than 20 digits before the decimal point"),
     ("1e25", "more than 20 digits before the decimal point"),
     ("1e400", "more than 20 digits before the decimal point"),
+    # Past 2**127 at 18 places, pyarrow's own cast wraps these into numbers that fit: 7.0e19, -7.0e19, ...
+    ("410317555109206700000", "more than 20 digits before the decimal point"),
+    ("-410317555109206700000.25", "more than 20 digits before the decimal point"),
+    ("4.103175551092067e+20", "more than 20 digits before the decimal point"),
+    ("4.1E+20", "more than 20 digits before the decimal point"),
+    ("750000000000000000000", "more than 20 digits before the decimal point"),
     ("0.0000000000000000001", "more than 18 decimal places"),
     ("1.0000000000000000001", "more than 18 decimal places"),
 ])
@@ -250,6 +256,9 @@ def test_the_largest_and_the_finest_decimals_that_fit_load_exactly_and_sum(root:
     (1e25, "more than 20 digits before the decimal point"),
     (-1e21, "more than 20 digits before the decimal point"),
     (1e20, "more than 20 digits before the decimal point"),
+    (4.103175551092067e+20, "more than 20 digits before the decimal point"),
+    (-4.103175551092067e+20, "more than 20 digits before the decimal point"),
+    (7.5e20, "more than 20 digits before the decimal point"),
     (2.5e-18, "more than 18 decimal places"),
     (1e-19, "more than 18 decimal places"),
     (5e-324, "more than 18 decimal places"),

@@ -283,8 +283,10 @@ def _first_failure(column: pa.Array, convert: Callable[[pa.Array], pa.Array]) ->
 
 
 def _cast(column: pa.Array, target: pa.DataType) -> pa.Array:
-    """A safe cast; decimals go through a wide decimal so that rescaling cannot overflow unnoticed."""
-    if pa.types.is_decimal(target) and pa.types.is_decimal(column.type):
+    """A safe cast; decimals and text go to a decimal through a wide decimal so that rescaling cannot
+    overflow unnoticed: pyarrow's text -> decimal128 cast wraps a value whose 18-place form passes 2**127
+    ("410317555109206700000" loads as 70035188188268236536.6...) instead of refusing it."""
+    if pa.types.is_decimal(target) and (pa.types.is_decimal(column.type) or _is_text(column.type)):
         return pc.cast(pc.cast(column, _WIDE_DECIMAL), target)
     return pc.cast(column, target)
 
