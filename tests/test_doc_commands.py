@@ -69,7 +69,7 @@ def options_of(cmd) -> set[str]:
 
 
 # Plugins whose commands the docs show; in an environment without one, its lines are not checked.
-PLUGIN_GROUPS = {"aws", "docker", "hello"}
+PLUGIN_GROUPS = {"aws", "azure", "docker", "hello", "report"}
 
 
 def resolve(root, words: list[str]) -> tuple[object | None, list[str]]:

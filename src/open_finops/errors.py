@@ -65,7 +65,9 @@ class DiskFullError(OpenFinopsError):
     """A disk (or a quota) ran out of space while writing; what was already loaded is unchanged."""
 
 
-_DISK_FULL_TEXT = ("No space left on device", "Disk quota exceeded")
+# DuckDB says "failed to offload data block ... 'max_temp_directory_size'" when its temp directory (beside
+# the database) cannot grow: that limit is the free space of the disk unless the user set one.
+_DISK_FULL_TEXT = ("No space left on device", "Disk quota exceeded", "max_temp_directory_size")
 
 
 def disk_full(exc: BaseException, path: object = None) -> DiskFullError | None:

@@ -401,7 +401,11 @@ class Importer:
                 )
             self._swap(version, staging, final, load_id, counters, pipeline)
         except BaseException as exc:
-            error = disk_full(exc) or runner.unwrap_error(exc)
+            # DuckDB's temp files (beside the database) are what a full disk stops when its message names none.
+            from open_finops.database import database_path
+
+            temp = f"{database_path(options.data_dir)}.tmp" if self.destination.is_duckdb else None
+            error = disk_full(exc, temp) or runner.unwrap_error(exc)
             if isinstance(exc, Exception) and not isinstance(error, OpenFinopsError):
                 error = runner.describe_error(error, self.destination.name)
             message = error.message if isinstance(error, OpenFinopsError) else f"{type(error).__name__}: {error}"
