@@ -23,7 +23,7 @@ from open_finops.api_version import PLUGIN_API_VERSION
 from open_finops.cli.context import ConfigOption, load_settings
 from open_finops.cli.imports import DataDirOption, JsonOption, QuietOption, human_bytes, import_and_report
 from open_finops.cli.output import console, print_json, progress
-from open_finops.cli.state_cmd import list_exports, show_state
+from open_finops.cli.state_cmd import list_exports, loaded_versions, show_state
 from open_finops.config import Config, load_config
 from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
 from open_finops.database import database_path, open_database, table_columns, table_exists
@@ -61,7 +61,7 @@ from open_finops.naming import (
     quote_identifier,
     unified_view,
 )
-from open_finops.periods import check_period, month, month_range
+from open_finops.periods import check_period, month, month_range, months_from
 from open_finops.plugins import Registry, current_registry
 from open_finops.runner import destination as dlt_destination
 from open_finops.runner import drop_working_dir, located, new_pipeline
@@ -133,9 +133,11 @@ __all__ = [
     "load_config",
     "located",
     "load_settings",
+    "loaded_versions",
     "mask_secrets",
     "month",
     "month_range",
+    "months_from",
     "new_pipeline",
     "open_database",
     "period_table",

@@ -39,5 +39,16 @@ def month_range(start: str | None, end: str | None, *, start_flag: str = "--star
     return first, last
 
 
+def months_from(start: str, count: int) -> list[str]:
+    """``count`` consecutive billing periods from ``start``: ``months_from("2024-11", 3)`` ->
+    ``["2024-11", "2024-12", "2025-01"]``."""
+    year, month_number = (int(part) for part in check_period(start).split("-"))
+    periods = []
+    for _ in range(count):
+        periods.append(f"{year:04d}-{month_number:02d}")
+        year, month_number = (year + 1, 1) if month_number == 12 else (year, month_number + 1)
+    return periods
+
+
 def in_range(period: str, start: str | None, end: str | None) -> bool:
     return (start is None or period >= start) and (end is None or period <= end)

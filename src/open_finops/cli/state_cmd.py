@@ -42,6 +42,20 @@ def _records(cfg, data_dir: Path | None, read) -> list[Any]:
     return [dataclasses.replace(r, status="interrupted") if r.status == "running" else r for r in records]
 
 
+def loaded_versions(cfg, options, vendor: str) -> dict[tuple[str, str], str]:
+    """The version current in ``options``' destination of each (export, billing period) of ``vendor``:
+    what a plugin's ``list-manifests`` compares the versions it finds with. A server destination is
+    located first, so another database's loads do not count as loaded here."""
+    from open_finops.database import database_path
+    from open_finops.runner import located
+
+    if not database_path(options.data_dir).exists():
+        return {}
+    where = located(options.destination, options.data_dir)
+    records = _records(cfg, options.data_dir, lambda store: store.current_versions(vendor))
+    return {(r.export_name, r.billing_period): r.version_id for r in records if r.destination == where.key}
+
+
 def show_state(cfg, *, vendor: str | None, export_name: str | None, billing_period: str | None,
                data_dir: Path | None, as_json: bool) -> None:
     """Each period's current version, plus the last attempt at periods that have none (a first import that

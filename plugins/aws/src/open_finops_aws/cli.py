@@ -108,16 +108,7 @@ def list_manifests(
     config: Path | None = ConfigOption,
 ) -> None:
     """List the billing periods an export has: version, files, bytes, and whether each is loaded."""
-    from open_finops.api import (
-        LoadStateStore,
-        console,
-        database_path,
-        find_versions,
-        human_bytes,
-        located,
-        open_database,
-        print_json,
-    )
+    from open_finops.api import console, find_versions, human_bytes, loaded_versions, print_json
     from open_finops_aws import settings
 
     cfg = load_settings(config)
@@ -129,16 +120,7 @@ def list_manifests(
     options = settings.import_options(cfg, src, destination_name=destination, dataset=dataset, data_dir=data_dir)
     source = settings.open_source(src)
     versions = find_versions(options, settings.TERMS, source, _parsers())
-    current: dict[tuple[str, str], str] = {}
-    if database_path(options.data_dir).exists():
-        where = located(options.destination, options.data_dir)
-        con = open_database(cfg, data_dir, read_only=True)
-        try:
-            for rec in LoadStateStore(con, create=False).current_versions(VENDOR):
-                if rec.destination == where.key:
-                    current[(rec.export_name, rec.billing_period)] = rec.version_id
-        finally:
-            con.close()
+    current = loaded_versions(cfg, options, VENDOR)
     rows = []
     for v in versions:
         loaded_version = current.get((v.export_name, v.billing_period))
@@ -206,15 +188,6 @@ def list_exports(
          hint="Run 'finops aws import-cur' first.")
 
 
-def _months(start: str, count: int) -> list[str]:
-    year, month = int(start[:4]), int(start[5:7])
-    out = []
-    for _ in range(count):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
-
-
 @app.command("generate-sample")
 def generate_sample_cmd(
     out: Path = typer.Argument(..., help="Folder to write into, laid out as the bucket's contents."),
@@ -234,13 +207,13 @@ def generate_sample_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Write a realistic sample CUR export (v1 or CUR 2.0, CSV.gz or Parquet) to a folder, with known totals."""
-    from open_finops.api import month, print_json
+    from open_finops.api import month, months_from, print_json
     from open_finops_aws.sample import generate_sample
 
     start = month(start_date, "--start-date")
     drift = month(drift_from, "--drift-from")
     sample = generate_sample(
-        out, cur_version=cur_version, export_name=export_name, prefix=prefix, periods=_months(start, months),
+        out, cur_version=cur_version, export_name=export_name, prefix=prefix, periods=months_from(start, months),
         rows_per_period=rows_per_month, files_per_period=files_per_month, data_format=export_format, seed=seed,
         drift_columns_from=drift, layout=layout,
     )
@@ -278,7 +251,7 @@ def import_demo(cfg, target: Path, rows_per_month: int, quiet: bool, out) -> tup
     last import's summary and the rows loaded. ``out`` is a rich console, or None for no lines."""
     from rich.markup import escape
 
-    from open_finops.api import Destination, ImportOptions, LocalSource, run_import
+    from open_finops.api import Destination, ImportOptions, LocalSource, months_from, run_import
     from open_finops.api import progress as progress_bars
     from open_finops_aws.sample import generate_sample
     from open_finops_aws.settings import DEFAULT_DATASET, TERMS
@@ -303,7 +276,7 @@ def import_demo(cfg, target: Path, rows_per_month: int, quiet: bool, out) -> tup
                     f"{was} on disk ...")
                 shutil.rmtree(folder)
             generate_sample(sample_root, cur_version=version, export_name=name, prefix="cur", data_format=fmt,
-                            periods=_months("2024-01", 3), rows_per_period=rows_per_month, files_per_period=2)
+                            periods=months_from("2024-01", 3), rows_per_period=rows_per_month, files_per_period=2)
             (folder / DEMO_MARKER).write_text(json.dumps({"rows_per_month": rows_per_month}))
         options = ImportOptions.configured(cfg, data_dir=target, destination=Destination("duckdb", DEFAULT_DATASET),
                                            prefix="cur", export_name=name)

@@ -96,15 +96,7 @@ def list_manifests(
     config: Path | None = ConfigOption,
 ) -> None:
     """List the months each export has: the current run, its type, files and size, and whether it is loaded."""
-    from open_finops.api import (
-        LoadStateStore,
-        console,
-        database_path,
-        find_versions,
-        human_bytes,
-        open_database,
-        print_json,
-    )
+    from open_finops.api import console, find_versions, human_bytes, loaded_versions, print_json
     from open_finops_azure import settings
 
     cfg = load_settings(config)
@@ -114,15 +106,7 @@ def list_manifests(
     options = settings.import_options(cfg, src, destination_name=destination, dataset=dataset, data_dir=data_dir)
     source = settings.open_source(src)
     versions = find_versions(options, settings.TERMS, source, _parsers())
-    current: dict[tuple[str, str], str] = {}
-    if database_path(options.data_dir).exists():
-        con = open_database(cfg, data_dir, read_only=True)
-        try:
-            for rec in LoadStateStore(con, create=False).current_versions(VENDOR):
-                if rec.destination == options.destination.key:
-                    current[(rec.export_name, rec.billing_period)] = rec.version_id
-        finally:
-            con.close()
+    current = loaded_versions(cfg, options, VENDOR)
     rows = []
     for v in versions:
         loaded_version = current.get((v.export_name, v.billing_period))
@@ -189,15 +173,6 @@ def list_exports(
          hint="Run 'finops azure import-exports' first.")
 
 
-def _months(start: str, count: int) -> list[str]:
-    year, month = int(start[:4]), int(start[5:7])
-    out = []
-    for _ in range(count):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
-
-
 @app.command("generate-sample")
 def generate_sample_cmd(
     out: Path = typer.Argument(..., help="Folder to write into, laid out as the container's contents."),
@@ -215,12 +190,12 @@ def generate_sample_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Write a realistic sample Cost Management export to a folder, with known totals."""
-    from open_finops.api import month, print_json
+    from open_finops.api import month, months_from, print_json
     from open_finops_azure.sample import generate_sample
 
     start = month(start_date, "--start-date")
     sample = generate_sample(out, export_name=export_name, prefix=prefix, dataset=dataset_type, agreement=agreement,
-                             data_format=export_format, layout=layout, periods=_months(start, months),
+                             data_format=export_format, layout=layout, periods=months_from(start, months),
                              rows_per_period=rows_per_month, files_per_period=files_per_month, seed=seed)
     rows = [{"billing_period": p, "run_id": t.run_id, "rows": t.rows, "files": len(t.data_keys),
              "actual_cost": str(t.actual_cost), "amortized_cost": str(t.amortized_cost),
@@ -250,7 +225,7 @@ def run_demo(target: Path, cfg, rows_per_month: int, quiet: bool, out) -> tuple[
         if out is not None:
             out.print(escape(text))
 
-    from open_finops.api import Destination, ImportOptions, LocalSource, run_import
+    from open_finops.api import Destination, ImportOptions, LocalSource, months_from, run_import
     from open_finops.api import progress as progress_bars
     from open_finops_azure.sample import generate_sample
     from open_finops_azure.settings import DEFAULT_DATASET, TERMS
@@ -263,7 +238,7 @@ def run_demo(target: Path, cfg, rows_per_month: int, quiet: bool, out) -> tuple[
         say(f"Generating sample Azure exports in {root} ...")
         for name, kind, fmt in DEMO_EXPORTS:
             generate_sample(root, export_name=name, prefix="exports", dataset=kind, data_format=fmt,
-                            periods=_months(*DEMO_MONTHS), rows_per_period=rows_per_month, files_per_period=2)
+                            periods=months_from(*DEMO_MONTHS), rows_per_period=rows_per_month, files_per_period=2)
         marker.write_text(str(rows_per_month))
     views = []
     loaded = 0
