@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from open_finops.contributions import ManifestParser
-from open_finops.database import DEFAULT_LOCK_TIMEOUT, DEFAULT_MEMORY_LIMIT
+from open_finops.database import DEFAULT_LOCK_TIMEOUT, DEFAULT_MEMORY_LIMIT, DEFAULT_STORAGE_VERSION
 from open_finops.destination import Destination
 from open_finops.errors import (
     DestinationError,
@@ -76,6 +76,7 @@ class ImportOptions:
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     read_workers: int = 2
     memory_limit: str | None = DEFAULT_MEMORY_LIMIT
+    storage_version: str = DEFAULT_STORAGE_VERSION
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -83,11 +84,11 @@ class ImportOptions:
 
     @classmethod
     def configured(cls, config: Any, **fields: Any) -> ImportOptions:
-        """Options with the ``[project]`` lock timeout and DuckDB memory limit of ``config``."""
+        """Options with the ``[project]`` lock timeout, DuckDB memory limit and storage version of ``config``."""
         from open_finops import database
 
         return cls(lock_timeout=database.lock_timeout(config), memory_limit=database.memory_limit(config),
-                   **fields)
+                   storage_version=database.storage_version(config), **fields)
 
 
 @dataclass
@@ -583,7 +584,8 @@ def run_import(
 
     progress = progress if progress is not None else _NoProgress()
     db_path = database_path(options.data_dir)
-    con = connect(db_path, lock_timeout=options.lock_timeout, memory_limit=options.memory_limit)
+    con = connect(db_path, lock_timeout=options.lock_timeout, memory_limit=options.memory_limit,
+                  storage_version=options.storage_version)
     # Row order within a billing period carries no meaning; without it DuckDB inserts the staged load
     # files on every core instead of one.
     con.execute("SET preserve_insertion_order = false")
