@@ -33,9 +33,9 @@ DOCKER_HINT = (
 
 
 def commands_in_help(text: str) -> list[str]:
-    """The command names of the help's Commands panel."""
-    panel = text.split("Commands", 1)[1]
-    return re.findall(r"^[│|]\s+([a-z][a-z0-9_-]*)\s", panel, flags=re.MULTILINE)
+    """The command names of the help's Commands section (plain Click help: two spaces, name, description)."""
+    section = text.split("\nCommands:\n", 1)[1]
+    return re.findall(r"^  ([a-z][a-z0-9_-]*)(?:\s|$)", section, flags=re.MULTILINE)
 
 
 def test_help_lists_core_commands_and_the_groups_plugins_contribute(cli) -> None:

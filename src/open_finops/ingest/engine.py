@@ -36,6 +36,7 @@ from open_finops.errors import (
 from open_finops.exports import ExportVersion
 from open_finops.ingest import server_lock
 from open_finops.ingest.sources import BillingSource
+from open_finops.ingest.terms import VendorTerms
 from open_finops.naming import ExportNames, column_identifier, export_identifier, hashed_identifier, staging_table
 from open_finops.secrets import mask_secrets
 
@@ -44,19 +45,6 @@ STRATEGIES = ("separate", "single")
 ITEM_ROWS = 32_768
 # PostgreSQL's words when a statement gave up waiting for a lock (SQLSTATE 55P03).
 _LOCK_TIMEOUT = re.compile(r"lock timeout|could not obtain lock", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class VendorTerms:
-    """How a vendor's import is named in state and in messages."""
-
-    vendor: str
-    export_noun: str = "export"  # "CUR export": "no manifest of any CUR export found"
-    publisher: str = "the vendor"  # "AWS": "AWS may still be writing it"
-    format_flag: str = "--format-version"  # the flag that picks one manifest format
-    file_format_flag: str = "--export-format"  # the flag that names the data files' format
-    prefix_flag: str = "--prefix"  # the flag that says where the exports are
-    export_flag: str = "--export-name"  # the flag that picks one export
 
 
 @dataclass(frozen=True)
