@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,9 @@ from open_finops.naming import PERIOD_COLUMN
 # Small blocks keep what a reader holds in flight small; files are read two at a time, so the parser's own
 # threads are used only when a period has a single file (see engine.period_batches).
 CSV_BLOCK_SIZE = 1024 * 1024
-PARQUET_BATCH_ROWS = 65_536
+# About as many CUR rows as a CSV block holds. A CUR 2.0 import of 400k rows peaked at 939 MiB with 65,536
+# rows a batch and at 444 MiB with 4,096, for 30% more CPU (benchmarks/README.md).
+PARQUET_BATCH_ROWS = 4_096
 
 DECIMAL = pa.decimal128(38, 18)
 _WIDE_DECIMAL = pa.decimal256(76, 18)  # room to rescale any decimal to 18 places before the checked narrowing
@@ -383,21 +386,36 @@ def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
         raise _csv_error(exc, key) from None
 
 
+_LOCAL = threading.local()
+
+
+def _json_connection():
+    """This reader thread's own in-memory DuckDB for turning nested values into JSON text.
+
+    Reader threads must not share DuckDB's default connection, and opening one per call cost more CPU
+    than the whole Parquet parse once batches were small enough to bound memory; one thread of its own
+    is all a conversion of one column of one batch needs.
+    """
+    con = getattr(_LOCAL, "json_connection", None)
+    if con is None:
+        import duckdb
+
+        con = _LOCAL.json_connection = duckdb.connect(config={"threads": 1})
+    return con
+
+
 def _nested_to_json(column: pa.Array) -> pa.Array:
     """Maps and structs (CUR 2.0 tags, cost categories) become JSON text, as they are in the CSV form."""
-    import duckdb
-
-    # A private in-memory connection per call: reader threads must not share DuckDB's default one.
-    con = duckdb.connect()
+    con = _json_connection()
+    con.register("nested", pa.table({"v": column}))
     try:
-        con.register("nested", pa.table({"v": column}))
         query = "SELECT CASE WHEN v IS NULL THEN NULL ELSE to_json(v)::VARCHAR END AS v FROM nested"
         relation = con.sql(query)
         # DuckDB 2 calls it to_arrow_table; DuckDB 1 calls it arrow.
         fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
         return fetch().column(0).combine_chunks()
     finally:
-        con.close()
+        con.unregister("nested")
 
 
 def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[str], str],
