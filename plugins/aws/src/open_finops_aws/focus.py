@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from open_finops.api import FocusSource, OpenFinopsError
+from open_finops.api import FOCUS_COLUMNS, NATIVE_FOCUS, FocusSource, OpenFinopsError
 from open_finops.api import quote_identifier as q
 from open_finops_aws import VENDOR
+from open_finops_aws.manifests import FOCUS_FORMAT_PREFIX
 
 # Raise when the mapping changes: core then rebuilds every AWS period with the new rules.
 TRANSFORM_VERSION = "3"
+# Likewise for AWS's own FOCUS exports, which are passed through (native_sql).
+NATIVE_TRANSFORM_VERSION = "1"
 CATEGORIES_FILE = "service_categories.csv"
 UNITS_FILE = "units.csv"
 MONEY = "DECIMAL(38,18)"
@@ -124,12 +127,21 @@ def focus_sources(con: Any, *, config: Any = None) -> list[FocusSource]:
                 f"the load state says {dataset}.{record.table_name} holds {record.export_name} "
                 f"{record.billing_period}, but that table is missing; re-import it with finops aws import-cur --reset"
             )
-        sql, params = select_sql(dataset, record.table_name, columns, record.billing_period, categories, unit_map,
-                                 store.source_columns(record.load_id))
-        source_format, preference = FORMATS.get(record.format_version or "", (record.format_version or "CUR", 0))
+        source_names = store.source_columns(record.load_id)
+        format_version = record.format_version or ""
+        if format_version.startswith(FOCUS_FORMAT_PREFIX):  # AWS's own FOCUS export: passed through
+            sql, params = native_sql(dataset, record.table_name, columns, record.billing_period, source_names,
+                                     f"{record.export_name} {record.billing_period}")
+            source_format = f"FOCUS {format_version.removeprefix(FOCUS_FORMAT_PREFIX)}"
+            preference, transform_version = NATIVE_FOCUS, NATIVE_TRANSFORM_VERSION
+        else:
+            sql, params = select_sql(dataset, record.table_name, columns, record.billing_period, categories,
+                                     unit_map, source_names)
+            source_format, preference = FORMATS.get(format_version, (format_version or "CUR", 0))
+            transform_version = TRANSFORM_VERSION
         sources.append(FocusSource(
             vendor=VENDOR, export_name=record.export_name, billing_period=record.billing_period,
-            version_id=record.version_id, sql=sql, params=tuple(params), transform_version=TRANSFORM_VERSION,
+            version_id=record.version_id, sql=sql, params=tuple(params), transform_version=transform_version,
             source_format=source_format, preference=preference,
         ))
     return sources
@@ -139,6 +151,45 @@ def table_columns(con: Any, schema: str, table: str) -> dict[str, str]:
     from open_finops.api import table_columns as columns
 
     return columns(con, schema, table)
+
+
+# Core fills these from the FocusSource; an export's own column of that name would clash.
+_CORE_COLUMNS = ("x_Vendor", "x_ExportName", "x_BillingPeriod", "x_SourceVersionId")
+
+
+def native_sql(dataset: str, table: str, columns: dict[str, str], billing_period: str,
+               source_names: dict[str, str], what: str) -> tuple[str, list[Any]]:
+    """The SELECT passing one period of AWS's own FOCUS export into ``focus.costs`` unchanged.
+
+    The table's columns carry the importer's snake_case names (``billed_cost``); ``source_names`` (the
+    load's manifest names) says which FOCUS column each one is. Each contract column is the export's own,
+    cast to the contract's type (money is DECIMAL(38,18) already: the importer read AWS's doubles exactly);
+    a column the export's FOCUS version does not have is NULL, except ServiceSubcategory, which FOCUS 1.2
+    requires: ``Other (<ServiceCategory>)`` for a FOCUS 1.0 export. The export's ``x_`` columns are kept
+    under their own names (x_Discounts, x_Operation, x_ServiceCode, and for 1.0 x_CostCategories and
+    x_UsageType).
+    """
+    stored = {source: name for name, source in source_names.items() if name in columns}
+    if not stored:
+        raise OpenFinopsError(f"{what}: the load state keeps no column names for this FOCUS export (imported by an "
+                              "older open-finops); import it again with finops aws import-cur --reset")
+    selected = []
+    for column in FOCUS_COLUMNS:
+        name = stored.get(column.name)
+        if name is not None:
+            selected.append(f"CAST({q(name)} AS {column.type}) AS {q(column.name)}")
+        elif column.name == "ServiceSubcategory" and "ServiceCategory" in stored:
+            category = q(stored["ServiceCategory"])
+            selected.append(f"CASE WHEN {category} IS NOT NULL THEN 'Other (' || {category} || ')' END "
+                            f"AS {q(column.name)}")
+        else:
+            selected.append(f"CAST(NULL AS {column.type}) AS {q(column.name)}")
+    selected += [f"{q(name)} AS {q(source)}" for source, name in sorted(stored.items())
+                 if source.startswith("x_") and source not in _CORE_COLUMNS]
+    sql = f"SELECT {', '.join(selected)} FROM {q(dataset)}.{q(table)}"
+    if "billing_period" in columns:  # the single table strategy: every period in one table
+        return sql + " WHERE billing_period = ?", [billing_period]
+    return sql, []
 
 
 class _Sql:
