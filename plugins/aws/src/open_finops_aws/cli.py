@@ -15,7 +15,8 @@ import typer
 from open_finops.api import ConfigOption, DataDirOption, JsonOption, QuietOption, load_settings
 from open_finops_aws import VENDOR
 
-app = typer.Typer(help="Import AWS Cost and Usage Reports (CUR v1 and CUR 2.0).", no_args_is_help=True)
+app = typer.Typer(help="Import AWS Cost and Usage Reports (CUR v1, CUR 2.0) and FOCUS exports.",
+                  no_args_is_help=True)
 
 SOURCE = "Source"
 RANGE = "Billing periods"
