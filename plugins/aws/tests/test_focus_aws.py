@@ -10,7 +10,9 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from open_finops_aws.focus import parse_categories, service_categories, units
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from open_finops_aws.focus import parse_categories, select_sql, service_categories, units
 from open_finops_aws.manifests import athena_name
 from open_finops_aws.sample import generate_sample, restate
 
@@ -669,3 +671,30 @@ def test_cur_v1_and_cur_2_0_give_the_same_tags_text_for_keys_whose_case_survives
         texts.append(_tags_of(tmp_path / name, name))
     assert texts[0] == texts[1]
     assert json.loads(texts[0]) == {"cost_center": "CC 42", "env2": "prod", "team": "web"}
+
+
+# What AWS allows in a tag key: letters and digits of any script, spaces, and _ . : / = + - @ (not aws: first).
+TAG_KEYS = st.text(st.one_of(st.characters(categories=("L", "N")), st.sampled_from(" _.:/=+-@")),
+                   min_size=1, max_size=40).filter(lambda k: not k.lower().startswith("aws:"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(tags=st.dictionaries(TAG_KEYS, st.text(st.characters(categories=("L", "N")), min_size=1, max_size=10),
+                            min_size=1, max_size=6))
+def test_any_user_tag_key_comes_out_as_written(tags):
+    """The keys reach Tags as the manifest's headers spell them, whatever characters they hold; each is a
+    column of its own whose snake_case name may be anything (the importer de-duplicates those)."""
+    con = duckdb.connect()
+    try:
+        columns = {f"resource_tags_user_k{i}": "VARCHAR" for i in range(len(tags))}
+        con.execute("CREATE TABLE t (line_item_line_item_type VARCHAR, bill_payer_account_id VARCHAR, "
+                    + ", ".join(f"{c} VARCHAR" for c in columns) + ")")
+        con.execute(f"INSERT INTO t VALUES ('Usage', 'p', {', '.join('?' for _ in tags)})", list(tags.values()))
+        sources = {c: f"resourceTags/user:{k}" for c, k in zip(columns, tags, strict=True)}
+        sql, params = select_sql("main", "t", {**columns, "line_item_line_item_type": "VARCHAR",
+                                               "bill_payer_account_id": "VARCHAR"}, "2024-05",
+                                 service_categories(), units(), sources)
+        ((text,),) = con.execute(f'SELECT "Tags" FROM ({sql})', params).fetchall()
+    finally:
+        con.close()
+    assert json.loads(text) == {k: v.strip() for k, v in tags.items()}
