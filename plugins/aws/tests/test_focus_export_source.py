@@ -147,3 +147,15 @@ def test_the_focus_export_imports_from_s3(tmp_path, finops, query, s3, s3_endpoi
     again = finops("aws", "import-cur", "-b", bucket, "-p", "cur", "--endpoint-url", s3_endpoint,
                    "--data-dir", data, "--json")
     assert [p["status"] for p in again.json()["periods"]] == ["skipped"]
+
+
+def test_the_single_table_strategy_holds_every_period_of_the_focus_export(tmp_path, finops, query):
+    sample = generate_focus_sample(tmp_path / "bucket", export_name="focus12", periods=PERIODS, rows_per_period=1_000,
+                                   seed=SEED)
+    data = tmp_path / "data"
+    assert finops("aws", "import-cur", "--from-dir", tmp_path / "bucket", "-p", "cur", "--data-dir", data,
+                  "--table-strategy", "single", "--quiet").code == 0
+
+    assert finops("focus", "build", "--data-dir", data, "--quiet").code == 0
+
+    assert totals_by_period(query, data) == {p: (t.billed_cost, t.effective_cost) for p, t in sample.periods.items()}
