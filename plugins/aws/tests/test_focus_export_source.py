@@ -140,6 +140,10 @@ def test_the_focus_export_imports_from_s3(tmp_path, finops, query, s3, s3_endpoi
     assert imported.code == 0, imported.err
     assert [(p["export_name"], p["status"], p["rows"]) for p in imported.json()["periods"]] == [
         ("focus12", "loaded", ROWS)]
+    listed = finops("aws", "list-manifests", "-b", bucket, "-p", "cur", "--endpoint-url", s3_endpoint,
+                    "--data-dir", data, "--json")
+    assert [(m["export_name"], m["cur_version"], m["loaded"]) for m in listed.json()] == [
+        ("focus12", "focus-1.2", True)]
     assert finops("focus", "build", "--data-dir", data, "--quiet").code == 0
     assert totals_by_period(query, data)["2024-01"] == (focus.periods["2024-01"].billed_cost,
                                                         focus.periods["2024-01"].effective_cost)
