@@ -121,6 +121,29 @@ def test_each_period_is_loaded_exactly_with_its_declared_types_and_recorded_curr
     assert history(data, "2024-01") == [("v-a", "completed", True)]
 
 
+def test_each_load_records_its_columns_as_the_manifest_spelled_them(root: Path, data: Path):
+    # Naming a column for the database loses case and punctuation (a tag key's "Team"); the load state
+    # keeps the manifest's spelling beside the table's name, per load, for steps that run without the source.
+    columns = {"Line ID": "string", "resourceTags/user:Team": "string", "Cost/Total": "decimal"}
+    write_version(root, "2024-01", "v-a", [("a", "web", "1.5")], files=1, columns=columns)
+    import_acme(root, data)
+
+    con = connect(database_path(data), read_only=True)
+    try:
+        store = LoadStateStore(con, create=False)
+        (record,) = store.current_versions("acme")
+        table_columns = [name for (name,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'acme' AND table_name = ?",
+            [record.table_name]).fetchall()]
+        recorded = store.source_columns(record.load_id)
+        assert store.source_columns("no-such-load") == {}
+    finally:
+        con.close()
+    assert recorded == {"line_id": "Line ID", "resource_tags_user_team": "resourceTags/user:Team",
+                        "cost_total": "Cost/Total"}
+    assert set(recorded) <= set(table_columns)
+
+
 def test_a_second_run_skips_loaded_versions_without_reading_a_data_file(root: Path, data: Path):
     write_version(root, "2024-01", "v-a", rows_of(10))
     import_acme(root, data)

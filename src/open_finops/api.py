@@ -14,7 +14,8 @@ The groups:
 - exports: core's description of one version of a billing export, which manifest parsers return;
 - the import engine: a vendor's source and parsers in, periods loaded, skipped or failed out;
 - the command line: settings, shared options, output helpers and the import report;
-- services: configuration, naming, the database, the dlt runner, load state, FOCUS (``FOCUS_COLUMNS`` is
+- services: configuration, naming, the database, the dlt runner, load state (``LoadStateStore.source_columns``
+  gives a load's column names as its manifest spelled them), FOCUS (``FOCUS_COLUMNS`` is
   the column contract of ``focus.costs`` a FOCUS transform's SELECT returns, in order, with each column's
   name, SQL type and rules).
 """
@@ -49,7 +50,7 @@ if TYPE_CHECKING:  # at run time each name comes from _HOMES on first use
     )
     from open_finops.exports import Column, DataFile, ExportVersion
     from open_finops.focus.columns import COLUMNS as FOCUS_COLUMNS
-    from open_finops.focus.protocol import FocusSource
+    from open_finops.focus.protocol import NATIVE_FOCUS, FocusSource
     from open_finops.hookspecs import hookimpl
     from open_finops.ingest.engine import (
         STRATEGIES,
@@ -109,6 +110,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "LocalSource": ("open_finops.ingest.sources", "LocalSource"),
     "ManifestError": ("open_finops.errors", "ManifestError"),
     "ManifestParser": ("open_finops.contributions", "ManifestParser"),
+    "NATIVE_FOCUS": ("open_finops.focus.protocol", "NATIVE_FOCUS"),
     "ObjectInfo": ("open_finops.ingest.sources", "ObjectInfo"),
     "OpenFinopsError": ("open_finops.errors", "OpenFinopsError"),
     "Origin": ("open_finops.settings", "Origin"),

@@ -1,14 +1,19 @@
 """Load-state tracking: which version of which billing period is loaded, and the history of attempts.
 
 The table ``billing_state.load_state`` lives in the local DuckDB file whatever the destination, so an
-import can read it before touching any data file. A load goes ``running`` -> ``completed`` (and becomes
-the period's current version) or ``failed``. A ``running`` row whose process died is marked
-``interrupted`` by the next import; it never becomes current.
+import can read it before touching any data file. Beside it, ``billing_state.load_columns`` keeps each
+load's column names as the manifest wrote them (``resourceTags/user:Team``) next to the names the table
+has (``resource_tags_user_team``): naming a column for a database loses case and punctuation that later
+steps (FOCUS tag keys, a FOCUS export's own column names) need, and the source may be gone by then.
+
+A load goes ``running`` -> ``completed`` (and becomes the period's current version) or ``failed``. A
+``running`` row whose process died is marked ``interrupted`` by the next import; it never becomes current.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -25,6 +30,7 @@ __all__ = ["LoadRecord", "LoadStateStore", "transaction"]
 SCHEMA = "billing_state"
 TABLE = "load_state"
 QUALIFIED = f"{SCHEMA}.{TABLE}"
+COLUMNS_TABLE = "load_columns"
 
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
@@ -46,6 +52,12 @@ CREATE TABLE IF NOT EXISTS {QUALIFIED} (
     files INTEGER,
     bytes BIGINT,
     error VARCHAR
+);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.load_columns (
+    load_id VARCHAR NOT NULL,
+    column_name VARCHAR NOT NULL,
+    source_name VARCHAR NOT NULL,
+    PRIMARY KEY (load_id, column_name)
 );
 """
 
@@ -160,6 +172,23 @@ class LoadStateStore:
             " rows = ?, files = ?, bytes = ?, error = NULL WHERE load_id = ?",
             [rows, files, bytes, load_id],
         )
+
+    def record_columns(self, load_id: str, columns: Iterable[tuple[str, str]]) -> None:
+        """Remember a load's columns: (name in the table, name in the source), e.g.
+        ``("resource_tags_user_team", "resourceTags/user:Team")``."""
+        rows = [[load_id, name, source] for name, source in columns]
+        if rows:
+            self.con.executemany(f"INSERT OR REPLACE INTO {SCHEMA}.{COLUMNS_TABLE} VALUES (?, ?, ?)", rows)
+
+    def source_columns(self, load_id: str) -> dict[str, str]:
+        """A load's column names in the source, by their name in the table; empty for a load recorded
+        before open-finops kept them (or whose source declared no columns)."""
+        if not self.exists or not table_exists(self.con, SCHEMA, COLUMNS_TABLE):
+            return {}
+        rows = self.con.execute(
+            f"SELECT column_name, source_name FROM {SCHEMA}.{COLUMNS_TABLE} WHERE load_id = ?", [load_id]
+        ).fetchall()
+        return dict(rows)
 
     def fail(self, load_id: str, error: str, *, status: str = "failed") -> None:
         self.con.execute(

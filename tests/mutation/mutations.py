@@ -519,4 +519,40 @@ MUTATIONS: tuple[Mutation, ...] = (
         """        client.execute_sql("SET LOCAL lock_timeout = '90s'")""",
         (f"{AWS_TESTS}/test_postgres_locks.py", "-k", "view"),
     ),
+    # --- FOCUS tag keys and AWS's own FOCUS export (issue 12) ---------------------------------------------
+    Mutation(
+        "engine: a load's column names as its manifest spelled them are not recorded",
+        f"{CORE}/ingest/engine.py",
+        "            self.state.record_columns(load_id, zip(plan.names, plan.source_names, strict=True))\n",
+        "",
+        (INGEST_TESTS, "-k", "records_its_columns"),
+    ),
+    Mutation(
+        "focus: a CUR v1 tag key comes from the snake_case column name, not its header",
+        f"{AWS}/focus.py",
+        '    if source_name and source_name.startswith("resourceTags/"):',
+        '    if False:',
+        (f"{AWS_TESTS}/test_focus_aws.py", "-k", "tag_keys or any_user_tag"),
+    ),
+    Mutation(
+        "focus: AWS's FOCUS export ranks as a converted export",
+        f"{AWS}/focus.py",
+        "            preference, transform_version = NATIVE_FOCUS, NATIVE_TRANSFORM_VERSION",
+        "            preference, transform_version = 0, NATIVE_TRANSFORM_VERSION",
+        (f"{AWS_TESTS}/test_focus_export_source.py", "-k", "counted_once"),
+    ),
+    Mutation(
+        "focus: a FOCUS export in a single table is not filtered to the period",
+        f"{AWS}/focus.py",
+        '        return sql + " WHERE billing_period = ?", [billing_period]',
+        "        return sql, []",
+        (f"{AWS_TESTS}/test_focus_export_source.py", "-k", "single"),
+    ),
+    Mutation(
+        "manifests: every FOCUS export is taken for FOCUS 1.0",
+        f"{AWS}/manifests.py",
+        "    return max(versions, key=lambda v: tuple(int(p) for p in v.split(\".\")))",
+        '    return "1.0"',
+        (f"{AWS_TESTS}/test_focus_export_source.py", "-k", "passed_through"),
+    ),
 )

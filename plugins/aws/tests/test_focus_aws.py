@@ -10,7 +10,10 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from open_finops_aws.focus import parse_categories, service_categories, units
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from open_finops_aws.focus import parse_categories, select_sql, service_categories, units
+from open_finops_aws.manifests import athena_name
 from open_finops_aws.sample import generate_sample, restate
 
 from open_finops.cli.app import main
@@ -23,8 +26,9 @@ PERIODS = ("2024-01", "2024-02")
 ROWS, SEED = 12_000, 1
 LINE_ITEM_TYPES = {"Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation",
                    "SavingsPlanRecurringFee", "SavingsPlanUpfrontFee", "RIFee", "Fee", "Tax", "Credit", "Refund"}
-# Columns only CUR 2.0 has (account names) and those that name the export itself.
-NOT_COMPARED = {"x_ExportName", "x_SourceVersionId", "BillingAccountName", "SubAccountName"}
+# Columns only CUR 2.0 has (account names), those that name the export itself, and Tags, whose keys CUR 2.0
+# holds only as AWS snake-cased them (compared on their own below).
+NOT_COMPARED = {"x_ExportName", "x_SourceVersionId", "BillingAccountName", "SubAccountName", "Tags"}
 
 
 def run(*args: object) -> None:
@@ -124,6 +128,17 @@ def test_cur_v1_and_cur_2_0_of_the_same_line_items_give_the_same_focus_rows(both
             of_export = f'SELECT {compared} FROM focus.costs WHERE "x_ExportName" = ? AND "x_BillingPeriod" = ?'
             only_in[one] = select(data, f"{of_export} EXCEPT ALL {of_export}", [one, period, other, period])
         assert only_in == {"cur-v1": [], "cur-v2": []}
+    # The same tags: CUR v1 keeps the keys' case (CostCenter), CUR 2.0 has them as AWS wrote them (cost_center).
+    pairs = select(data, 'SELECT a."Tags", b."Tags" FROM focus.costs a JOIN focus.costs b USING ("x_LineItemId") '
+                         'WHERE a."x_ExportName" = \'cur-v1\' AND b."x_ExportName" = \'cur-v2\' '
+                         'AND a."x_BillingPeriod" = b."x_BillingPeriod"')
+    assert len(pairs) == 2 * ROWS
+    v1_keys = set()
+    for v1, v2 in pairs:
+        v1_tags = json.loads(v1) if v1 else {}
+        v1_keys |= set(v1_tags)
+        assert {athena_name(k): v for k, v in v1_tags.items()} == (json.loads(v2) if v2 else {})
+    assert v1_keys == {"Team", "Env", "CostCenter"}
     assert select(data, 'SELECT count(*) FROM focus.costs WHERE "x_ExportName" = \'cur-v2\' '
                         'AND ("BillingAccountName" IS NULL OR "SubAccountName" IS NULL)') == [(0,)]
 
@@ -284,7 +299,7 @@ def test_services_resources_tags_and_publishers(both_versions):
                               'OR "ResourceId" LIKE \'vol-%\' OR "ResourceId" LIKE \'arn:aws:lambda%\''))
     assert types == {"i-": "EC2 Instance", "vol-": "EBS Volume", "arn:aws:lambda": "Lambda Function"}
     tags = [json.loads(t) for (t,) in select(data, 'SELECT DISTINCT "Tags" FROM focus.costs WHERE "Tags" IS NOT NULL')]
-    assert {key for t in tags for key in t} == {"team", "env", "cost_center"}
+    assert {key for t in tags for key in t} == {"Team", "Env", "CostCenter", "team", "env", "cost_center"}
     assert select(data, 'SELECT DISTINCT "PublisherName", "ServiceCategory" FROM focus.costs '
                         'WHERE "PublisherName" <> \'AWS\'') == [("Acme Software Inc.", "Other")]
     assert select(data, 'SELECT DISTINCT "ProviderName" FROM focus.costs') == [("AWS",)]
@@ -581,3 +596,105 @@ def test_focus_1_2_columns_are_filled_where_cur_has_the_data(both_versions):
     assert meters == 0
     assert issuers == ["AWS"]  # AWS invoices Marketplace charges too, as its own FOCUS export says
     assert publishers == ["AWS", "Acme Software Inc."]
+
+
+# Tag keys as users write them: case, digits, spaces, colons and slashes; one of AWS's own keys.
+V1_TAGS = {"user:Team": "web", "user:Cost Center": "CC 42", "user:app/tier:2": "front", "user:env": "prod",
+           "user:team": "lower", "aws:createdBy": "IAMUser:alice"}
+
+
+def _write_tagged_exports(root: Path, tags: dict[str, str]) -> None:
+    """One line item as a CUR v1 export (a tag column per key) and as a CUR 2.0 export (AWS's resource_tags map,
+    whose keys AWS writes in its own snake_case), both CSV, hand-written as AWS delivers them."""
+    import gzip
+
+    common = {"identity/LineItemId": "li-1", "bill/PayerAccountId": "000000000042",
+              "lineItem/LineItemType": "Usage", "lineItem/ProductCode": "AmazonEC2",
+              "lineItem/UnblendedCost": "1.25", "lineItem/ResourceId": "i-0abc"}
+    v1 = {**common, **{f"resourceTags/{k}": v for k, v in tags.items()}}
+    v1_columns = [{"category": n.split("/", 1)[0], "name": n.split("/", 1)[1],
+                   "type": "BigDecimal" if n.endswith("Cost") else "OptionalString"} for n in v1]
+    folder = root / "cur" / "tagged-v1" / "20240501-20240601"
+    folder.mkdir(parents=True)
+    header = ",".join(v1)
+    (folder / "tagged-v1-1.csv.gz").write_bytes(gzip.compress(f"{header}\n{','.join(v1.values())}\n".encode()))
+    (folder / "tagged-v1-Manifest.json").write_text(json.dumps({
+        "assemblyId": "a-1", "columns": v1_columns, "compression": "GZIP", "contentType": "text/csv",
+        "billingPeriod": {"start": "20240501T000000.000Z", "end": "20240601T000000.000Z"},
+        "reportKeys": ["cur/tagged-v1/20240501-20240601/tagged-v1-1.csv.gz"]}))
+
+    v2 = {athena_name(k): v for k, v in common.items()}
+    v2["resource_tags"] = json.dumps({athena_name(k.replace(":", "_", 1)): v for k, v in tags.items()})
+    data = root / "cur" / "tagged-v2" / "data" / "BILLING_PERIOD=2024-05"
+    meta = root / "cur" / "tagged-v2" / "metadata" / "BILLING_PERIOD=2024-05"
+    data.mkdir(parents=True)
+    meta.mkdir(parents=True)
+    quoted = ",".join('"' + v.replace('"', '""') + '"' for v in v2.values())
+    (data / "tagged-v2-00001.csv.gz").write_bytes(gzip.compress(f"{','.join(v2)}\n{quoted}\n".encode()))
+    (meta / "tagged-v2-Manifest.json").write_text(json.dumps({
+        "executionId": "e-1", "billingPeriod": {"start": "2024-05-01T00:00:00.000Z", "end": "2024-06-01T00:00:00.000Z"},
+        "columns": [{"name": n, "type": "map<string,string>" if n == "resource_tags" else
+                     "decimal" if n.endswith("cost") else "string"} for n in v2],
+        "dataFiles": ["s3://b/cur/tagged-v2/data/BILLING_PERIOD=2024-05/tagged-v2-00001.csv.gz"]}))
+
+
+def _tags_of(data: Path, export_name: str) -> str:
+    ((tags,),) = select(data, 'SELECT "Tags" FROM focus.costs WHERE "x_ExportName" = ?', [export_name])
+    return tags
+
+
+def test_tag_keys_are_kept_as_users_wrote_them_and_aws_keys_keep_their_prefix(tmp_path):
+    _write_tagged_exports(tmp_path / "bucket", V1_TAGS)
+    for name in ("tagged-v1", "tagged-v2"):  # one data directory each: the same payer's period is counted once
+        import_export(tmp_path / "bucket", tmp_path / name, name)
+        run("focus", "build", "--data-dir", tmp_path / name, "--quiet")
+
+    v1 = _tags_of(tmp_path / "tagged-v1", "tagged-v1")
+    assert json.loads(v1) == {"Team": "web", "Cost Center": "CC 42", "app/tier:2": "front", "env": "prod",
+                              "team": "lower", "aws:createdBy": "IAMUser:alice"}
+    assert select(tmp_path / "tagged-v1", """SELECT json_extract_string("Tags", '$.Team'),
+        json_extract_string("Tags", '$."Cost Center"'), json_extract_string("Tags", '$."aws:createdBy"')
+        FROM focus.costs""") == [("web", "CC 42", "IAMUser:alice")]
+    # CUR 2.0 holds the keys only as AWS snake-cased them: the user prefix goes, aws_ is aws: again.
+    assert json.loads(_tags_of(tmp_path / "tagged-v2", "tagged-v2")) == {
+        "team": "lower", "cost_center": "CC 42", "app_tier_2": "front", "env": "prod",
+        "aws:created_by": "IAMUser:alice"}
+
+
+def test_cur_v1_and_cur_2_0_give_the_same_tags_text_for_keys_whose_case_survives(tmp_path):
+    tags = {"user:team": "web", "user:cost_center": "CC 42", "user:env2": "prod"}
+    _write_tagged_exports(tmp_path / "bucket", tags)
+    texts = []
+    for name in ("tagged-v1", "tagged-v2"):
+        import_export(tmp_path / "bucket", tmp_path / name, name)
+        run("focus", "build", "--data-dir", tmp_path / name, "--quiet")
+        texts.append(_tags_of(tmp_path / name, name))
+    assert texts[0] == texts[1]
+    assert json.loads(texts[0]) == {"cost_center": "CC 42", "env2": "prod", "team": "web"}
+
+
+# What AWS allows in a tag key: letters and digits of any script, spaces, and _ . : / = + - @ (not aws: first).
+TAG_KEYS = st.text(st.one_of(st.characters(categories=("L", "N")), st.sampled_from(" _.:/=+-@")),
+                   min_size=1, max_size=40).filter(lambda k: not k.lower().startswith("aws:"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(tags=st.dictionaries(TAG_KEYS, st.text(st.characters(categories=("L", "N")), min_size=1, max_size=10),
+                            min_size=1, max_size=6))
+def test_any_user_tag_key_comes_out_as_written(tags):
+    """The keys reach Tags as the manifest's headers spell them, whatever characters they hold; each is a
+    column of its own whose snake_case name may be anything (the importer de-duplicates those)."""
+    con = duckdb.connect()
+    try:
+        columns = {f"resource_tags_user_k{i}": "VARCHAR" for i in range(len(tags))}
+        con.execute("CREATE TABLE t (line_item_line_item_type VARCHAR, bill_payer_account_id VARCHAR, "
+                    + ", ".join(f"{c} VARCHAR" for c in columns) + ")")
+        con.execute(f"INSERT INTO t VALUES ('Usage', 'p', {', '.join('?' for _ in tags)})", list(tags.values()))
+        sources = {c: f"resourceTags/user:{k}" for c, k in zip(columns, tags, strict=True)}
+        sql, params = select_sql("main", "t", {**columns, "line_item_line_item_type": "VARCHAR",
+                                               "bill_payer_account_id": "VARCHAR"}, "2024-05",
+                                 service_categories(), units(), sources)
+        ((text,),) = con.execute(f'SELECT "Tags" FROM ({sql})', params).fetchall()
+    finally:
+        con.close()
+    assert json.loads(text) == {k: v.strip() for k, v in tags.items()}

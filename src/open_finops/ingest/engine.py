@@ -371,6 +371,8 @@ class Importer:
                 pipeline = runner.new_pipeline(_pipeline_name(self.terms, load_id), self.destination_ref,
                                                self.destination.dataset, options.data_dir)
             plan = self._reconcile(plan_columns(version, self.normalize), version, final, pipeline, warnings)
+            # The manifest's own spelling of each column, for what the table's names lose (tag key case).
+            self.state.record_columns(load_id, zip(plan.names, plan.source_names, strict=True))
             batches = period_batches(version, source, plan, self.normalize,
                                      scratch_dir(options.data_dir, load_id), counters,
                                      lambda n: progress.advance(task, n), options.read_workers, warnings,

@@ -15,7 +15,8 @@ import typer
 from open_finops.api import ConfigOption, DataDirOption, JsonOption, QuietOption, load_settings
 from open_finops_aws import VENDOR
 
-app = typer.Typer(help="Import AWS Cost and Usage Reports (CUR v1 and CUR 2.0).", no_args_is_help=True)
+app = typer.Typer(help="Import AWS Cost and Usage Reports (CUR v1, CUR 2.0) and FOCUS exports.",
+                  no_args_is_help=True)
 
 SOURCE = "Source"
 RANGE = "Billing periods"
@@ -204,22 +205,41 @@ def generate_sample_cmd(
     layout: str | None = typer.Option(
         None, "--layout", help="v1: assembly (default) or overwrite; v2: overwrite (default) or execution-folder."
     ),
+    focus_version: str | None = typer.Option(
+        None, "--focus-version",
+        help="Write AWS's own FOCUS export instead (1.2 or 1.0 'with AWS columns', Parquet) of the CUR 2.0 sample "
+             "these options give.",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
-    """Write a realistic sample CUR export (v1 or CUR 2.0, CSV.gz or Parquet) to a folder, with known totals."""
+    """Write a realistic sample CUR export (v1 or CUR 2.0, CSV.gz or Parquet) or AWS FOCUS export to a folder,
+    with known totals."""
     from open_finops.api import month, months_from, print_json
     from open_finops_aws.sample import generate_sample
 
     start = month(start_date, "--start-date")
     drift = month(drift_from, "--drift-from")
-    sample = generate_sample(
-        out, cur_version=cur_version, export_name=export_name, prefix=prefix, periods=months_from(start, months),
-        rows_per_period=rows_per_month, files_per_period=files_per_month, data_format=export_format, seed=seed,
-        drift_columns_from=drift, layout=layout,
-    )
+    if focus_version is not None:
+        from open_finops_aws.sample.focus_export import generate_focus_sample
+
+        if export_name == "sample-cur":
+            export_name = "sample-focus"
+        sample = generate_focus_sample(
+            out, focus_version=focus_version, export_name=export_name, prefix=prefix,
+            periods=months_from(start, months), rows_per_period=rows_per_month, seed=seed, drift_columns_from=drift,
+        )
+        cur_version, export_format = sample.cur_version, sample.data_format
+    else:
+        sample = generate_sample(
+            out, cur_version=cur_version, export_name=export_name, prefix=prefix, periods=months_from(start, months),
+            rows_per_period=rows_per_month, files_per_period=files_per_month, data_format=export_format, seed=seed,
+            drift_columns_from=drift, layout=layout,
+        )
     rows = [
         {"billing_period": p, "version_id": t.version_id, "rows": t.rows, "files": len(t.data_keys),
-         "bytes": t.bytes, "unblended_cost": str(t.unblended_cost), "manifest_key": t.manifest_key}
+         "bytes": t.bytes, "unblended_cost": str(t.unblended_cost), "manifest_key": t.manifest_key,
+         **({"billed_cost": str(t.billed_cost), "effective_cost": str(t.effective_cost)}
+            if t.billed_cost is not None else {})}
         for p, t in sample.periods.items()
     ]
     if as_json:
@@ -227,8 +247,9 @@ def generate_sample_cmd(
                     "format": export_format, "periods": rows})
         return
     for r in rows:
-        typer.echo(f"{export_name} {r['billing_period']}: {r['rows']:,} rows in {r['files']} files, "
-                   f"unblended cost {r['unblended_cost']}")
+        cost = (f"billed cost {r['billed_cost']}" if "billed_cost" in r
+                else f"unblended cost {r['unblended_cost']}")
+        typer.echo(f"{export_name} {r['billing_period']}: {r['rows']:,} rows in {r['files']} files, {cost}")
     typer.echo(f"Import it with: finops aws import-cur --from-dir {out} --prefix {prefix} --export-name {export_name}")
 
 

@@ -20,12 +20,15 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from open_finops.api import FocusSource, OpenFinopsError
+from open_finops.api import FOCUS_COLUMNS, NATIVE_FOCUS, FocusSource, OpenFinopsError
 from open_finops.api import quote_identifier as q
 from open_finops_aws import VENDOR
+from open_finops_aws.manifests import FOCUS_FORMAT_PREFIX
 
 # Raise when the mapping changes: core then rebuilds every AWS period with the new rules.
-TRANSFORM_VERSION = "2"
+TRANSFORM_VERSION = "3"
+# Likewise for AWS's own FOCUS exports, which are passed through (native_sql).
+NATIVE_TRANSFORM_VERSION = "1"
 CATEGORIES_FILE = "service_categories.csv"
 UNITS_FILE = "units.csv"
 MONEY = "DECIMAL(38,18)"
@@ -124,11 +127,21 @@ def focus_sources(con: Any, *, config: Any = None) -> list[FocusSource]:
                 f"the load state says {dataset}.{record.table_name} holds {record.export_name} "
                 f"{record.billing_period}, but that table is missing; re-import it with finops aws import-cur --reset"
             )
-        sql, params = select_sql(dataset, record.table_name, columns, record.billing_period, categories, unit_map)
-        source_format, preference = FORMATS.get(record.format_version or "", (record.format_version or "CUR", 0))
+        source_names = store.source_columns(record.load_id)
+        format_version = record.format_version or ""
+        if format_version.startswith(FOCUS_FORMAT_PREFIX):  # AWS's own FOCUS export: passed through
+            sql, params = native_sql(dataset, record.table_name, columns, record.billing_period, source_names,
+                                     f"{record.export_name} {record.billing_period}")
+            source_format = f"FOCUS {format_version.removeprefix(FOCUS_FORMAT_PREFIX)}"
+            preference, transform_version = NATIVE_FOCUS, NATIVE_TRANSFORM_VERSION
+        else:
+            sql, params = select_sql(dataset, record.table_name, columns, record.billing_period, categories,
+                                     unit_map, source_names)
+            source_format, preference = FORMATS.get(format_version, (format_version or "CUR", 0))
+            transform_version = TRANSFORM_VERSION
         sources.append(FocusSource(
             vendor=VENDOR, export_name=record.export_name, billing_period=record.billing_period,
-            version_id=record.version_id, sql=sql, params=tuple(params), transform_version=TRANSFORM_VERSION,
+            version_id=record.version_id, sql=sql, params=tuple(params), transform_version=transform_version,
             source_format=source_format, preference=preference,
         ))
     return sources
@@ -138,6 +151,45 @@ def table_columns(con: Any, schema: str, table: str) -> dict[str, str]:
     from open_finops.api import table_columns as columns
 
     return columns(con, schema, table)
+
+
+# Core fills these from the FocusSource; an export's own column of that name would clash.
+_CORE_COLUMNS = ("x_Vendor", "x_ExportName", "x_BillingPeriod", "x_SourceVersionId")
+
+
+def native_sql(dataset: str, table: str, columns: dict[str, str], billing_period: str,
+               source_names: dict[str, str], what: str) -> tuple[str, list[Any]]:
+    """The SELECT passing one period of AWS's own FOCUS export into ``focus.costs`` unchanged.
+
+    The table's columns carry the importer's snake_case names (``billed_cost``); ``source_names`` (the
+    load's manifest names) says which FOCUS column each one is. Each contract column is the export's own,
+    cast to the contract's type (money is DECIMAL(38,18) already: the importer read AWS's doubles exactly);
+    a column the export's FOCUS version does not have is NULL, except ServiceSubcategory, which FOCUS 1.2
+    requires: ``Other (<ServiceCategory>)`` for a FOCUS 1.0 export. The export's ``x_`` columns are kept
+    under their own names (x_Discounts, x_Operation, x_ServiceCode, and for 1.0 x_CostCategories and
+    x_UsageType).
+    """
+    stored = {source: name for name, source in source_names.items() if name in columns}
+    if not stored:
+        raise OpenFinopsError(f"{what}: the load state keeps no column names for this FOCUS export (imported by an "
+                              "older open-finops); import it again with finops aws import-cur --reset")
+    selected = []
+    for column in FOCUS_COLUMNS:
+        name = stored.get(column.name)
+        if name is not None:
+            selected.append(f"CAST({q(name)} AS {column.type}) AS {q(column.name)}")
+        elif column.name == "ServiceSubcategory" and "ServiceCategory" in stored:
+            category = q(stored["ServiceCategory"])
+            selected.append(f"CASE WHEN {category} IS NOT NULL THEN 'Other (' || {category} || ')' END "
+                            f"AS {q(column.name)}")
+        else:
+            selected.append(f"CAST(NULL AS {column.type}) AS {q(column.name)}")
+    selected += [f"{q(name)} AS {q(source)}" for source, name in sorted(stored.items())
+                 if source.startswith("x_") and source not in _CORE_COLUMNS]
+    sql = f"SELECT {', '.join(selected)} FROM {q(dataset)}.{q(table)}"
+    if "billing_period" in columns:  # the single table strategy: every period in one table
+        return sql + " WHERE billing_period = ?", [billing_period]
+    return sql, []
 
 
 class _Sql:
@@ -192,8 +244,34 @@ class _Columns:
         return f"coalesce({', '.join(options)})" if options else "CAST(NULL AS VARCHAR)"
 
 
-def _tag_entries(cols: _Columns, sql: _Sql) -> None:
-    """A list of {key, value} structs: v1 resource tag columns and the CUR 2.0 resource_tags map."""
+def tag_key(column: str, source_name: str | None) -> str:
+    """The FOCUS Tags key of a CUR v1 tag column, from the header the manifest gave it.
+
+    User-defined keys are kept as the user wrote them, without CUR's ``user:`` prefix (FOCUS 1.2 tags.md:
+    a provider with one user-defined tag scheme does not prefix them): ``resourceTags/user:Cost Center``
+    is ``Cost Center``. AWS's own keys keep their ``aws:`` prefix: ``resourceTags/aws:createdBy`` is
+    ``aws:createdBy``. A load recorded before open-finops kept header names has only the column's
+    snake_case name: ``resource_tags_user_team`` is then ``team``, ``resource_tags_aws_created_by``
+    ``aws:created_by``, as CUR 2.0 writes them.
+    """
+    if source_name and source_name.startswith("resourceTags/"):
+        return source_name.removeprefix("resourceTags/").removeprefix("user:")
+    return map_tag_key(column.removeprefix("resource_tags_"))
+
+
+def map_tag_key(key: str) -> str:
+    """The FOCUS Tags key of a CUR 2.0 ``resource_tags`` key. AWS writes those in its own snake_case
+    (``user_cost_center`` for ``user:CostCenter``), so their case is lost before we see them: the user
+    prefix is dropped, and ``aws_`` becomes ``aws:`` again."""
+    if key.startswith("user_"):
+        return key.removeprefix("user_")
+    if key.startswith("aws_"):
+        return "aws:" + key.removeprefix("aws_")
+    return key
+
+
+def _tag_entries(cols: _Columns, sql: _Sql, source_names: dict[str, str]) -> None:
+    """A list of {key, value} structs with FOCUS keys: v1 resource tag columns and the CUR 2.0 resource_tags map."""
     lists = []
     tag_columns = sorted(c for c in cols.columns if c.startswith("resource_tags_"))
     if tag_columns:
@@ -201,9 +279,12 @@ def _tag_entries(cols: _Columns, sql: _Sql) -> None:
         for column in tag_columns:
             structs.append(f"{{'key': ?, 'value': NULLIF(TRIM(CAST({q(column)} AS VARCHAR)), '')}}")
         lists.append("[" + ", ".join(structs) + "]")
-    params = [c.removeprefix("resource_tags_") for c in tag_columns]
-    if "resource_tags" in cols.columns:
-        lists.append("coalesce(map_entries(json_transform(\"resource_tags\", '\"MAP(VARCHAR, VARCHAR)\"')), [])")
+    params = [tag_key(c, source_names.get(c)) for c in tag_columns]
+    if "resource_tags" in cols.columns:  # its keys as map_tag_key turns them
+        lists.append(
+            "[{'key': CASE WHEN starts_with(e.key, 'user_') THEN substr(e.key, 6)"
+            " WHEN starts_with(e.key, 'aws_') THEN 'aws:' || substr(e.key, 5) ELSE e.key END, 'value': e.value}"
+            " for e in coalesce(map_entries(json_transform(\"resource_tags\", '\"MAP(VARCHAR, VARCHAR)\"')), [])]")
     empty = "CAST([] AS STRUCT(\"key\" VARCHAR, \"value\" VARCHAR)[])"
     expression = empty
     for item in lists:
@@ -220,8 +301,10 @@ def _in(values: Iterable[str]) -> str:
 
 
 def select_sql(dataset: str, table: str, columns: dict[str, str], billing_period: str,
-               categories: Sequence[Category], unit_map: dict[str, str] | None = None) -> tuple[str, list[Any]]:
-    """The SELECT producing FOCUS rows for one billing period of one imported CUR table."""
+               categories: Sequence[Category], unit_map: dict[str, str] | None = None,
+               source_names: dict[str, str] | None = None) -> tuple[str, list[Any]]:
+    """The SELECT producing FOCUS rows for one billing period of one imported CUR table; ``source_names``
+    are the load's column names as its manifest spelled them (the case of tag keys)."""
     cols = _Columns(columns)
     sql = _Sql()
     unit_map = units() if unit_map is None else unit_map
@@ -287,7 +370,7 @@ def select_sql(dataset: str, table: str, columns: dict[str, str], billing_period
         "sp_used_commitment": cols.money("savings_plan_used_commitment"),
     }
     sql.add(", ".join(f"{expression} AS {name}" for name, expression in fields.items()) + ", ")
-    _tag_entries(cols, sql)
+    _tag_entries(cols, sql, source_names or {})
     has_period = "billing_period" in columns
     sql.add(f", {'billing_period' if has_period else 'CAST(? AS VARCHAR)'} AS billing_period",
             *(() if has_period else (billing_period,)))
@@ -356,10 +439,8 @@ _PRICED = f"""f AS (SELECT *,
     CASE WHEN tag_entries IS NULL THEN NULL
          -- sorted by key, so the same tags give the same text whichever CUR version they came from
          ELSE NULLIF(CAST(to_json(map_from_entries(list_sort([
-              {{'key': CASE WHEN starts_with(e.key, 'user_') THEN substr(e.key, 6)
-                           WHEN starts_with(e.key, 'aws_') THEN 'aws:' || substr(e.key, 5)
-                           ELSE e.key END,
-               'value': e.value}} for e in tag_entries if e.value IS NOT NULL AND e.value <> '']))) AS VARCHAR), '{{}}')
+              {{'key': e.key, 'value': e.value}} for e in tag_entries
+              if e.value IS NOT NULL AND e.value <> '']))) AS VARCHAR), '{{}}')
          END AS tags
   FROM p)
 """

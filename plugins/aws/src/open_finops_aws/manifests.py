@@ -1,4 +1,9 @@
-"""Parsers for CUR manifests: legacy CUR (v1) and CUR 2.0 (Data Exports).
+"""Parsers for CUR manifests: legacy CUR (v1) and Data Exports (CUR 2.0, and AWS's own FOCUS tables).
+
+Data Exports delivers every table it offers (CUR 2.0, "FOCUS 1.0 with AWS columns", "FOCUS 1.2 with AWS
+columns") in the same layout with the same manifest; only the columns differ. A manifest whose columns are
+FOCUS's is a FOCUS export: its ``format_version`` is ``focus-1.2`` or ``focus-1.0``, the newest FOCUS
+version whose columns it has (:func:`focus_version_of`).
 
 Each turns one manifest object into core's :class:`~open_finops.manifest.ExportVersion`. Anything that is
 not a manifest we understand raises :class:`~open_finops.errors.ManifestError` naming the key, never an
@@ -50,6 +55,22 @@ def athena_name(name: str) -> str:
     ``reservation_reservation_a_r_n`` (every capital letter starts a word)."""
     spaced = re.sub(r"([A-Z])", r"_\1", name).lower()
     return re.sub(r"_+", "_", re.sub(r"[^a-z0-9]+", "_", spaced)).strip("_")
+
+
+FOCUS_FORMAT_PREFIX = "focus-"
+# Columns every FOCUS version has and no CUR does: a manifest with these is a FOCUS export.
+_FOCUS_MARKERS = ("BilledCost", "ChargeCategory", "BillingAccountId")
+
+
+def focus_version_of(column_names: set[str]) -> str | None:
+    """The FOCUS version of a Data Exports table from its columns: the newest version that introduced a
+    column it has (FOCUS 1.2 added BillingAccountType, InvoiceId, PricingCurrency, ...); None for a CUR."""
+    from open_finops.api import FOCUS_COLUMNS
+
+    if not all(name in column_names for name in _FOCUS_MARKERS):
+        return None
+    versions = [c.introduced for c in FOCUS_COLUMNS if c.name in column_names]
+    return max(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
 
 
 def export_name_from_key(key: str) -> str:
@@ -211,5 +232,9 @@ def parse_v2(key: str, body: bytes) -> ExportVersion:
         raise ManifestError(f"manifest {key}: billingPeriod {period} does not match its folder {folder[1]}")
     # <prefix>/<export>/metadata/BILLING_PERIOD=P/... describes <prefix>/<export>/data/BILLING_PERIOD=P/...
     base = key[: folder.start()] + ("/" if folder[0].startswith("/") else "")
-    return _version(key, doc, period=period, version_id=execution_id, format_version="v2", files=files,
+    declared = doc.get("columns")
+    names = {c.get("name") for c in declared if isinstance(c, dict)} if isinstance(declared, list) else set()
+    focus = focus_version_of(names)
+    return _version(key, doc, period=period, version_id=execution_id,
+                    format_version=f"{FOCUS_FORMAT_PREFIX}{focus}" if focus else "v2", files=files,
                     export_root=f"{base}data/BILLING_PERIOD={period}/")

@@ -13,7 +13,8 @@ OPEN_FINOPS_API = ">=1.0,<2"
 def register_commands():
     from open_finops_aws.cli import app
 
-    return [CommandGroup(name="aws", help="Import AWS Cost and Usage Reports (CUR v1 and CUR 2.0).", app=app)]
+    return [CommandGroup(name="aws", help="Import AWS Cost and Usage Reports (CUR v1, CUR 2.0) and FOCUS exports.",
+                         app=app)]
 
 
 @hookimpl
@@ -30,7 +31,7 @@ def register_pipelines():
             name="aws-focus",
             vendor=VENDOR,
             kind="focus",
-            description="Turn the CUR v1 / CUR 2.0 periods imported into DuckDB into FOCUS 1.0 (+1.2 columns).",
+            description="CUR v1 / CUR 2.0 periods imported into DuckDB as FOCUS; AWS FOCUS exports as they are.",
             runner="open_finops_aws.focus:focus_sources",
             reads=("aws_cur.*",),
         ),

@@ -60,6 +60,9 @@ class PeriodTotals:
     delivered_at: str = ""  # when "AWS" delivered this version, "YYYY-MM-DDTHH:MM:SSZ"
     net_unblended_cost: Decimal | None = None  # exact sum of the net unblended column, where the period has it
     extra_keys: tuple[str, ...] = ()  # other files written for this version (manifest copy, Athena artefacts)
+    # AWS's FOCUS export (sample.focus_export): its own BilledCost and EffectiveCost sums, as written.
+    billed_cost: Decimal | None = None
+    effective_cost: Decimal | None = None
 
 
 @dataclass(frozen=True)
