@@ -41,7 +41,7 @@ from open_finops.errors import (
 )
 from open_finops.exports import Column, DataFile, ExportVersion
 from open_finops.focus.columns import COLUMNS as FOCUS_COLUMNS
-from open_finops.focus.protocol import FocusSource
+from open_finops.focus.protocol import NATIVE_FOCUS, FocusSource
 from open_finops.hookspecs import hookimpl
 from open_finops.ingest.engine import (
     STRATEGIES,
@@ -99,6 +99,7 @@ __all__ = [
     "LocalSource",
     "ManifestError",
     "ManifestParser",
+    "NATIVE_FOCUS",
     "ObjectInfo",
     "OpenFinopsError",
     "Origin",
