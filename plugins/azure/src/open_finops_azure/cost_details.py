@@ -85,6 +85,22 @@ SERVICES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+# UnitOfMeasure -> FOCUS UnitFormat, for units priced per one unit (Microsoft's pricing-unit data file maps
+# every unit, block sizes too: "10 Hours" stays as written here, which UnitFormat accepts).
+UNITS: tuple[tuple[str, str], ...] = (
+    ("1 Hour", "Hours"), ("1 Hours", "Hours"), ("1 Minute", "Minutes"), ("1 Second", "Seconds"),
+    ("1 Day", "Days"), ("1 Month", "Months"), ("1/Month", "Months"), ("1 /Month", "Months"), ("1 Year", "Years"),
+    ("1 GB", "GB"), ("1 TB", "TB"), ("1 MB", "MB"), ("1 GB/Month", "GB-Months"), ("1 TB/Month", "TB-Months"),
+    ("1 GB/Hour", "GB-Hours"), ("1 GB/Day", "GB-Days"), ("1 vCore Hour", "vCore-Hours"), ("1 Unit", "Units"),
+    ("1 Count", "Count"), ("1 Request", "Requests"), ("1 Transaction", "Transactions"),
+)
+
+
+def focus_unit(unit_of_measure: str) -> str:
+    """A UnitOfMeasure as PricingUnit/ConsumedUnit: FOCUS's spelling for the units of :data:`UNITS`."""
+    return dict(UNITS).get(unit_of_measure, unit_of_measure)
+
+
 def snake(name: str) -> str:
     """How the import named a column (core's dlt naming): ``CostInBillingCurrency`` -> ``cost_in_billing_currency``."""
     from dlt.common.normalizers.naming.snake_case import NamingConvention
@@ -235,6 +251,8 @@ def select_sql(schema: str, period: str, amortized: tuple[str, dict[str, str]], 
     sql = _Sql()
     sql.add("WITH services (meter_category, service_name, service_category, service_subcategory) AS (VALUES ")
     sql.add(", ".join("(?, ?, ?, ?)" for _ in SERVICES), *(v for row in SERVICES for v in row))
+    sql.add("),\nunits (unit_of_measure, focus_unit) AS (VALUES ")
+    sql.add(", ".join("(?, ?)" for _ in UNITS), *(v for row in UNITS for v in row))
     sql.add("),\n")
     _rows(sql, "amortized", AMORTIZED, schema, amortized[0], amortized[1], period)
     _rows(sql, "actual", ACTUAL, schema, actual[0], actual[1], period)
@@ -310,8 +328,9 @@ _MAPPED = f"""mapped AS (SELECT
     CASE WHEN commitment_id IS NULL THEN NULL WHEN commitment_category = 'Usage' THEN 'Reservation'
          ELSE 'Savings Plan' END AS "CommitmentDiscountType",
     CAST(NULL AS VARCHAR) AS "CommitmentDiscountUnit",
-    CASE WHEN ct = 'usage' AND unit_of_measure IS NOT NULL THEN quantity END AS "ConsumedQuantity",
-    CASE WHEN ct = 'usage' AND quantity IS NOT NULL THEN unit_of_measure END AS "ConsumedUnit",
+    CASE WHEN ct = 'usage' AND c_.unit_of_measure IS NOT NULL THEN quantity END AS "ConsumedQuantity",
+    CASE WHEN ct = 'usage' AND quantity IS NOT NULL THEN coalesce(u.focus_unit, c_.unit_of_measure) END
+        AS "ConsumedUnit",
     CASE WHEN category IN ('Usage', 'Purchase')
          THEN coalesce({_product('unit_price', 'quantity', 'exchange_rate')}, cost) ELSE cost END AS "ContractedCost",
     CASE WHEN category <> 'Tax' AND unit_price >= 0 THEN {_product('unit_price', 'exchange_rate')} END
@@ -334,7 +353,7 @@ _MAPPED = f"""mapped AS (SELECT
         AS "PricingCurrencyEffectiveCost",
     CASE WHEN category <> 'Tax' AND payg_price >= 0 THEN payg_price END AS "PricingCurrencyListUnitPrice",
     CASE WHEN category <> 'Tax' THEN quantity END AS "PricingQuantity",
-    CASE WHEN category <> 'Tax' THEN unit_of_measure END AS "PricingUnit",
+    CASE WHEN category <> 'Tax' THEN coalesce(u.focus_unit, c_.unit_of_measure) END AS "PricingUnit",
     'Microsoft' AS "ProviderName",
     coalesce(publisher_name, 'Microsoft') AS "PublisherName",
     lower(replace(location, ' ', '')) AS "RegionId",
@@ -373,7 +392,7 @@ _MAPPED = f"""mapped AS (SELECT
     enrollment_account_name AS x_account_name,
     enrollment_account_owner AS x_account_owner_id,
     pricing_currency AS x_pricing_currency,
-    unit_of_measure AS x_pricing_unit_description,
+    c_.unit_of_measure AS x_pricing_unit_description,
     publisher_type AS x_publisher_category,
     resource_group AS x_resource_group_name,
     NULLIF(arm_type, '') AS x_resource_type,
@@ -383,7 +402,8 @@ _MAPPED = f"""mapped AS (SELECT
     part_number AS x_sku_part_number,
     offer_id AS x_sku_offer_id,
     additional_info AS x_sku_details
-  FROM m AS c_ LEFT JOIN services AS s ON s.meter_category = c_.meter_category),
+  FROM m AS c_ LEFT JOIN services AS s ON s.meter_category = c_.meter_category
+       LEFT JOIN units AS u ON u.unit_of_measure = c_.unit_of_measure),
 """
 
 def _plain(amount: str) -> str:

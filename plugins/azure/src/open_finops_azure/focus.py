@@ -26,7 +26,7 @@ from open_finops_azure import VENDOR
 from open_finops_azure.cost_details import ACTUAL, AMORTIZED, is_mca, select_sql, snake
 
 # Raise when a mapping changes: core then rebuilds every Azure period with the new rules.
-TRANSFORM_VERSION = "2"
+TRANSFORM_VERSION = "3"
 FOCUS_COST = "FocusCost"
 PAIR_FORMAT = "ActualCost+AmortizedCost"
 # Below the native FocusCost export: both hold the same charges, and Microsoft's own FOCUS is the reference.

@@ -66,6 +66,12 @@ class Sample:
     periods: dict[str, PeriodTotals]
 
 
+def focus_unit(unit_of_measure: str) -> str:
+    from open_finops_azure.cost_details import focus_unit as unit
+
+    return unit(unit_of_measure)
+
+
 def _service(meter_category: str) -> tuple[str, str, str]:
     """(ServiceName, ServiceCategory, ServiceSubcategory) as the FOCUS transform maps the meter category."""
     from open_finops_azure.cost_details import SERVICES
@@ -227,7 +233,9 @@ def _focus(row: dict, agreement: str) -> dict[str, object]:
         "CommitmentDiscountCategory": "" if not commitment else "Usage" if row["model"] == "Reservation" else "Spend",
         "CommitmentDiscountStatus": "" if not commitment or purchase else "Unused" if unused else "Used",
         "PricingCategory": "Committed" if commitment and not purchase else "Standard",
-        "PricingUnit": row["unit"], "ConsumedUnit": row["unit"] if row["charge"] == "Usage" else "",
+        "PricingUnit": focus_unit(row["unit"]),
+        "ConsumedUnit": focus_unit(row["unit"]) if row["charge"] == "Usage" else "",
+        "x_PricingUnitDescription": row["unit"],
         "ProviderName": "Microsoft", "PublisherName": row["publisher"][1], "InvoiceIssuerName": "Microsoft",
         "RegionId": "eastus", "RegionName": "East US",
         "ResourceId": resource, "ResourceName": f"r{row['i'] % 7}" if resource else "",
