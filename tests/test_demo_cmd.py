@@ -34,3 +34,21 @@ def test_each_demo_pipeline_runs_with_the_data_directory_given(cli, tmp_path: Pa
     assert [str(tmp_path / "d")] == DEMO_RAN
     assert result.exit_code != 0 and "does not exist yet" in result.stderr
     assert "acme: imported the sample (0 new rows)" in result.stdout
+
+
+def test_an_account_several_exports_hold_is_named_once_with_its_months() -> None:
+    from open_finops.cli.demo_cmd import overlap_lines
+    from open_finops.focus.build import PeriodResult
+    from open_finops.focus.overlap import Overlap
+
+    def seen(period: str, export: str, status: str) -> PeriodResult:
+        overlap = Overlap("acme", period, "A-1", "acme-focus", ("acme-cur",), "FOCUS preferred over CUR")
+        return PeriodResult("acme", export, period, status, "acme-focus", overlaps=[overlap])
+
+    periods = [seen("2024-02", "acme-focus", "built"), seen("2024-02", "acme-cur", "superseded"),
+               seen("2024-01", "acme-focus", "skipped"), seen("2024-01", "acme-cur", "skipped"),
+               PeriodResult("acme", "other", "2024-01", "built", "acme-focus")]
+
+    assert overlap_lines(periods) == [
+        "acme: billing account A-1 is in acme-focus and acme-cur for 2024-01, 2024-02: each charge counted once, "
+        "from acme-focus (FOCUS preferred over CUR)"]

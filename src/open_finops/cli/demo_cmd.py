@@ -22,6 +22,20 @@ from open_finops.plugins import Registry
 NO_DEMO = "no installed plugin provides a demo; install one with: pip install 'open-finops[aws]'"
 
 
+def overlap_lines(periods: list) -> list[str]:
+    """One line per billing account that several exports hold (a vendor's FOCUS export beside its cost
+    exports), with the months and the export counted, so the totals below are read as counted once."""
+    months: dict[tuple, list[str]] = {}
+    for period in periods:
+        for o in period.overlaps:
+            key = (o.vendor, o.billing_account, o.kept, o.dropped, o.reason)
+            if o.billing_period not in months.setdefault(key, []):
+                months[key].append(o.billing_period)
+    return [f"{vendor}: billing account {account} is in {kept} and {' and '.join(dropped)} for "
+            f"{', '.join(sorted(found))}: each charge counted once, from {kept} ({reason})"
+            for (vendor, account, kept, dropped, reason), found in sorted(months.items())]
+
+
 def make_command(registry: Registry) -> Callable[..., None]:
     def demo(
         data_dir: Path | None = typer.Option(
@@ -62,6 +76,9 @@ def make_command(registry: Registry) -> Callable[..., None]:
         try:
             report = build(con, sorted(registry.pipelines_of_kind("focus"), key=lambda p: p.name), config=cfg)
             failed = [p for p in report.periods if p.status == "failed"]
+            if not quiet:
+                for line in overlap_lines(report.periods):
+                    out.print(escape(line))
             if failed:
                 raise OpenFinopsError("; ".join(f"FOCUS {p.vendor} {p.export_name} {p.billing_period}: {p.error}"
                                                 for p in failed))

@@ -189,7 +189,10 @@ def generate_sample_cmd(
     seed: int = typer.Option(0, "--seed", help="Same seed, same data."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Write a realistic sample Cost Management export to a folder, with known totals."""
+    """Write a realistic sample Cost Management export to a folder, with known totals.
+
+    The same --seed writes the actual, amortized and FOCUS datasets of the same charges.
+    """
     from open_finops.api import month, months_from, print_json
     from open_finops_azure.sample import generate_sample
 

@@ -15,6 +15,7 @@ import io
 import json
 import random
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -28,15 +29,24 @@ AGREEMENTS = ("ea", "mca")
 FORMATS = ("csv", "csv.gz", "parquet")
 LAYOUTS = ("manifest", "legacy")
 COMPRESSION = {"csv": "None", "csv.gz": "Gzip", "parquet": "Snappy"}  # deliveryConfig.compressionMode
-SERVICES = (  # (meter category, FOCUS service name, FOCUS category, unit, list price, FOCUS subcategory)
-    ("Virtual Machines", "Virtual Machines", "Compute", "1 Hour", Decimal("0.192"), "Virtual Machines"),
-    ("Storage", "Storage Accounts", "Storage", "1 GB/Month", Decimal("0.0184"), "Object Storage"),
-    ("Azure App Service", "App Service", "Compute", "1 Hour", Decimal("0.075"), "Other (Compute)"),
-    ("SQL Database", "SQL Database", "Databases", "1 Hour", Decimal("0.5044"), "Relational Databases"),
-    ("Bandwidth", "Bandwidth", "Networking", "1 GB", Decimal("0.087"), "Network Connectivity"),
+# (meter category, unit, list price, ARM resource type); names and FOCUS categories come from the transform's
+# own table, so a FocusCost sample and the conversion of its actual/amortized twins agree.
+METERS = (
+    ("Virtual Machines", "1 Hour", Decimal("0.192"), "Microsoft.Compute/virtualMachines"),
+    ("Storage", "1 GB/Month", Decimal("0.0184"), "Microsoft.Storage/storageAccounts"),
+    ("Azure App Service", "1 Hour", Decimal("0.075"), "Microsoft.Web/sites"),
+    ("SQL Database", "1 Hour", Decimal("0.5044"), "Microsoft.Sql/servers"),
+    ("Bandwidth", "1 GB", Decimal("0.087"), "Microsoft.Network/publicIPAddresses"),
 )
-BILLING_ACCOUNT = "8611537"
+BILLING_ACCOUNT = "8611537"  # EA enrollment, FOCUS BillingAccountId of EA
+MCA_ACCOUNT = "a1b2c3d4-0000-4000-8000-00000000e5f6:0c1d2e3f-0000-4000-8000-000000000a9b_2019-05-31"
+BILLING_PROFILE = "ABCD-EFGH-IJK-LMN"  # MCA billing profile, FOCUS BillingAccountId of MCA
 SUBSCRIPTIONS = ("00000000-0000-0000-0000-0000000000a1", "00000000-0000-0000-0000-0000000000b2")
+RESERVATION = ("/providers/Microsoft.Capacity/reservationOrders/5e1d0c9a-2222-4333-8444-955566667777/"
+               "reservations/4f6c2a5e-1111-4222-8333-944455556666", "vm-ri")
+SAVINGS_PLAN = ("/providers/Microsoft.BillingBenefits/savingsPlanOrders/7a8b9c0d-3333-4444-8555-a66677778888/"
+                "savingsPlans/1a2b3c4d-4444-4555-8666-b77788889999", "compute-sp")
+MARKETPLACE = "Contoso Firewall (Marketplace)"
 
 
 @dataclass
@@ -56,69 +66,121 @@ class Sample:
     periods: dict[str, PeriodTotals]
 
 
+def focus_unit(unit_of_measure: str) -> str:
+    from open_finops_azure.cost_details import focus_unit as unit
+
+    return unit(unit_of_measure)
+
+
+def _service(meter_category: str) -> tuple[str, str, str]:
+    """(ServiceName, ServiceCategory, ServiceSubcategory) as the FOCUS transform maps the meter category."""
+    from open_finops_azure.cost_details import SERVICES
+
+    found = next((row[1:] for row in SERVICES if row[0] == meter_category), None)
+    return found or (meter_category, "Other", "Other (Other)")
+
+
 def _money(rng: random.Random, price: Decimal) -> tuple[Decimal, Decimal]:
     quantity = Decimal(rng.randint(1, 240_000)) / Decimal(1000)
     return quantity, (quantity * price).quantize(Decimal("0.000001"))
 
 
-def _rows(rng: random.Random, dataset: str, agreement: str, period: str, count: int) -> tuple[list[dict], Decimal,
-                                                                                             Decimal]:
-    """One month's rows; a reservation bought on the 1st is a purchase row in actual cost and spread over
-    its usage in amortized cost (Microsoft's amortization), so the two totals differ the way they do."""
+def _charge(i: int, meter: tuple, quantity: Decimal, day: datetime, **kw: object) -> dict:
+    category, unit, price, arm_type = meter
+    row = {"i": i, "category": category, "unit": unit, "price": price, "quantity": quantity, "day": day,
+           "arm_type": arm_type, "charge": "Usage", "model": "OnDemand", "benefit": ("", ""),
+           "frequency": "UsageBased", "product": category, "publisher": ("Azure", "Microsoft"),
+           "subscription": SUBSCRIPTIONS[i % 2]}
+    row.update(kw)
+    return row
+
+
+def _rows(rng: random.Random, period: str, count: int) -> list[dict]:
+    """One month's charges, each with its cost in the actual cost dataset (``actual``, None where that dataset
+    has no such row) and in the amortized one (``amortized``), the way Cost Management writes them:
+
+    * usage on demand, and a marketplace purchase: the same row and cost in both;
+    * usage a reservation or savings plan covers: 0 in actual cost, its share of the commitment in amortized;
+    * the commitment purchases (a reservation bought upfront, a savings plan paid monthly) and a refund of
+      part of the reservation (negative): in actual cost only, amortization spreads them;
+    * the commitment left unused (UnusedReservation, UnusedSavingsPlan): in amortized cost only.
+
+    Costs carry up to 14 decimal places (the amortized share of a commitment) and some are negative."""
     year, month = int(period[:4]), int(period[5:7])
     days = calendar.monthrange(year, month)[1]
     start = datetime(year, month, 1, tzinfo=UTC)
-    end = start + timedelta(days=days)
-    rows, actual, amortized = [], Decimal(0), Decimal(0)
-    reservation = "4f6c2a5e-1111-4222-8333-944455556666"
-    purchase = Decimal("150.000000")
+    rows = []
     for i in range(count):
-        category, service, service_category, unit, price, subcategory = SERVICES[i % len(SERVICES)]
-        quantity, cost = _money(rng, price)
+        meter = METERS[i % len(METERS)]
+        quantity, cost = _money(rng, meter[2])
         day = start + timedelta(days=i % days)
-        on_reservation = category == "Virtual Machines" and i % 2 == 0 and i > 0
-        billed = Decimal(0) if on_reservation else cost
-        effective = cost
-        rows.append({"i": i, "category": category, "service": service, "service_category": service_category,
-                     "subcategory": subcategory, "unit": unit, "price": price, "quantity": quantity,
-                     "billed": billed, "effective": effective,
-                     "day": day, "reservation": reservation if on_reservation else "", "charge": "Usage",
-                     "subscription": SUBSCRIPTIONS[i % 2]})
+        if meter[0] == "Virtual Machines" and i % 2 == 0 and i > 0:
+            # covered by the reservation (even rows) or the savings plan: amortized at an effective rate
+            benefit, model = (RESERVATION, "Reservation") if i % 4 == 0 else (SAVINGS_PLAN, "SavingsPlan")
+            share = (cost * Decimal("0.6180339887")).quantize(Decimal("0.00000000000001"))
+            rows.append(_charge(i, meter, quantity, day, actual=Decimal(0), amortized=share, model=model,
+                                benefit=benefit))
+        else:
+            rows.append(_charge(i, meter, quantity, day, actual=cost, amortized=cost))
     if count > 1:
-        rows.append({"i": count, "category": "Virtual Machines", "service": "Virtual Machines",
-                     "service_category": "Compute", "subcategory": "Virtual Machines", "unit": "1 Hour",
-                     "price": purchase, "quantity": Decimal(1),
-                     "billed": purchase, "effective": Decimal(0), "day": start, "reservation": reservation,
-                     "charge": "Purchase", "subscription": SUBSCRIPTIONS[0]})
+        vm = METERS[0]
+        one = Decimal(1)
+        rows += [
+            _charge(count, vm, one, start, actual=Decimal("150.000000"), amortized=None, charge="Purchase",
+                    model="Reservation", benefit=RESERVATION, frequency="OneTime", product="Reserved VM Instance"),
+            _charge(count + 1, vm, one, start, actual=Decimal("73.000000"), amortized=None, charge="Purchase",
+                    model="SavingsPlan", benefit=SAVINGS_PLAN, frequency="Recurring", product="Savings plan"),
+            _charge(count + 2, vm, one, start + timedelta(days=days - 1), actual=Decimal("-12.3456789"),
+                    amortized=None, charge="Refund", model="Reservation", benefit=RESERVATION, frequency="OneTime",
+                    product="Reserved VM Instance"),
+            _charge(count + 3, vm, Decimal("7.25"), start + timedelta(days=days - 1), actual=None,
+                    amortized=Decimal("1.39200000000001"), charge="UnusedReservation", model="Reservation",
+                    benefit=RESERVATION),
+            _charge(count + 4, vm, Decimal("3.5"), start + timedelta(days=days - 1), actual=None,
+                    amortized=Decimal("0.67199999999999"), charge="UnusedSavingsPlan", model="SavingsPlan",
+                    benefit=SAVINGS_PLAN),
+            _charge(count + 5, ("", "1 Month", Decimal("49.99"), ""), one, start, actual=Decimal("49.99"),
+                    amortized=Decimal("49.99"), charge="Purchase", frequency="Recurring", product=MARKETPLACE,
+                    publisher=("Marketplace", "Contoso Security")),
+        ]
     for row in rows:
-        row.update(start=start, end=end)
-        actual += row["billed"]
-        amortized += row["effective"]
-    return rows, actual, amortized
+        row.update(start=start, end=start + timedelta(days=days))
+        commitment = row["model"] in ("Reservation", "SavingsPlan")
+        # Microsoft's conversion: the amortized rows, and the actual rows amortization leaves out.
+        from_actual = commitment and row["charge"] in ("Purchase", "Refund")
+        row["in_focus"] = from_actual or row["amortized"] is not None
+        row["billed"] = (Decimal(0) if commitment and row["charge"] != "Purchase" and row["charge"] != "Refund"
+                         else row["actual"] if from_actual else row["amortized"])
+        row["effective"] = Decimal(0) if from_actual else row["amortized"]
+    return rows
 
 
 def _ea(row: dict, amortized: bool) -> dict[str, object]:
-    cost = row["effective"] if amortized else row["billed"]
+    cost = row["amortized"] if amortized else row["actual"]
     day = row["day"]
+    resource = "" if not row["arm_type"] else (
+        f"/subscriptions/{row['subscription']}/resourceGroups/rg-app/providers/{row['arm_type']}/r{row['i'] % 7}")
     values = {name: "" for name in EA_ACTUAL}
     values.update({
         "InvoiceSectionName": "Engineering", "AccountName": "Platform", "AccountOwnerId": "owner@example.com",
         "SubscriptionId": row["subscription"], "SubscriptionName": "prod", "ResourceGroup": "rg-app",
-        "ResourceLocation": "EastUS", "Date": f"{day:%m/%d/%Y}", "ProductName": row["service"],
-        "MeterCategory": row["category"], "MeterName": "D2s v3", "MeterRegion": "US East",
+        "ResourceLocation": "EastUS", "Date": f"{day:%m/%d/%Y}", "ProductName": row["product"],
+        "MeterCategory": row["category"], "MeterName": "D2s v3" if row["category"] else "", "MeterRegion": "US East",
         "UnitOfMeasure": row["unit"], "Quantity": row["quantity"], "EffectivePrice": row["price"],
-        "CostInBillingCurrency": cost, "ConsumedService": "Microsoft.Compute",
-        "ResourceId": f"/subscriptions/{row['subscription']}/resourceGroups/rg-app/providers/x/r{row['i'] % 7}",
-        "Tags": '{"env": "prod"}' if row["i"] % 3 else "", "ResourceName": f"r{row['i'] % 7}",
-        "ReservationId": row["reservation"], "ReservationName": "vm-ri" if row["reservation"] else "",
-        "UnitPrice": row["price"], "PublisherType": "Azure", "PublisherName": "Microsoft",
-        "ChargeType": row["charge"], "Frequency": "OneTime" if row["charge"] == "Purchase" else "UsageBased",
-        "PricingModel": "Reservation" if row["reservation"] else "OnDemand",
+        "CostInBillingCurrency": cost, "ConsumedService": "Microsoft.Compute" if row["category"] else "",
+        "ResourceId": resource, "Tags": '"env": "prod"' if row["i"] % 3 else "",
+        "ResourceName": f"r{row['i'] % 7}" if resource else "",
+        "ReservationId": row["benefit"][0].rsplit("/", 1)[-1] if row["model"] == "Reservation" else "",
+        "ReservationName": row["benefit"][1] if row["model"] == "Reservation" else "",
+        "benefitId": row["benefit"][0], "benefitName": row["benefit"][1],
+        "UnitPrice": row["price"], "PublisherType": row["publisher"][0], "PublisherName": row["publisher"][1],
+        "ChargeType": row["charge"], "Frequency": row["frequency"],
+        "PricingModel": "On Demand" if row["model"] == "OnDemand" else row["model"],
         "BillingAccountId": BILLING_ACCOUNT, "BillingAccountName": "Contoso", "BillingCurrencyCode": "USD",
         "BillingPeriodStartDate": f"{row['start']:%m/%d/%Y}",
         "BillingPeriodEndDate": f"{row['end'] - timedelta(days=1):%m/%d/%Y}", "BillingProfileId": BILLING_ACCOUNT,
         "BillingProfileName": "Contoso", "IsAzureCreditEligible": "True", "PayGPrice": row["price"],
-        "ServiceFamily": row["service_category"],
+        "ServiceFamily": _service(row["category"])[1] if row["category"] else "",
     })
     return values
 
@@ -127,39 +189,58 @@ def _mca(row: dict, amortized: bool) -> dict[str, object]:
     ea = _ea(row, amortized)
     by_lower = {k.lower(): v for k, v in ea.items()}
     values = {name: by_lower.get(name.lower(), "") for name in MCA_ACTUAL}
-    values.update({"billingCurrency": "USD", "pricingCurrency": "USD",
-                   "costInPricingCurrency": ea["CostInBillingCurrency"],
+    values.update({"billingAccountId": MCA_ACCOUNT, "billingAccountName": "Contoso Ltd",
+                   "billingProfileId": BILLING_PROFILE, "billingProfileName": "Contoso EU",
+                   "billingCurrency": "USD", "pricingCurrency": "USD",
+                   "pricingModel": row["model"], "costInPricingCurrency": ea["CostInBillingCurrency"],
                    "costInUsd": ea["CostInBillingCurrency"], "exchangeRatePricingToBilling": Decimal(1),
-                   "resourceGroupName": "rg-app", "date": ea["Date"], "location": "US East", "provider": "Azure"})
+                   "resourceGroupName": "rg-app", "date": ea["Date"], "location": "US East", "provider": "Azure",
+                   "invoiceId": f"G0{row['start']:%y%m}00001", "ProductId": f"DZH318Z0BQ{row['i'] % 5}",
+                   "tags": '{"env": "prod"}' if row["i"] % 3 else ""})
     return values
 
 
-def _focus(row: dict) -> dict[str, object]:
+def _focus(row: dict, agreement: str) -> dict[str, object]:
     def iso(moment: datetime) -> str:
         return f"{moment:%Y-%m-%dT%H:%M:%SZ}"
 
-    purchase = row["charge"] == "Purchase"
+    purchase = row["charge"] in ("Purchase", "Refund")
+    unused = row["charge"].startswith("Unused")
+    commitment = row["model"] in ("Reservation", "SavingsPlan")
+    benefit_id = row["benefit"][0] if commitment else ""
+    name, service_category, subcategory = _service(row["category"]) if row["category"] else (
+        row["product"], "Other", "Other (Other)")
+    resource = "" if not row["arm_type"] else (
+        f"/subscriptions/{row['subscription']}/resourcegroups/rg-app/providers/{row['arm_type']}/r{row['i'] % 7}")
     values = {name: "" for name in FOCUS_1_2_PREVIEW}
     values.update({
         "BilledCost": row["billed"], "EffectiveCost": row["effective"], "ListCost": row["quantity"] * row["price"],
         "ContractedCost": row["quantity"] * row["price"], "ListUnitPrice": row["price"],
-        "ContractedUnitPrice": row["price"], "PricingQuantity": row["quantity"], "ConsumedQuantity": row["quantity"],
-        "BillingAccountId": BILLING_ACCOUNT, "BillingAccountName": "Contoso", "BillingAccountType": "Billing Account",
+        "ContractedUnitPrice": row["price"], "PricingQuantity": row["quantity"],
+        "ConsumedQuantity": row["quantity"] if row["charge"] == "Usage" else "",
+        "BillingAccountId": BILLING_PROFILE if agreement == "mca" else BILLING_ACCOUNT,
+        "BillingAccountName": "Contoso EU" if agreement == "mca" else "Contoso",
+        "BillingAccountType": "Billing Profile" if agreement == "mca" else "Billing Account",
         "BillingCurrency": "USD", "BillingPeriodStart": iso(row["start"]), "BillingPeriodEnd": iso(row["end"]),
         "ChargeCategory": "Purchase" if purchase else "Usage",
-        "ChargeFrequency": "One-Time" if purchase else "Usage-Based",
+        "ChargeClass": "Correction" if row["charge"] == "Refund" else "",
+        "ChargeFrequency": {"OneTime": "One-Time", "Recurring": "Recurring"}.get(row["frequency"], "Usage-Based"),
         "ChargePeriodStart": iso(row["day"]), "ChargePeriodEnd": iso(row["day"] + timedelta(days=1)),
-        "ChargeDescription": f"{row['service']} {row['unit']}",
-        "CommitmentDiscountId": row["reservation"], "CommitmentDiscountType": "Reservation" if row["reservation"]
-        else "", "CommitmentDiscountCategory": "Usage" if row["reservation"] else "",
-        "CommitmentDiscountStatus": "Used" if row["reservation"] and not purchase else "",
-        "PricingCategory": "Committed" if row["reservation"] and not purchase else "Standard",
-        "PricingUnit": row["unit"], "ConsumedUnit": row["unit"], "ProviderName": "Microsoft",
-        "PublisherName": "Microsoft", "InvoiceIssuerName": "Microsoft", "RegionId": "eastus", "RegionName": "East US",
-        "ResourceId": f"/subscriptions/{row['subscription']}/resourcegroups/rg-app/providers/x/r{row['i'] % 7}",
-        "ResourceName": f"r{row['i'] % 7}", "ResourceType": row["service"],
-        "ServiceName": row["service"], "ServiceCategory": row["service_category"],
-        "ServiceSubcategory": row["subcategory"],
+        "ChargeDescription": row["product"],
+        "CommitmentDiscountId": benefit_id, "CommitmentDiscountName": row["benefit"][1] if commitment else "",
+        "CommitmentDiscountType": "" if not commitment else "Reservation" if row["model"] == "Reservation"
+        else "Savings Plan",
+        "CommitmentDiscountCategory": "" if not commitment else "Usage" if row["model"] == "Reservation" else "Spend",
+        "CommitmentDiscountStatus": "" if not commitment or purchase else "Unused" if unused else "Used",
+        "PricingCategory": "Committed" if commitment and not purchase else "Standard",
+        "PricingUnit": focus_unit(row["unit"]),
+        "ConsumedUnit": focus_unit(row["unit"]) if row["charge"] == "Usage" else "",
+        "x_PricingUnitDescription": row["unit"],
+        "ProviderName": "Microsoft", "PublisherName": row["publisher"][1], "InvoiceIssuerName": "Microsoft",
+        "RegionId": "eastus", "RegionName": "East US",
+        "ResourceId": resource, "ResourceName": f"r{row['i'] % 7}" if resource else "",
+        "ResourceType": row["arm_type"].lower() if resource else "",
+        "ServiceName": name, "ServiceCategory": service_category, "ServiceSubcategory": subcategory,
         "SubAccountId": f"/subscriptions/{row['subscription']}", "SubAccountName": "prod",
         "SubAccountType": "Subscription", "Tags": '{"env":"prod"}' if row["i"] % 3 else "{}",
         "x_BilledCostInUsd": row["billed"], "x_EffectiveCostInUsd": row["effective"], "x_PricingCurrency": "USD",
@@ -170,10 +251,12 @@ def _focus(row: dict) -> dict[str, object]:
 
 def _table(dataset: str, agreement: str, rows: list[dict]) -> tuple[list[str], list[dict[str, object]]]:
     if dataset == "focus":
-        return list(FOCUS_1_2_PREVIEW), [_focus(r) for r in rows]
+        return list(FOCUS_1_2_PREVIEW), [_focus(r, agreement) for r in rows if r["in_focus"]]
+    amortized = dataset == "amortized"
+    held = [r for r in rows if r["amortized" if amortized else "actual"] is not None]
     if agreement == "mca":
-        return list(MCA_ACTUAL), [_mca(r, dataset == "amortized") for r in rows]
-    return list(EA_ACTUAL), [_ea(r, dataset == "amortized") for r in rows]
+        return list(MCA_ACTUAL), [_mca(r, amortized) for r in held]
+    return list(EA_ACTUAL), [_ea(r, amortized) for r in held]
 
 
 def _write(path: Path, header: list[str], records: list[dict[str, object]], fmt: str) -> None:
@@ -234,12 +317,14 @@ def generate_sample(root: Path, *, export_name: str = "sample-actual", prefix: s
         folder = f"{base}/{year:04d}{month:02d}01-{year:04d}{month:02d}{last:02d}"
         for run in range(runs):
             count = rows_per_period + run  # each run restates the month with one row more
-            rows, _, _ = _rows(rng, dataset, agreement, period, count)
+            rows = _rows(rng, period, count)
             header, records = _table(dataset, agreement, rows)
             billed_col = "BilledCost" if dataset == "focus" else (
                 "costInBillingCurrency" if agreement == "mca" else "CostInBillingCurrency")
             effective_col = "EffectiveCost" if dataset == "focus" else billed_col
-            run_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            # The same seed gives the three datasets the same charges; each export still has its own run ids.
+            run_id = str(uuid.UUID(int=rng.getrandbits(128) ^ zlib.crc32(f"{export_name}/{dataset}".encode()),
+                                   version=4))
             when = first_submitted + timedelta(days=run + 31 * periods.index(period))
             totals = PeriodTotals(rows=len(records), actual_cost=_total(records, billed_col, data_format),
                                   amortized_cost=_total(records, effective_col, data_format), run_id=run_id,
