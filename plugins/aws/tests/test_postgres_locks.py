@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from open_finops_aws.sample import generate_sample, restate
+from pgdata import forget_dataset
 
 from open_finops.naming import period_table, unified_view
 
@@ -32,6 +33,7 @@ def test_a_swap_blocked_by_a_reading_session_gives_up_after_lock_timeout_and_kee
 
     sample = generate_sample(tmp_path / "bucket", cur_version="v1", export_name="cur", periods=("2024-01",),
                              rows_per_period=300)
+    forget_dataset(postgres_url, DATASET)
     monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
     monkeypatch.setenv("OPEN_FINOPS_PROJECT_LOCK_TIMEOUT", "2")
     args = ["aws", "import-cur", "--from-dir", str(sample.root), "-p", "cur", "-n", "cur", "-d", "postgres",
@@ -65,7 +67,8 @@ def test_a_swap_blocked_by_a_reading_session_gives_up_after_lock_timeout_and_kee
         assert pg_tables(cur) == {table, unified_view("cur")} | {t for t in pg_tables(cur) if t.startswith("_dlt")}
         cur.execute(f'SELECT count(*), sum(line_item_unblended_cost) FROM {DATASET}."{read}"')
         assert cur.fetchone() == before
-    history = finops("state", "show", "-B", "2024-01", "--data-dir", "data", "--json").json()
+    history = finops("state", "show", "-d", "postgres", "-B", "2024-01", "--data-dir", "data", "--json").json()
+    history = [r for r in history if r["destination"].endswith(f":{DATASET}")]
     assert sorted(r["status"] for r in history) == ["completed", "failed"]
 
     # Once the session has ended, the same import swaps in the new version.
