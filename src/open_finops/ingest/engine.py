@@ -433,8 +433,9 @@ class Importer:
             try:
                 self.state.fail(load_id, message,
                                 status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
-            except Exception as state_exc:  # a full disk may refuse this write too: the next import
-                if disk_full(state_exc) is None:  # finds the load running and records it interrupted
+            except Exception as state_exc:  # a full disk, or a server gone, may refuse this write too: the
+                # next import finds the load running and records it interrupted; the first error is the one
+                if disk_full(state_exc) is None and self.state is self.local:
                     raise
             if not isinstance(exc, Exception):
                 raise
