@@ -302,9 +302,10 @@ def in_server(where: Destination, data_dir: Path, *, create: bool = False) -> It
 
     pipeline = runner.new_pipeline(f"finops_state_{os.getpid()}", runner.destination(where.name, data_dir),
                                    SCHEMA, data_dir)
-    client = pipeline.sql_client()
+    client = None
     try:
         try:
+            client = pipeline.sql_client()  # resolves the credentials: none configured is an error line
             client.open_connection()
             store = LoadStateStore(dlt_sql(client, SCHEMA), create=create)
         except OpenFinopsError:
@@ -313,5 +314,6 @@ def in_server(where: Destination, data_dir: Path, *, create: bool = False) -> It
             raise runner.describe_error(runner.unwrap_error(exc), where.name) from None
         yield store
     finally:
-        client.close_connection()
+        if client is not None:
+            client.close_connection()
         runner.drop_working_dir(pipeline)
