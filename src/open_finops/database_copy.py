@@ -43,9 +43,9 @@ class CopiedPeriod:
 
 
 def copy_database(data_dir: Path, to: str, *, lock_timeout: float, memory_limit: str | None,
-                  on_period: Callable[[CopiedPeriod], None] | None = None) -> list[CopiedPeriod]:
+                  on_period: Callable[[CopiedPeriod], None] | None = None, progress: Any = None) -> list[CopiedPeriod]:
     """Copy every current period version loaded into ``data_dir``'s DuckDB file to destination ``to``,
-    each dataset into the same-named dataset there."""
+    each dataset into the same-named dataset there. ``progress``: a rich ``Progress`` (rows per period)."""
     from open_finops import runner
     from open_finops.database import connect, database_path
     from open_finops.destination import check_supported
@@ -76,7 +76,8 @@ def copy_database(data_dir: Path, to: str, *, lock_timeout: float, memory_limit:
                 for record in records:
                     if Destination.from_key(record.destination).dataset != dataset:
                         continue
-                    result = _copy_period(con, record, target, reference, server, data_dir, lock_timeout)
+                    result = _copy_period(con, record, target, reference, server, data_dir, lock_timeout,
+                                          progress)
                     copied.append(result)
                     if on_period is not None:
                         on_period(result)
@@ -85,7 +86,8 @@ def copy_database(data_dir: Path, to: str, *, lock_timeout: float, memory_limit:
         con.close()
 
 
-def _batches(con: Any, dataset: str, table: str, period: str | None, counted: dict[str, int]) -> Iterator[Any]:
+def _batches(con: Any, dataset: str, table: str, period: str | None, counted: dict[str, int],
+             advance: Callable[[int], None]) -> Iterator[Any]:
     import pyarrow as pa
 
     where = " WHERE billing_period = ?" if period is not None else ""
@@ -96,11 +98,12 @@ def _batches(con: Any, dataset: str, table: str, period: str | None, counted: di
     reader = to_reader(ITEM_ROWS)
     for batch in reader:
         counted["rows"] += batch.num_rows
+        advance(batch.num_rows)
         yield pa.Table.from_batches([batch])
 
 
 def _copy_period(con: Any, record: Any, target: Destination, reference: Any, server: Any, data_dir: Path,
-                 lock_timeout: float) -> CopiedPeriod:
+                 lock_timeout: float, progress: Any) -> CopiedPeriod:
     from open_finops import runner
     from open_finops.ingest import swap
     from open_finops.state import LoadStateStore
@@ -121,9 +124,16 @@ def _copy_period(con: Any, record: Any, target: Destination, reference: Any, ser
     staging = staging_table(record.table_name, load_id)
     pipeline = runner.new_pipeline(f"finops_copy_{load_id[:16]}", reference, target.dataset, data_dir)
     counted = {"rows": 0}
+    task = progress.add_task(f"{record.export_name} {period}", total=record.rows) if progress is not None else None
+
+    def advance(rows: int) -> None:
+        if task is not None:
+            progress.advance(task, rows)
+
     try:
         runner.load_table(pipeline, _batches(con, Destination.from_key(record.destination).dataset,
-                                             record.table_name, period if single else None, counted),
+                                             record.table_name, period if single else None, counted,
+                                             advance),
                           staging, destination_name=target.name)
         with pipeline.sql_client() as client:
             sql = swap.dlt_sql(client, target.dataset)
@@ -155,5 +165,7 @@ def _copy_period(con: Any, record: Any, target: Destination, reference: Any, ser
         raise
     finally:
         runner.drop_working_dir(pipeline)
+        if task is not None:
+            progress.remove_task(task)
     return CopiedPeriod(record.vendor, record.export_name, period, record.version_id, target.dataset,
                         record.table_name, "copied", counted["rows"])

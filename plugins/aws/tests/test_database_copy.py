@@ -100,3 +100,35 @@ def test_copy_refuses_duckdb_and_unsupported_destinations_and_an_empty_data_dire
     assert to_snowflake.code == 2 and "the supported destinations are duckdb, postgres" in to_snowflake.err
     assert nothing.code == 2
     assert nothing.err == f"Error: there is no database in {tmp_path / 'none'} to copy; check --data-dir\n"
+
+
+@pytest.mark.postgres
+def test_copy_shows_each_periods_rows_as_they_go(tmp_path: Path, finops, postgres_url: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from open_finops.database_copy import copy_database
+
+    forget_dataset(postgres_url, "copied_progress")
+    sample = generate_sample(tmp_path / "bucket", cur_version="v1", export_name="cur", periods=PERIODS[:2],
+                             rows_per_period=70)
+    assert finops("aws", "import-cur", "--from-dir", str(sample.root), "-p", "cur", "--dataset", "copied_progress",
+                  "--data-dir", str(tmp_path / "data"), "--quiet").code == 0
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.tasks: dict[int, list] = {}
+
+        def add_task(self, description: str, total: float | None = None, **fields) -> int:
+            self.tasks[len(self.tasks)] = [description, total, 0, False]
+            return len(self.tasks) - 1
+
+        def advance(self, task_id: int, advance: float = 1) -> None:
+            self.tasks[task_id][2] += advance
+
+        def remove_task(self, task_id: int) -> None:
+            self.tasks[task_id][3] = True
+
+    bar = Recorder()
+    copy_database(tmp_path / "data", "postgres", lock_timeout=5, memory_limit=None, progress=bar)
+
+    assert list(bar.tasks.values()) == [["cur 2024-01", 70, 70, True], ["cur 2024-02", 70, 70, True]]

@@ -26,7 +26,7 @@ def database_app() -> typer.Typer:
         from rich.markup import escape
 
         from open_finops import database
-        from open_finops.cli.output import console, print_json
+        from open_finops.cli.output import console, print_json, progress
         from open_finops.database_copy import copy_database
 
         cfg = load_settings(config)
@@ -39,8 +39,9 @@ def database_app() -> typer.Typer:
                 out.print(escape(f"{p.export_name} {p.billing_period}: {what} ({p.dataset}.{p.table})"),
                           soft_wrap=True)
 
-        copied = copy_database(cfg.data_dir(data_dir), to, lock_timeout=database.lock_timeout(cfg),
-                               memory_limit=database.memory_limit(cfg), on_period=report)
+        with progress(quiet or as_json, transfer=False) as bar:  # rows, not bytes
+            copied = copy_database(cfg.data_dir(data_dir), to, lock_timeout=database.lock_timeout(cfg),
+                                   memory_limit=database.memory_limit(cfg), on_period=report, progress=bar)
         if as_json:
             print_json([vars(p) for p in copied])
 
