@@ -7,6 +7,7 @@ Run from the repository root with the development environment's Python::
     python benchmarks/import_benchmark.py --scaling       # the import alone at 1x and 4x rows, one month each
     python benchmarks/import_benchmark.py --focus         # focus build and export over 4x rows, one month
     python benchmarks/import_benchmark.py --startup       # finops --help and plugins list vs import typer
+    python benchmarks/import_benchmark.py --destination postgres   # also the import into PostgreSQL
 
 Each contender runs in its own child process, so its peak RSS is its own (``ru_maxrss`` from ``os.wait4``).
 The machine is shared and small, so absolute seconds are noisy; the ratios between contenders that ran
@@ -48,6 +49,9 @@ MIB = 1024 * 1024
 # How the script calls itself in child processes: to run a reference, to measure a command.
 REFERENCE_COMMAND = "_reference"
 MEASURE_COMMAND = "_measure"
+# The PostgreSQL contender's schema: dropped, with its load state, before each run.
+POSTGRES_DATASET = "finops_benchmark"
+POSTGRES_URL_ENV = "FINOPS_BENCH_POSTGRES_URL"
 
 
 @dataclass(frozen=True)
@@ -124,14 +128,16 @@ def child_environment() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if not name.startswith("OPEN_FINOPS_")}
 
 
-def run_child(command: list[str], cwd: Path, label: str, watch: Path | None = None) -> ChildRun:
+def run_child(command: list[str], cwd: Path, label: str, watch: Path | None = None,
+              env: dict[str, str] | None = None) -> ChildRun:
     """Run ``command`` under the measuring wrapper; output goes to files, so no full pipe can stall it.
-    ``watch``: a folder whose size is sampled while the command runs."""
+    ``watch``: a folder whose size is sampled while the command runs; ``env``: more environment."""
     stem = file_stem(label)
     out_path, err_path, usage_path = (cwd / f"{stem}.{kind}" for kind in ("stdout", "stderr", "usage.json"))
     wrapped = [sys.executable, str(SCRIPT), MEASURE_COMMAND, str(usage_path), str(watch or "-"), *command]
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        code = subprocess.run(wrapped, cwd=cwd, stdout=out, stderr=err, env=child_environment()).returncode
+        code = subprocess.run(wrapped, cwd=cwd, stdout=out, stderr=err,
+                              env={**child_environment(), **(env or {})}).returncode
     if code != 0:
         tail = err_path.read_text(errors="replace").strip().splitlines()[-15:]
         raise BenchmarkError(f"{label} exited with {code}:\n" + "\n".join(tail))
@@ -228,6 +234,82 @@ def run_import(sample, runs: Path, label: str = "import") -> Result:
     summary = json.loads(run.stdout)
     verify_import(Path(summary["database"]), summary["dataset"], summary["periods"], sample)
     return result(label, summary["rows"], run)
+
+
+def run_postgres_import(sample, runs: Path, url: str) -> Result:
+    """The real import into PostgreSQL (a fresh schema), checked against the generator's totals there."""
+    label = "import postgres"
+    forget_postgres_dataset(url)
+    data_dir = runs / "import-postgres-data"
+    data_dir.mkdir()
+    command = [*import_command(sample, data_dir), "--destination", "postgres", "--dataset", POSTGRES_DATASET]
+    run = run_child(command, runs, label, env={"DESTINATION__POSTGRES__CREDENTIALS": url})
+    summary = json.loads(run.stdout)
+    verify_postgres_import(url, summary["periods"], sample)
+    return result(label, summary["rows"], run)
+
+
+def forget_postgres_dataset(url: str) -> None:
+    """Drop the benchmark's schema and its loads from the server's load state, so the import loads."""
+    import psycopg2
+
+    with psycopg2.connect(url) as pg, pg.cursor() as cur:
+        cur.execute(f'DROP SCHEMA IF EXISTS "{POSTGRES_DATASET}" CASCADE')
+        cur.execute("SELECT to_regclass('billing_state.load_state')")
+        if cur.fetchone()[0]:
+            cur.execute("DELETE FROM billing_state.load_state WHERE destination LIKE %s", [f"%:{POSTGRES_DATASET}"])
+
+
+def verify_postgres_import(url: str, loaded: list[dict], sample) -> None:
+    import psycopg2
+
+    tables = {p["billing_period"]: p["table"] for p in loaded if p["status"] == "loaded"}
+    problems = [f"{period}: not loaded" for period in sample.periods if period not in tables]
+    with psycopg2.connect(url) as pg, pg.cursor() as cur:
+        for period, table in tables.items():
+            expected = sample.periods[period]
+            cur.execute(f'SELECT count(*), sum("{COST_COLUMN}") FROM "{POSTGRES_DATASET}"."{table}"')
+            rows, cost = cur.fetchone()
+            if rows != expected.rows or cost != expected.unblended_cost:  # NUMERIC: exact, every digit
+                problems.append(f"{period}: {rows:,} rows and unblended cost {cost} loaded, "
+                                f"{expected.rows:,} and {expected.unblended_cost} generated")
+    if problems:
+        raise BenchmarkError("the import into PostgreSQL loaded the wrong data: " + "; ".join(problems))
+
+
+@contextlib.contextmanager
+def postgres_server(url: str | None):
+    """``url`` when given; else a throwaway server on 127.0.0.1 from the installed binaries, stopped after."""
+    if url:
+        yield url
+        return
+    import socket
+
+    bindirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    bindir = next((b for b in bindirs if (b / "initdb").exists()), None)
+    if bindir is None:
+        raise BenchmarkError(f"--destination postgres needs a server: set {POSTGRES_URL_ENV} or --postgres-url, "
+                             "or install PostgreSQL's server binaries (apt-get install postgresql)")
+    root = Path(tempfile.mkdtemp(prefix="finops-bench-pg-"))  # not under work: the server's user must reach it
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        os.chmod(root, 0o777)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    datadir = root / "data"
+    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(datadir), "-U", "finops", "-A", "trust"],
+                   check=True, capture_output=True)
+    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(root / "pg.log"), "-w", "-o",
+                    f"-p {port} -h 127.0.0.1 -k {root}", "start"], check=True, capture_output=True)
+    try:
+        log(f"started a throwaway PostgreSQL on port {port}")
+        yield f"postgresql://finops:finops@127.0.0.1:{port}/postgres"  # dlt wants a password; trusted anyway
+    finally:
+        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def duckdb_contender(sample) -> str:
@@ -372,6 +454,10 @@ def ratios(results: dict[str, Result], data_format: str) -> dict[str, float]:
     """Throughput and memory of the import relative to each reference (throughput > 1: import faster)."""
     ours = results["import"]
     out: dict[str, float] = {}
+    if "import postgres" in results:
+        server = results["import postgres"]
+        out["postgres_throughput_vs_import"] = round(server.rows_per_second / ours.rows_per_second, 3)
+        out["postgres_peak_rss_vs_import"] = round(server.peak_rss_mib / ours.peak_rss_mib, 3)
     for name, key in ((f"duckdb read_{data_format}", "duckdb"), ("pyarrow parse", "pyarrow")):
         other = results[name]
         out[f"throughput_vs_{key}"] = round(ours.rows_per_second / other.rows_per_second, 3)
@@ -401,7 +487,10 @@ def verdict(met: bool) -> str:
 
 def format_ratios(found: dict[str, float], data_format: str) -> str:
     target = TARGET_VS_DUCKDB[data_format]
-    return "\n".join([
+    server = ([f"import postgres vs import: throughput {found['postgres_throughput_vs_import']:.2f}x, "
+               f"peak RSS {found['postgres_peak_rss_vs_import']:.2f}x"]
+              if "postgres_throughput_vs_import" in found else [])
+    return "\n".join(server + [
         f"import vs duckdb read_{data_format}: throughput {found['throughput_vs_duckdb']:.2f}x "
         f"({verdict(found['throughput_vs_duckdb'] >= target)} the {target}x target), "
         f"peak RSS {found['peak_rss_vs_duckdb']:.2f}x",
@@ -441,10 +530,14 @@ def compare(args: argparse.Namespace, work: Path) -> dict[str, object]:
                   "files": len(data_files(sample)), "mib": input_mib(sample)}
     runs = fresh(work / "runs")
     results: dict[str, Result] = {}
-    for contender, run in (("import", run_import), (duckdb_contender(sample), run_duckdb),
-                           ("pyarrow parse", run_pyarrow)):
-        log(f"running {contender}")
-        results[contender] = run(sample, runs)
+    contenders = [("import", run_import), (duckdb_contender(sample), run_duckdb), ("pyarrow parse", run_pyarrow)]
+    with contextlib.ExitStack() as stack:
+        if args.destination == "postgres":
+            url = stack.enter_context(postgres_server(args.postgres_url or os.environ.get(POSTGRES_URL_ENV)))
+            contenders.insert(1, ("import postgres", lambda sample, runs: run_postgres_import(sample, runs, url)))
+        for contender, run in contenders:
+            log(f"running {contender}")
+            results[contender] = run(sample, runs)
     if args.profile:
         log(f"profiling the import into {args.profile}")
         run_child(import_command(sample, runs / "profiled-data", args.profile.resolve()), runs, "profiled")
@@ -595,9 +688,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     mode.add_argument("--startup", action="store_true",
                       help="start-up of finops --help and plugins list against python -c 'import typer'")
     parser.add_argument("--repeats", type=int, default=STARTUP_REPEATS, help="--startup: runs of each command")
+    parser.add_argument("--destination", choices=("duckdb", "postgres"), default="duckdb",
+                        help="postgres: also run the import into PostgreSQL, next to the one into DuckDB")
+    parser.add_argument("--postgres-url", metavar="URL",
+                        help=f"the PostgreSQL server for --destination postgres (also {POSTGRES_URL_ENV}); "
+                             "default: a throwaway one started from /usr/lib/postgresql/*/bin")
     parser.add_argument("--profile", type=Path, metavar="FILE",
                         help="also run the import under cProfile (not timed), saving the stats to FILE")
     args = parser.parse_args(argv)
+    if args.destination == "postgres" and (args.scaling or args.focus or args.startup):
+        parser.error("--destination postgres runs with the default comparison, not --scaling, --focus or --startup")
     if min(args.rows_per_month, args.months, args.files_per_month, args.repeats) < 1:
         parser.error("--rows-per-month, --months, --files-per-month and --repeats must be at least 1")
     return args

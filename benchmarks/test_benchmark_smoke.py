@@ -112,3 +112,14 @@ def test_startup_times_finops_against_importing_typer(tmp_path: Path) -> None:
 
     assert [r["contender"] for r in report["results"]] == ["import typer", "finops --help", "finops plugins list"]
     assert set(report["ratios"]) == {"help_vs_typer", "plugins_list_vs_typer"}
+
+
+def test_destination_postgres_runs_the_import_into_a_throwaway_server_next_to_duckdb(tmp_path: Path) -> None:
+    report = run_script("--destination", "postgres", "--rows-per-month", "300", "--months", "2",
+                        "--files-per-month", "1", cwd=tmp_path)
+
+    assert [(r["contender"], r["rows"]) for r in report["results"]] == [
+        ("import", 600), ("import postgres", 600), ("duckdb read_csv", 600), ("pyarrow parse", 600),
+    ]
+    assert report["ratios"]["postgres_throughput_vs_import"] > 0
+    assert all(r["peak_rss_mib"] > 0 for r in report["results"])

@@ -47,14 +47,15 @@ def test_help_lists_core_commands_and_the_groups_plugins_contribute(cli) -> None
     result = cli(registry, "--help")
     assert result.exit_code == 0
     assert sorted(commands_in_help(result.stdout)) == [
-        "acme", "cloudy", "config", "demo", "exports", "focus", "greet", "pipelines", "plugins", "query", "state",
+        "acme", "cloudy", "config", "database", "demo", "exports", "focus", "greet", "pipelines", "plugins", "query",
+        "state",
     ]
     assert "Cloudy things." in result.stdout
 
 
 def test_help_does_not_list_the_stand_ins_for_missing_vendors(cli) -> None:
     assert sorted(commands_in_help(cli(NO_PLUGINS, "--help").stdout)) == [
-        "config", "demo", "exports", "focus", "pipelines", "plugins", "query", "state",
+        "config", "database", "demo", "exports", "focus", "pipelines", "plugins", "query", "state",
     ]
 
 

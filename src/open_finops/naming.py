@@ -85,6 +85,10 @@ class ExportNames:
         """The view over all of the export's period tables."""
         return f"{self.stem}_unified"
 
+    def is_period_table(self, name: str) -> bool:
+        """Whether ``name`` is one of this export's period tables (whoever loaded it)."""
+        return re.fullmatch(rf"{re.escape(self.stem)}_\d{{4}}_\d{{2}}", name) is not None
+
     @classmethod
     def of_table(cls, table: str, period: str) -> ExportNames:
         """The names a recorded table belongs to: ``cur_2024_01`` of 2024-01 -> ``cur``; ``cur`` -> ``cur``."""

@@ -26,28 +26,20 @@ AWS = "plugins/aws/src/open_finops_aws"
 INGEST_TESTS = "tests/test_ingest.py"
 AWS_TESTS = "plugins/aws/tests"
 
-# The tail of Importer._swap: the data swap, then (other destinations) the state in the DuckDB file.
-_STATE_AFTER = """        if not self.destination.is_duckdb:
-            with transaction(self.con):
-                self.state.complete(load_id, **counters)
+# Importer._swap: the data swap and, in its transaction, the state (on a server, through the swap's session).
+_STATE_IN = """            # The state in the same transaction as the data: on a server, through the swap's own session.
+            state = self.state if self.destination.is_duckdb else LoadStateStore(sql, create=False)
+            state.complete(load_id, **counters)
 """
-_SWAP_WITH = ("        with self._sql(pipeline) as sql, sql.transaction(), "
-              "self._lock_waits_bounded(sql, final, version):\n")
-_SWAP_BODY = _SWAP_WITH + """            if self.options.strategy == "single":
-                swap.replace_period_rows(sql, staging, final, version.billing_period)
-            else:
-                view = self.names(version.export_name)[0].view
-                # PostgreSQL refuses to drop a table a view reads; the view is rebuilt just below.
-                swap.drop_view(sql, view)
-                swap.replace_period_table(sql, staging, final)
-                tables = self._period_tables(version) | self._period_tables_in(sql, version) | {final}
-                swap.create_unified_view(sql, view, sorted(tables))
-            for table, column, value in runner.bookkeeping_rows(pipeline) if pipeline is not None else ():
-                swap.delete_rows(sql, table, column, value)
-            if self.destination.is_duckdb:  # state in the same transaction as the data
-                self.state.complete(load_id, **counters)
-""" + _STATE_AFTER
-_STATE_FIRST = _STATE_AFTER
+_SWAP_BODY = "".join(line + "\n" for line in (
+    "        with self._sql(pipeline) as sql, sql.transaction(), self._lock_waits_bounded(sql, final, version):",
+    "            swap.replace_period(sql, staging, final, version.billing_period, self.names(version.export_name)[0],",
+    '                                single=self.options.strategy == "single", known=self._period_tables(version))',
+    "            for table, column, value in runner.bookkeeping_rows(pipeline) if pipeline is not None else ():",
+    "                swap.delete_rows(sql, table, column, value)",
+)) + _STATE_IN
+# The state recorded on its own session, committed before the data swap starts.
+_STATE_FIRST = "        self.state.complete(load_id, **counters)\n"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # --- the seven gaps of issue 19 -------------------------------------------------------------------
@@ -62,7 +54,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "engine: PostgreSQL load recorded as current before the swap",
         f"{CORE}/ingest/engine.py",
         _SWAP_BODY,
-        _STATE_FIRST + _SWAP_BODY.replace(_STATE_AFTER, ""),
+        _STATE_FIRST + _SWAP_BODY.replace(_STATE_IN, ""),
         (f"{AWS_TESTS}/test_restatement.py", "-k", "swap_that_fails"),
     ),
     Mutation(
@@ -406,7 +398,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "state: the current version is looked up in any destination",
         f"{CORE}/state.py",
+        '        params: list[Any] = [vendor, export_name, billing_period]\n        if destination is not None:\n'
         '            where += " AND destination = ?"\n            params.append(destination)\n',
+        '        params: list[Any] = [vendor, export_name, billing_period]\n        if destination is not None:\n'
         "            pass\n",
         (INGEST_TESTS, "-k", "second_dataset"),
     ),
@@ -507,9 +501,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     # --- the warehouse (issue 18) -------------------------------------------------------------------------
     Mutation(
         "engine: the unified view is rebuilt from this data directory's state only, not the warehouse",
-        f"{CORE}/ingest/engine.py",
-        "        return {name for name in sql.tables() if pattern.fullmatch(name)}",
-        "        return set()",
+        f"{CORE}/ingest/swap.py",
+        "tables = {t for t in sql.tables() if names.is_period_table(t)} | set(known) | {final}",
+        "tables = set(known) | {final}",
         (f"{AWS_TESTS}/test_postgres_warehouse.py",),
     ),
     Mutation(

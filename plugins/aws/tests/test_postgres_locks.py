@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from open_finops_aws.sample import generate_sample, restate
+from pgdata import forget_dataset
 
 from open_finops.naming import period_table, unified_view
 
@@ -32,6 +33,7 @@ def test_a_swap_blocked_by_a_reading_session_gives_up_after_lock_timeout_and_kee
 
     sample = generate_sample(tmp_path / "bucket", cur_version="v1", export_name="cur", periods=("2024-01",),
                              rows_per_period=300)
+    forget_dataset(postgres_url, DATASET)
     monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
     monkeypatch.setenv("OPEN_FINOPS_PROJECT_LOCK_TIMEOUT", "2")
     args = ["aws", "import-cur", "--from-dir", str(sample.root), "-p", "cur", "-n", "cur", "-d", "postgres",
@@ -65,7 +67,8 @@ def test_a_swap_blocked_by_a_reading_session_gives_up_after_lock_timeout_and_kee
         assert pg_tables(cur) == {table, unified_view("cur")} | {t for t in pg_tables(cur) if t.startswith("_dlt")}
         cur.execute(f'SELECT count(*), sum(line_item_unblended_cost) FROM {DATASET}."{read}"')
         assert cur.fetchone() == before
-    history = finops("state", "show", "-B", "2024-01", "--data-dir", "data", "--json").json()
+    history = finops("state", "show", "-d", "postgres", "-B", "2024-01", "--data-dir", "data", "--json").json()
+    history = [r for r in history if r["destination"].endswith(f":{DATASET}")]
     assert sorted(r["status"] for r in history) == ["completed", "failed"]
 
     # Once the session has ended, the same import swaps in the new version.
@@ -75,3 +78,23 @@ def test_a_swap_blocked_by_a_reading_session_gives_up_after_lock_timeout_and_kee
         cur.execute(f'SELECT count(*), sum(line_item_unblended_cost) FROM {DATASET}."{table}"')
         rows, cost = cur.fetchone()
         assert rows == restated.rows and abs(cost - restated.unblended_cost) <= Decimal("0.000001")
+
+
+@pytest.mark.postgres
+def test_a_statement_timeout_in_the_credentials_url_bounds_the_importers_sessions(
+        tmp_path: Path, finops, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/scaling-out.md: dlt passes the URL's `options` to every session the import opens."""
+    forget_dataset(postgres_url, "timed_ds")
+    sample = generate_sample(tmp_path / "bucket", cur_version="v1", export_name="cur", periods=("2024-01",),
+                             rows_per_period=2000)
+    args = ["aws", "import-cur", "--from-dir", str(sample.root), "-p", "cur", "-n", "cur", "-d", "postgres",
+            "--dataset", "timed_ds", "--data-dir", "data"]
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS",
+                       f"{postgres_url}?options=-c%20statement_timeout%3D1")  # 1 ms: nothing finishes
+
+    timed_out = finops(*args)
+
+    assert timed_out.code == 1
+    assert "canceling statement due to statement timeout" in timed_out.err
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", f"{postgres_url}?options=-c%20statement_timeout%3D600000")
+    assert finops(*args).code == 0

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from open_finops_aws.sample import generate_sample, restate
+from pgdata import forget_dataset
 
 from open_finops.naming import unified_view
 
@@ -16,20 +17,27 @@ DATASET = "shared_ds"
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("first_recorded", ["in the database", "in its own data directory"])
 def test_a_restatement_from_a_second_data_directory_keeps_every_month_in_the_view(
-        tmp_path: Path, finops, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, finops, postgres_url: str, monkeypatch: pytest.MonkeyPatch, first_recorded: str) -> None:
+    """The months the first import loaded stay in the view, whether the database's state knows them or
+    not: an earlier open-finops recorded its loads in the data directory's finops.duckdb."""
     import psycopg2
 
     periods = ("2024-01", "2024-02", "2024-03")
     sample = generate_sample(tmp_path / "bucket", cur_version="v1", export_name="cur", periods=periods,
                              rows_per_period=150)
     monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
+    forget_dataset(postgres_url, DATASET)
 
     def run(data_dir: str, *extra: str):
         return finops("aws", "import-cur", "--from-dir", str(sample.root), "-p", "cur", "-n", "cur", "-d", "postgres",
                       "--dataset", DATASET, "--data-dir", data_dir, "--json", *extra)
 
     assert run("first").code == 0
+    if first_recorded == "in its own data directory":
+        with psycopg2.connect(postgres_url) as pg, pg.cursor() as cur:
+            cur.execute("DELETE FROM billing_state.load_state WHERE destination LIKE %s", [f"%:{DATASET}"])
     restated = restate(sample, "2024-02", seed=9).periods["2024-02"]
     second = run("second", "-s", "2024-02", "-e", "2024-02")
     assert second.code == 0, second.err
@@ -61,6 +69,7 @@ def test_pointing_the_credentials_at_another_database_loads_everything_there(
     finally:
         admin.close()
     second_url = postgres_url.rsplit("/", 1)[0] + "/second_db"
+    forget_dataset(postgres_url, DATASET)
     args = ["aws", "import-cur", "--from-dir", str(sample.root), "-p", "cur", "-n", "cur", "-d", "postgres",
             "--dataset", DATASET, "--data-dir", "data", "--json"]
 
@@ -77,8 +86,12 @@ def test_pointing_the_credentials_at_another_database_loads_everything_there(
     with psycopg2.connect(second_url) as pg, pg.cursor() as cur:
         cur.execute(f'SELECT count(*) FROM {DATASET}."{unified_view("cur")}"')
         assert cur.fetchone()[0] == 240
-    # The state names each database by host, port and name, never by user or password.
-    keys = {r["destination"] for r in finops("state", "show", "--data-dir", "data", "--json").json()}
+    # Each database holds its own state, naming it by host, port and name, never by user or password.
+    keys = set()
+    for url in (postgres_url, second_url):
+        monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", url)
+        shown = finops("state", "show", "-d", "postgres", "--data-dir", "data", "--json").json()
+        keys |= {r["destination"] for r in shown if r["destination"].endswith(f":{DATASET}")}
     port = postgres_url.rsplit(":", 1)[1].split("/")[0]
     assert keys == {f"postgres@127.0.0.1:{port}/postgres:{DATASET}", f"postgres@127.0.0.1:{port}/second_db:{DATASET}"}
 

@@ -51,7 +51,8 @@ def test_a_restated_month_replaces_its_table_in_postgres_and_leaves_the_others(
     with psycopg2.connect(postgres_url) as con, con.cursor() as cur:
         cur.execute(f'SELECT count(*) FROM aws_cur."{period_table("restated", "2024-02")}"')
         assert cur.fetchone() == (new.rows,)
-    history = finops("aws", "show-state", "-n", "restated", "-B", "2024-02", "--data-dir", "data", "--json").json()
+    history = finops("aws", "show-state", "-n", "restated", "-B", "2024-02", "--data-dir", "data", "--json",
+                     "-d", "postgres").json()
     assert [(h["version_id"], h["status"], h["is_current"]) for h in history] == [
         (sample.periods["2024-02"].version_id, "completed", False),
         (new.version_id, "completed", True),
@@ -63,8 +64,8 @@ def test_a_restated_month_replaces_its_table_in_postgres_and_leaves_the_others(
 def test_a_swap_that_fails_in_postgres_keeps_the_old_month_and_never_records_the_new_version_current(
     tmp_path, s3, bucket, s3_endpoint, finops, postgres_url, monkeypatch, fault
 ):
-    """In PostgreSQL the data swap and the load state (in the local DuckDB file) are two transactions: the
-    state may say a version is current only once its data is committed."""
+    """In PostgreSQL the data swap and the load state (in the database) are one transaction: the state
+    says a version is current only with its data committed."""
     import psycopg2
 
     from open_finops.ingest import swap
@@ -95,7 +96,8 @@ def test_a_swap_that_fails_in_postgres_keeps_the_old_month_and_never_records_the
             return cur.fetchone()
 
     def history() -> list[tuple[str, str, bool]]:
-        shown = finops("aws", "show-state", "-n", name, "-B", "2024-01", "--data-dir", "data", "--json").json()
+        shown = finops("aws", "show-state", "-n", name, "-B", "2024-01", "--data-dir", "data", "--json",
+                       "-d", "postgres").json()
         return [(h["version_id"], h["status"], h["is_current"]) for h in shown]
 
     old, new = sample.periods["2024-01"], restated.periods["2024-01"]

@@ -17,7 +17,16 @@ import typer
 
 from open_finops import __version__, plugins
 from open_finops.api_version import PLUGIN_API_VERSION
-from open_finops.cli import config_cmd, demo_cmd, focus_cmd, pipelines_cmd, plugins_cmd, query_cmd, state_cmd
+from open_finops.cli import (
+    config_cmd,
+    database_cmd,
+    demo_cmd,
+    focus_cmd,
+    pipelines_cmd,
+    plugins_cmd,
+    query_cmd,
+    state_cmd,
+)
 from open_finops.cli.context import DEBUG_ENV, CliState, set_state
 from open_finops.contributions import CommandGroup
 from open_finops.errors import OpenFinopsError, PluginNotInstalled, disk_full
@@ -114,6 +123,7 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
     app.add_typer(focus_cmd.make_app(registry), name="focus")
     app.add_typer(state_cmd.state_app(), name="state")
     app.add_typer(state_cmd.exports_app(), name="exports")
+    app.add_typer(database_cmd.database_app(), name="database")
     app.command("query")(query_cmd.query)
     app.command("demo")(demo_cmd.make_command(registry))
     for name, (contribution, _plugin) in sorted(registry.commands.items()):

@@ -1,7 +1,8 @@
 """``finops state show`` and ``finops exports list``: what every vendor's imports loaded, from the load state.
 
-Both read the data directory's DuckDB file read-only. A vendor plugin mounts the same views filtered to
-itself (``finops aws show-state``) by calling :func:`show_state` and :func:`list_exports`.
+Both read the data directory's DuckDB file read-only, or, with ``--destination postgres``, the load state
+that server holds (every data directory's loads into it). A vendor plugin mounts the same views filtered
+to itself (``finops aws show-state``) by calling :func:`show_state` and :func:`list_exports`.
 """
 
 from __future__ import annotations
@@ -21,17 +22,28 @@ ExportOption = typer.Option(None, "--export-name", "-n", help="Only this export.
 PeriodOption = typer.Option(
     None, "--billing-period", "-B", help="One period (YYYY-MM): show its whole version history."
 )
+DestinationOption = typer.Option(
+    None, "--destination", "-d",
+    help="Read the load state this destination holds: postgres (its server's, whoever imported); "
+         "default: the data directory's DuckDB file.")
 
 
-def _records(cfg, data_dir: Path | None, read) -> list[Any]:
+def _records(cfg, data_dir: Path | None, read, destination: str | None = None) -> list[Any]:
     """What ``read(store)`` returns from the state, read-only; nothing when nothing was ever imported.
 
     The file opens read-only only while no import holds it, so a load still marked ``running`` belongs to
-    an import that died: it is shown as ``interrupted``, as the next import will record it.
+    an import that died: it is shown as ``interrupted``, as the next import will record it. A server's
+    state is shown as it is: a ``running`` load there may be another machine's live import.
     """
     from open_finops.database import database_path, open_database
     from open_finops.state import LoadStateStore
 
+    if destination is not None and destination != "duckdb":
+        from open_finops.destination import Destination
+        from open_finops.state import in_server
+
+        with in_server(Destination(destination), cfg.data_dir(data_dir)) as store:
+            return read(store)
     if not database_path(cfg.data_dir(data_dir)).exists():
         return []
     con = open_database(cfg, data_dir, read_only=True)
@@ -44,20 +56,20 @@ def _records(cfg, data_dir: Path | None, read) -> list[Any]:
 
 def loaded_versions(cfg, options, vendor: str) -> dict[tuple[str, str], str]:
     """The version current in ``options``' destination of each (export, billing period) of ``vendor``:
-    what a plugin's ``list-manifests`` compares the versions it finds with. A server destination is
-    located first, so another database's loads do not count as loaded here."""
+    what a plugin's ``list-manifests`` compares the versions it finds with. A server destination's own
+    state says, located first, so another database's loads do not count as loaded here."""
     from open_finops.database import database_path
     from open_finops.runner import located
 
-    if not database_path(options.data_dir).exists():
-        return {}
     where = located(options.destination, options.data_dir)
-    records = _records(cfg, options.data_dir, lambda store: store.current_versions(vendor))
+    if where.is_duckdb and not database_path(options.data_dir).exists():
+        return {}
+    records = _records(cfg, options.data_dir, lambda store: store.current_versions(vendor), where.name)
     return {(r.export_name, r.billing_period): r.version_id for r in records if r.destination == where.key}
 
 
 def show_state(cfg, *, vendor: str | None, export_name: str | None, billing_period: str | None,
-               data_dir: Path | None, as_json: bool) -> None:
+               data_dir: Path | None, as_json: bool, destination: str | None = None) -> None:
     """Each period's current version, plus the last attempt at periods that have none (a first import that
     failed or was killed); with a period, that period's whole history."""
     from rich.markup import escape
@@ -67,9 +79,9 @@ def show_state(cfg, *, vendor: str | None, export_name: str | None, billing_peri
 
     period = month(billing_period, "--billing-period")
     if period:
-        records = _records(cfg, data_dir, lambda s: s.history(vendor, export_name, period))
+        records = _records(cfg, data_dir, lambda s: s.history(vendor, export_name, period), destination)
     else:
-        records = _records(cfg, data_dir, lambda s: s.latest(vendor, export_name))
+        records = _records(cfg, data_dir, lambda s: s.latest(vendor, export_name), destination)
     if as_json:
         print_json([r.as_dict() for r in records])
         return
@@ -140,12 +152,16 @@ def exports(records, feeds=()) -> list[dict[str, Any]]:
     return list(found.values())
 
 
-def list_exports(cfg, *, vendor: str | None, data_dir: Path | None, as_json: bool, hint: str) -> None:
+def list_exports(cfg, *, vendor: str | None, data_dir: Path | None, as_json: bool, hint: str,
+                 destination: str | None = None) -> None:
     from rich.markup import escape
 
     from open_finops.cli.output import console, print_json
 
-    rows = exports(_records(cfg, data_dir, lambda s: s.current_versions(vendor)), _focus_feeds(cfg, data_dir))
+    records = _records(cfg, data_dir, lambda s: s.current_versions(vendor), destination)
+    # FOCUS is built in the DuckDB file, from the DuckDB loads.
+    feeds = _focus_feeds(cfg, data_dir) if destination in (None, "duckdb") else []
+    rows = exports(records, feeds)
     if as_json:
         print_json(rows)
         return
@@ -176,6 +192,15 @@ def _in_focus(focus: dict[str, list[str]] | None) -> str:
     return "\n".join(parts)
 
 
+def _checked(destination: str | None) -> str | None:
+    """A supported destination's name; a usage error listing the supported ones otherwise."""
+    if destination is not None:
+        from open_finops.destination import check_supported
+
+        check_supported(destination)
+    return destination
+
+
 def state_app() -> typer.Typer:
     app = typer.Typer(help="What the imports loaded: versions, history, failures.", no_args_is_help=True)
 
@@ -184,13 +209,14 @@ def state_app() -> typer.Typer:
         vendor: str | None = VendorOption,
         export_name: str | None = ExportOption,
         billing_period: str | None = PeriodOption,
+        destination: str | None = DestinationOption,
         data_dir: Path | None = DataDirOption,
         as_json: bool = JsonOption,
         config: Path | None = ConfigOption,
     ) -> None:
         """Show each period's current version (or last attempt), or one period's history including failures."""
         show_state(load_settings(config), vendor=vendor, export_name=export_name, billing_period=billing_period,
-                   data_dir=data_dir, as_json=as_json)
+                   data_dir=data_dir, as_json=as_json, destination=_checked(destination))
 
     return app
 
@@ -201,12 +227,14 @@ def exports_app() -> typer.Typer:
     @app.command("list")
     def list_cmd(
         vendor: str | None = VendorOption,
+        destination: str | None = DestinationOption,
         data_dir: Path | None = DataDirOption,
         as_json: bool = JsonOption,
         config: Path | None = ConfigOption,
     ) -> None:
         """List every export of every vendor with its tables, periods and row counts."""
         list_exports(load_settings(config), vendor=vendor, data_dir=data_dir, as_json=as_json,
-                     hint="Import some with a vendor's import command (see 'finops --help').")
+                     hint="Import some with a vendor's import command (see 'finops --help').",
+                     destination=_checked(destination))
 
     return app

@@ -4,8 +4,11 @@ One billing period's load is a small state machine (``open_finops.state``): it s
 ends ``completed`` (and current), ``failed``, or ``interrupted`` (Ctrl-C here, or a kill found by the
 next import). Data moves as Arrow: each data file is streamed into record batches (``readers``) that dlt
 writes into a staging table; the swap then makes the staged version the period's data in one
-transaction (``swap``), on DuckDB the same transaction that records it as current. The DuckDB file holds
-the load state and, opened read-write for the whole import, is also the lock that keeps two imports apart.
+transaction (``swap``), the same transaction that records it as current. The load state lives where the
+data does (``open_finops.state``). The data directory's DuckDB file, opened read-write for the whole
+import, keeps two imports of one data directory apart; a server dataset's import lock
+(``server_lock``) keeps imports from several machines apart, and its session reads and writes the
+server's load state.
 """
 
 from __future__ import annotations
@@ -223,7 +226,11 @@ class Importer:
         self.terms = terms
         self.destination = options.destination
         self.con = con
-        self.state = LoadStateStore(con)
+        # The data directory's own state: DuckDB loads, and loads into a server recorded by an earlier
+        # open-finops (recovered after a kill as before). A server destination's state is its own, once
+        # its import lock is held (:meth:`keep_state_in`).
+        self.local = LoadStateStore(con)
+        self.state = self.local
         self.normalize = normalize or column_identifier
         if not self.destination.is_duckdb:  # a server: where its credentials point is part of the state's key
             from open_finops import runner
@@ -238,22 +245,34 @@ class Importer:
         return runner.destination(self.destination.name, self.options.data_dir,
                                   duckdb_connection=self.con if self.destination.is_duckdb else None)
 
+    def keep_state_in(self, store) -> None:
+        """Read and write the load state in the server destination (``store``, on the session holding
+        its import lock) rather than in the data directory."""
+        self.state = store
+
     def recover_interrupted(self) -> None:
         """Loads still ``running`` belong to an import that died (we hold the lock, so none is live):
         drop what they staged, in the destination each one was loading into, and record them as
-        interrupted. Their periods keep the previous version."""
+        interrupted. Their periods keep the previous version.
+
+        Every running load of the data directory's state is dead (we hold its file); in a server's state
+        only those into this import's dataset are (we hold its lock; another dataset's may be live)."""
         from open_finops import runner
 
-        for record in self.state.running():
-            # A killed load leaves its scratch copies and dlt's load files behind: a month's worth of data.
-            shutil.rmtree(scratch_dir(self.options.data_dir, record.load_id), ignore_errors=True)
-            runner.drop_pipeline_dir(self.options.data_dir,
-                                     _pipeline_name(VendorTerms(record.vendor), record.load_id))
-            left = self._drop_leftover_staging(record) if record.table_name else None
-            if left is not None:
-                self.state.fail(record.load_id, f"the import stopped before this load finished; {left}",
-                                status="interrupted")
-        self.state.mark_interrupted()
+        stores = [(self.local, None)]
+        if self.state is not self.local:
+            stores.append((self.state, self.destination.key))
+        for store, destination in stores:
+            for record in store.running(destination):
+                # A killed load leaves its scratch copies and dlt's load files behind: a month's worth of data.
+                shutil.rmtree(scratch_dir(self.options.data_dir, record.load_id), ignore_errors=True)
+                runner.drop_pipeline_dir(self.options.data_dir,
+                                         _pipeline_name(VendorTerms(record.vendor), record.load_id))
+                left = self._drop_leftover_staging(record) if record.table_name else None
+                if left is not None:
+                    store.fail(record.load_id, f"the import stopped before this load finished; {left}",
+                               status="interrupted")
+            store.mark_interrupted(destination=destination)
 
     def _drop_leftover_staging(self, record) -> str | None:
         """Drop a killed load's staging table from its own destination and dataset (not necessarily this
@@ -405,8 +424,9 @@ class Importer:
             try:
                 self.state.fail(load_id, message,
                                 status="interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
-            except Exception as state_exc:  # a full disk may refuse this write too: the next import
-                if disk_full(state_exc) is None:  # finds the load running and records it interrupted
+            except Exception as state_exc:  # a full disk, or a server gone, may refuse this write too: the
+                # next import finds the load running and records it interrupted; the first error is the one
+                if disk_full(state_exc) is None and self.state is self.local:
                     raise
             if not isinstance(exc, Exception):
                 raise
@@ -473,25 +493,16 @@ class Importer:
               pipeline) -> None:
         from open_finops import runner
         from open_finops.ingest import swap
-        from open_finops.state import transaction
+        from open_finops.state import LoadStateStore
 
         with self._sql(pipeline) as sql, sql.transaction(), self._lock_waits_bounded(sql, final, version):
-            if self.options.strategy == "single":
-                swap.replace_period_rows(sql, staging, final, version.billing_period)
-            else:
-                view = self.names(version.export_name)[0].view
-                # PostgreSQL refuses to drop a table a view reads; the view is rebuilt just below.
-                swap.drop_view(sql, view)
-                swap.replace_period_table(sql, staging, final)
-                tables = self._period_tables(version) | self._period_tables_in(sql, version) | {final}
-                swap.create_unified_view(sql, view, sorted(tables))
+            swap.replace_period(sql, staging, final, version.billing_period, self.names(version.export_name)[0],
+                                single=self.options.strategy == "single", known=self._period_tables(version))
             for table, column, value in runner.bookkeeping_rows(pipeline) if pipeline is not None else ():
                 swap.delete_rows(sql, table, column, value)
-            if self.destination.is_duckdb:  # state in the same transaction as the data
-                self.state.complete(load_id, **counters)
-        if not self.destination.is_duckdb:
-            with transaction(self.con):
-                self.state.complete(load_id, **counters)
+            # The state in the same transaction as the data: on a server, through the swap's own session.
+            state = self.state if self.destination.is_duckdb else LoadStateStore(sql, create=False)
+            state.complete(load_id, **counters)
 
     @contextmanager
     def _lock_waits_bounded(self, sql, final: str, version: ExportVersion) -> Iterator[None]:
@@ -520,12 +531,6 @@ class Importer:
             for r in self.state.current_versions(self.terms.vendor, version.export_name)
             if r.table_name and r.destination == self.destination.key
         }
-
-    def _period_tables_in(self, sql, version: ExportVersion) -> set[str]:
-        """The export's period tables the destination holds, whoever loaded them: another data directory
-        (a fresh container, a second runner) keeps its own state, and the view must not lose its months."""
-        pattern = re.compile(rf"{re.escape(self.names(version.export_name)[0].stem)}_\d{{4}}_\d{{2}}")
-        return {name for name in sql.tables() if pattern.fullmatch(name)}
 
     def _drop_staging(self, staging: str, pipeline) -> None:
         """After a failed load: its staging table and the bookkeeping rows dlt wrote for it."""
@@ -582,10 +587,26 @@ def run_import(
     try:
         importer = Importer(options, terms, con)
         with server_lock.holding(importer.destination, lambda: importer.destination_ref, options.data_dir,
-                                 options.lock_timeout):
+                                 options.lock_timeout) as session:
+            if session is not None:
+                importer.keep_state_in(_server_state(session, importer.destination))
             return _import_versions(importer, options, terms, source, parsers, progress, on_period, db_path)
     finally:
         con.close()
+
+
+def _server_state(session: Any, where: Destination) -> Any:
+    """The load state in the server, on the session that holds the dataset's import lock."""
+    from open_finops import runner
+    from open_finops.sql import dlt_sql
+    from open_finops.state import SCHEMA, LoadStateStore
+
+    try:
+        return LoadStateStore(dlt_sql(session, SCHEMA))
+    except OpenFinopsError:
+        raise
+    except Exception as exc:  # e.g. a role that may not create the billing_state schema
+        raise runner.describe_error(runner.unwrap_error(exc), where.name) from None
 
 
 def _import_versions(importer: Importer, options: ImportOptions, terms: VendorTerms, source: BillingSource,

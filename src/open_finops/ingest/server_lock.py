@@ -2,7 +2,8 @@
 
 The data directory's DuckDB file keeps two imports of one data directory apart; two machines (two
 containers, two runners) importing into one PostgreSQL dataset share no file. They take a lock in the
-server instead, held by a session of its own for the whole import, and wait ``lock_timeout`` for it.
+server instead, held by a session of its own for the whole import, and wait ``lock_timeout`` for it. The
+same session then reads and writes the server's load state.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from open_finops.errors import DestinationError
 
 
 @contextmanager
-def holding(where: Destination, reference: Callable[[], Any], data_dir: Path, timeout: float) -> Iterator[None]:
-    """Hold the dataset's lock in ``where`` while the block runs; nothing (and no dlt) for DuckDB.
-    ``reference`` gives dlt's destination when it is needed."""
+def holding(where: Destination, reference: Callable[[], Any], data_dir: Path, timeout: float) -> Iterator[Any]:
+    """Hold the dataset's lock in ``where`` while the block runs, giving the block the session (dlt's SQL
+    client) that holds it; nothing (None, and no dlt) for DuckDB. ``reference`` gives dlt's destination
+    when it is needed."""
     sql = where.support.try_lock_sql
     if sql is None:
-        yield
+        yield None
         return
     from open_finops import runner
 
@@ -39,7 +41,7 @@ def holding(where: Destination, reference: Callable[[], Any], data_dir: Path, ti
             raise
         raise runner.describe_error(runner.unwrap_error(exc), where.name) from None
     try:
-        yield
+        yield client
     finally:  # the session's lock ends with its connection
         client.close_connection()
         runner.drop_working_dir(pipeline)

@@ -8,16 +8,30 @@ records the load as current in the state table.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from open_finops.errors import SourceError
-from open_finops.naming import PERIOD_COLUMN
+from open_finops.naming import PERIOD_COLUMN, ExportNames
 from open_finops.naming import quote_identifier as q
 from open_finops.sql import Sql, dlt_sql, duckdb_sql
 
 __all__ = ["Sql", "create_unified_view", "delete_rows", "dlt_sql", "drop_table", "drop_view", "duckdb_sql",
-           "replace_period_rows", "replace_period_table"]
+           "replace_period", "replace_period_rows", "replace_period_table"]
+
+
+def replace_period(sql: Sql, staging: str, final: str, period: str, names: ExportNames, *, single: bool,
+                   known: Iterable[str] = ()) -> None:
+    """The staged load becomes billing period ``period`` of the export named by ``names``: its rows in
+    the export's table (``single``), or its period table, with the unified view rebuilt over every period
+    table the destination's catalogue holds (whoever loaded them) and the ``known`` ones."""
+    if single:
+        replace_period_rows(sql, staging, final, period)
+        return
+    drop_view(sql, names.view)  # PostgreSQL refuses to drop a table a view reads; it is rebuilt below
+    replace_period_table(sql, staging, final)
+    tables = {t for t in sql.tables() if names.is_period_table(t)} | set(known) | {final}
+    create_unified_view(sql, names.view, sorted(tables))
 
 
 def replace_period_table(sql: Sql, staging: str, final: str) -> None:

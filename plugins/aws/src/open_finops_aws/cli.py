@@ -18,6 +18,11 @@ from open_finops_aws import VENDOR
 app = typer.Typer(help="Import AWS Cost and Usage Reports (CUR v1, CUR 2.0) and FOCUS exports.",
                   no_args_is_help=True)
 
+StateDestinationOption = typer.Option(
+    None, "--destination", "-d",
+    help="Whose load state: duckdb (the data directory's file) or postgres (its server's); "
+         "default: setting destination.")
+
 SOURCE = "Source"
 RANGE = "Billing periods"
 
@@ -163,6 +168,7 @@ def show_state(
     billing_period: str | None = typer.Option(
         None, "--billing-period", "-B", help="One period (YYYY-MM): show its whole version history."
     ),
+    destination: str | None = StateDestinationOption,
     data_dir: Path | None = DataDirOption,
     as_json: bool = JsonOption,
     config: Path | None = ConfigOption,
@@ -170,13 +176,16 @@ def show_state(
     """Show the current version of each period, or one period's history including failed loads
     (the same as 'finops state show --vendor aws')."""
     from open_finops.api import show_state as show
+    from open_finops_aws import settings
 
-    show(load_settings(config), vendor=VENDOR, export_name=export_name, billing_period=billing_period,
-         data_dir=data_dir, as_json=as_json)
+    cfg = load_settings(config)
+    show(cfg, vendor=VENDOR, export_name=export_name, billing_period=billing_period, data_dir=data_dir,
+         as_json=as_json, destination=settings.destination(cfg, name=destination).name)
 
 
 @app.command("list-exports")
 def list_exports(
+    destination: str | None = StateDestinationOption,
     data_dir: Path | None = DataDirOption,
     as_json: bool = JsonOption,
     config: Path | None = ConfigOption,
@@ -184,9 +193,11 @@ def list_exports(
     """List every AWS export in the database with its tables, periods and row counts
     (the same as 'finops exports list --vendor aws')."""
     from open_finops.api import list_exports as show
+    from open_finops_aws import settings
 
-    show(load_settings(config), vendor=VENDOR, data_dir=data_dir, as_json=as_json,
-         hint="Run 'finops aws import-cur' first.")
+    cfg = load_settings(config)
+    show(cfg, vendor=VENDOR, data_dir=data_dir, as_json=as_json, hint="Run 'finops aws import-cur' first.",
+         destination=settings.destination(cfg, name=destination).name)
 
 
 @app.command("generate-sample")

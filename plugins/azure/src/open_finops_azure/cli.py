@@ -17,6 +17,11 @@ from open_finops_azure import VENDOR
 app = typer.Typer(help="Import Azure Cost Management exports (actual, amortized and FOCUS cost).",
                   no_args_is_help=True)
 
+StateDestinationOption = typer.Option(
+    None, "--destination", "-d",
+    help="Whose load state: duckdb (the data directory's file) or postgres (its server's); "
+         "default: setting destination.")
+
 SOURCE = "Source"
 RANGE = "Billing periods"
 
@@ -149,28 +154,34 @@ def show_state(
     billing_period: str | None = typer.Option(
         None, "--billing-period", "-B", help="One period (YYYY-MM): show its whole run history."
     ),
+    destination: str | None = StateDestinationOption,
     data_dir: Path | None = DataDirOption,
     as_json: bool = JsonOption,
     config: Path | None = ConfigOption,
 ) -> None:
     """Show the current run of each month, or one month's history (the same as 'finops state show --vendor azure')."""
     from open_finops.api import show_state as show
+    from open_finops_azure import settings
 
-    show(load_settings(config), vendor=VENDOR, export_name=export_name, billing_period=billing_period,
-         data_dir=data_dir, as_json=as_json)
+    cfg = load_settings(config)
+    show(cfg, vendor=VENDOR, export_name=export_name, billing_period=billing_period, data_dir=data_dir,
+         as_json=as_json, destination=settings.destination(cfg, name=destination).name)
 
 
 @app.command("list-exports")
 def list_exports(
+    destination: str | None = StateDestinationOption,
     data_dir: Path | None = DataDirOption,
     as_json: bool = JsonOption,
     config: Path | None = ConfigOption,
 ) -> None:
     """List every Azure export in the database with its tables, periods and row counts."""
     from open_finops.api import list_exports as show
+    from open_finops_azure import settings
 
-    show(load_settings(config), vendor=VENDOR, data_dir=data_dir, as_json=as_json,
-         hint="Run 'finops azure import-exports' first.")
+    cfg = load_settings(config)
+    show(cfg, vendor=VENDOR, data_dir=data_dir, as_json=as_json, hint="Run 'finops azure import-exports' first.",
+         destination=settings.destination(cfg, name=destination).name)
 
 
 @app.command("generate-sample")
