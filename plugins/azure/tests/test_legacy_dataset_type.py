@@ -160,3 +160,20 @@ def test_list_manifests_shows_the_declared_type_of_an_export_of_the_older_layout
 
     assert types() == ["legacy", "legacy"]
     assert types("--dataset-type", "ActualCost") == ["ActualCost", "ActualCost"]
+
+
+def test_the_azure_exports_pipeline_takes_the_dataset_type_from_the_settings(tmp_path: Path):
+    root, data = tmp_path / "c", tmp_path / "data"
+    actual, amortized = legacy(root, "actual"), legacy(root, "amortized")
+    settings = {"OPEN_FINOPS_AZURE_FROM_DIR": str(root), "OPEN_FINOPS_AZURE_PREFIX": "exports",
+                "OPEN_FINOPS_PROJECT_DATA_DIR": str(data)}
+    for name, kind in (("old-actual", "ActualCost"), ("old-amortized", "AmortizedCost")):
+        ran = finops("pipelines", "run", "azure-exports", **settings, OPEN_FINOPS_AZURE_EXPORT_NAME=name,
+                     OPEN_FINOPS_AZURE_DATASET_TYPE=kind)
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+
+    built = finops("focus", "build", "--data-dir", str(data))
+
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert money(data) == [(p, "old-amortized", actual[p].actual_cost, amortized[p].amortized_cost)
+                           for p in PERIODS]
