@@ -39,13 +39,18 @@ FromDirOption = typer.Option(None, "--from-dir", help="Read a local copy of the 
                              rich_help_panel=SOURCE)
 StartOption = typer.Option(None, "--start-date", "-s", help="First billing period, YYYY-MM.", rich_help_panel=RANGE)
 EndOption = typer.Option(None, "--end-date", "-e", help="Last billing period, YYYY-MM.", rich_help_panel=RANGE)
+DatasetTypeOption = typer.Option(None, "--dataset-type", help="ActualCost, AmortizedCost or FocusCost: what exports "
+                                 "of the older layout (no manifest) hold, so FOCUS is built from them.",
+                                 rich_help_panel=SOURCE)
 
 
-def _parsers():
-    """The manifest parsers registered with this process's plugin registry (built once, at start-up)."""
+def _parsers(dataset_type: str | None = None):
+    """The manifest parsers registered with this process's plugin registry (built once, at start-up), bound to
+    the declared dataset type, if any."""
     from open_finops.api import current_registry
+    from open_finops_azure.manifests import declared_parsers
 
-    return current_registry().parsers_for_vendor(VENDOR)
+    return declared_parsers(current_registry().parsers_for_vendor(VENDOR), dataset_type)
 
 
 @app.command("import-exports")
@@ -58,6 +63,7 @@ def import_exports(
     from_dir: Path | None = FromDirOption,
     start_date: str | None = StartOption,
     end_date: str | None = EndOption,
+    dataset_type: str | None = DatasetTypeOption,
     reset: bool = typer.Option(False, "--reset", "-r", help="Reload every period in range, even if loaded."),
     table_strategy: str | None = typer.Option(
         None, "--table-strategy", "-t", help="separate: a table per period plus <export>_unified; single: one table."
@@ -81,7 +87,8 @@ def import_exports(
                                    from_dir=from_dir, start=start_date, end=end_date)
     options = settings.import_options(cfg, src, reset=reset or None, table_strategy=table_strategy,
                                       destination_name=destination, dataset=dataset, data_dir=data_dir)
-    import_and_report(options, settings.TERMS, settings.open_source(src), _parsers(), quiet=quiet, as_json=as_json)
+    parsers = _parsers(settings.dataset_type(cfg, dataset_type))
+    import_and_report(options, settings.TERMS, settings.open_source(src), parsers, quiet=quiet, as_json=as_json)
 
 
 @app.command("list-manifests")
@@ -94,6 +101,7 @@ def list_manifests(
     from_dir: Path | None = FromDirOption,
     start_date: str | None = StartOption,
     end_date: str | None = EndOption,
+    dataset_type: str | None = DatasetTypeOption,
     destination: str | None = typer.Option(None, "--destination", "-d", help="Destination to compare with."),
     dataset: str | None = typer.Option(None, "--dataset", help="Schema to compare with (default azure_costs)."),
     data_dir: Path | None = DataDirOption,
@@ -110,7 +118,7 @@ def list_manifests(
                                    from_dir=from_dir, start=start_date, end=end_date)
     options = settings.import_options(cfg, src, destination_name=destination, dataset=dataset, data_dir=data_dir)
     source = settings.open_source(src)
-    versions = find_versions(options, settings.TERMS, source, _parsers())
+    versions = find_versions(options, settings.TERMS, source, _parsers(settings.dataset_type(cfg, dataset_type)))
     current = loaded_versions(cfg, options, VENDOR)
     rows = []
     for v in versions:
@@ -221,8 +229,10 @@ def generate_sample_cmd(
     for r in rows:
         typer.echo(f"{export_name} {r['billing_period']}: {r['rows']:,} rows in {r['files']} files, "
                    f"actual cost {r['actual_cost']}, amortized cost {r['amortized_cost']}")
+    # The older layout does not say which dataset it holds: the line declares it, for focus build.
+    declare = (f" --dataset-type {dataset_type.capitalize()}Cost" if layout == "legacy" else "")
     typer.echo(f"Import it with: finops azure import-exports --from-dir {out} --prefix {prefix} "
-               f"--export-name {export_name}")
+               f"--export-name {export_name}{declare}")
 
 
 DEMO_EXPORTS = (("demo-actual", "actual", "csv.gz"), ("demo-amortized", "amortized", "csv"),

@@ -24,6 +24,7 @@ from typing import Any
 from open_finops.api import NATIVE_FOCUS, FocusSource, OpenFinopsError, quote_identifier
 from open_finops_azure import VENDOR
 from open_finops_azure.cost_details import ACTUAL, AMORTIZED, is_mca, select_sql, snake
+from open_finops_azure.manifests import LEGACY
 
 # Raise when a mapping changes: core then rebuilds every Azure period with the new rules.
 TRANSFORM_VERSION = "3"
@@ -33,6 +34,8 @@ PAIR_FORMAT = "ActualCost+AmortizedCost"
 PAIR_PREFERENCE = 50
 # The contract columns a FOCUS 1.0 export spells with Microsoft's prefix.
 RENAMED_IN_1_2 = {"InvoiceId": "x_InvoiceId", "PricingCurrency": "x_PricingCurrency"}
+# Columns only a FOCUS dataset has (loaded names), which tell a FocusCost export of the older layout.
+FOCUS_MARKERS = {"billed_cost", "effective_cost", "charge_period_start", "billing_account_id"}
 # Core's identity columns, which core fills itself.
 CORE_OWN = {"x_vendor", "x_export_name", "x_billing_period", "x_source_version_id"}
 
@@ -47,18 +50,27 @@ def focus_sources(con: Any, *, config: Any = None) -> list[FocusSource]:
         return []
     sources = []
     details: dict[str, dict[str, list[tuple[Any, str, dict[str, str]]]]] = {}
+    undeclared = []
     for record in store.current_versions(VENDOR):
         where = Destination.from_key(record.destination)
         if (where is None or not where.is_duckdb or not record.table_name
-                or record.format_version not in (FOCUS_COST, ACTUAL, AMORTIZED)):
-            continue  # another database, or the older layout, which does not say which dataset it holds
+                or record.format_version not in (FOCUS_COST, ACTUAL, AMORTIZED, LEGACY)):
+            continue  # another database
         columns = table_columns(con, where.dataset, record.table_name)
         if not columns:
             raise OpenFinopsError(
                 f"the load state says {where.dataset}.{record.table_name} holds {record.export_name} "
                 f"{record.billing_period}, but that table is missing; re-import it with "
                 "finops azure import-exports --reset")
-        if record.format_version == FOCUS_COST:
+        kind = record.format_version
+        if kind == LEGACY:
+            # The older layout says not which dataset it holds. FOCUS columns are FocusCost's alone; actual and
+            # amortized cost share theirs, so those must be declared at import.
+            if not FOCUS_MARKERS.issubset(columns):
+                undeclared.append(f"{record.export_name} {record.billing_period}")
+                continue
+            kind = FOCUS_COST
+        if kind == FOCUS_COST:
             sql, params = focus_cost_sql(where.dataset, record.table_name, columns, record.billing_period)
             sources.append(FocusSource(
                 vendor=VENDOR, export_name=record.export_name, billing_period=record.billing_period,
@@ -67,10 +79,24 @@ def focus_sources(con: Any, *, config: Any = None) -> list[FocusSource]:
             ))
         else:
             by_kind = details.setdefault(record.billing_period, {ACTUAL: [], AMORTIZED: []})
-            by_kind[record.format_version].append((record, where.dataset, columns))
+            by_kind[kind].append((record, where.dataset, columns))
     for period, by_kind in sorted(details.items()):
         sources.extend(_pairs(con, period, by_kind[AMORTIZED], by_kind[ACTUAL]))
+    if undeclared:
+        _hint(undeclared)
     return sources
+
+
+def _hint(undeclared: list[str]) -> None:
+    """One line on stderr: exports of the older layout are left out of FOCUS until their dataset is declared."""
+    from rich.markup import escape
+
+    from open_finops.api import console
+
+    console(stderr=True).print(escape(
+        f"Note: Azure exports of the older layout are not in FOCUS ({', '.join(undeclared)}): they do not say "
+        "which dataset they hold; re-import each with finops azure import-exports --export-name NAME --dataset-type "
+        "ActualCost|AmortizedCost --reset (or set [azure] dataset_type)"), soft_wrap=True)
 
 
 def _accounts(con: Any, schema: str, table: str, columns: dict[str, str], period: str) -> frozenset[str]:

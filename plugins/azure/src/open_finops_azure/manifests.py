@@ -22,12 +22,13 @@ Either way one version of one month is one run; its columns come from the files'
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from open_finops.api import DataFile, ExportVersion, ManifestError
+from open_finops.api import DataFile, ExportVersion, ManifestError, ManifestParser
 from open_finops_azure import VENDOR
 from open_finops_azure.columns import HEADER_TYPES
 
@@ -181,3 +182,37 @@ def parse_legacy(key: str, body: bytes) -> ExportVersion:
     return ExportVersion(vendor=VENDOR, export_name=export_name, billing_period=period, version_id=guid,
                          format_version=LEGACY, manifest_key=key, data_files=(DataFile(uri=key, format="csv"),),
                          export_root=root, header_types=HEADER_TYPES)
+
+
+@dataclasses.dataclass(frozen=True)
+class Declared:
+    """The parsers of an import whose dataset type the user declared (``--dataset-type``): an export of the
+    older layout is taken to hold that dataset, and a manifest that says another is refused."""
+
+    dataset_type: str
+
+    def parse_legacy(self, key: str, body: bytes) -> ExportVersion:
+        return dataclasses.replace(parse_legacy(key, body), format_version=self.dataset_type)
+
+    def parse_manifest(self, key: str, body: bytes) -> ExportVersion:
+        version = parse_manifest(key, body)
+        if version.format_version != self.dataset_type:
+            raise ManifestError(f"manifest {key} says the export holds {version.format_version}, not the declared "
+                                f"{self.dataset_type}; the dataset type is for exports without a manifest: drop "
+                                "--dataset-type ([azure] dataset_type), or pass --export-name to choose one export")
+        return version
+
+
+# Named as the dataset types, so a parser's dotted path can name one (core loads parsers by dotted path).
+ActualCost = Declared("ActualCost")
+AmortizedCost = Declared("AmortizedCost")
+FocusCost = Declared("FocusCost")
+
+
+def declared_parsers(parsers: list[ManifestParser], dataset_type: str | None) -> list[ManifestParser]:
+    """``parsers`` with this plugin's two parsers bound to a declared dataset type (None: as they are)."""
+    if dataset_type is None:
+        return list(parsers)
+    bound = {"open_finops_azure.manifests:parse_legacy": f"{__name__}:{dataset_type}.parse_legacy",
+             "open_finops_azure.manifests:parse_manifest": f"{__name__}:{dataset_type}.parse_manifest"}
+    return [dataclasses.replace(p, parse=bound.get(p.parse, p.parse)) for p in parsers]

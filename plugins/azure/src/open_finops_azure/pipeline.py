@@ -12,7 +12,9 @@ def run_pipeline(config) -> dict[str, Any]:
 
     src = settings.source_settings(config)
     options = settings.import_options(config, src)
-    parsers = current_registry().parsers_for_vendor(VENDOR)
+    from open_finops_azure.manifests import declared_parsers
+
+    parsers = declared_parsers(current_registry().parsers_for_vendor(VENDOR), settings.dataset_type(config))
     summary = run_import(options, settings.TERMS, settings.open_source(src, flags=False), parsers)
     summary.raise_for_failures()
     return summary.as_dict()

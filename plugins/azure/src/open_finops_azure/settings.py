@@ -28,6 +28,8 @@ SECTION = "azure"
 DEFAULT_DATASET = "azure_costs"
 # Azure's own variable for a storage connection string, read when neither flag nor setting gives one.
 CONNECTION_STRING_ENV = "AZURE_STORAGE_CONNECTION_STRING"
+# What a Cost Management export of cost details holds; a manifest says which, the older layout does not.
+DATASET_TYPES = ("ActualCost", "AmortizedCost", "FocusCost")
 TERMS = VendorTerms(VENDOR, export_noun="Cost Management export", publisher="Azure",
                     format_flag="--layout", file_format_flag="--export-format")
 
@@ -50,6 +52,9 @@ AZURE = SettingsSection(
                 help="Read a local copy of the container instead of Blob Storage.", example="/srv/azure-exports"),
         Setting("start_date", "month", flag="--start-date", help="First billing period.", example="2024-01"),
         Setting("end_date", "month", flag="--end-date", help="Last billing period.", example="2024-12"),
+        Setting("dataset_type", choices=DATASET_TYPES, flag="--dataset-type",
+                help="The dataset exports of the older layout (no manifest) hold, so FOCUS is built from them.",
+                example="ActualCost"),
         Setting("reset", "bool", False, flag="--reset", help="Reload every period in range, even if loaded."),
         Setting("table_strategy", choices=STRATEGIES, default="separate", flag="--table-strategy",
                 help="separate: a table per period plus <export>_unified; single: one table."),
@@ -114,6 +119,19 @@ def open_source(settings: SourceSettings, *, flags: bool = True):
 
     return BlobSource(settings.container, account_url=settings.account_url,
                       connection_string=settings.connection_string)
+
+
+def dataset_type(config: Config, value: str | None = None) -> str | None:
+    """The declared dataset type (``--dataset-type``, ``OPEN_FINOPS_AZURE_DATASET_TYPE``, ``[azure]
+    dataset_type``) in Microsoft's spelling, or None."""
+    raw = config.get(SECTION, "dataset_type", value)
+    if raw is None or str(raw).strip() == "":
+        return None
+    match = next((t for t in DATASET_TYPES if t.lower() == str(raw).strip().lower()), None)
+    if match is None:
+        raise UsageError(f"dataset type {raw!r} (--dataset-type, [azure] dataset_type) is not one of "
+                         f"{', '.join(DATASET_TYPES)}")
+    return match
 
 
 def destination(config: Config, *, name: str | None = None, dataset: str | None = None) -> Destination:
