@@ -41,6 +41,20 @@ from open_finops.errors import (
 )
 from open_finops.exports import Column, DataFile, ExportVersion
 from open_finops.focus.columns import COLUMNS as FOCUS_COLUMNS
+from open_finops.focus.mapping import (
+    Expr,
+    FocusMapping,
+    Lookup,
+    Sql,
+    Stage,
+    TagMap,
+    duckdb_select,
+    literal,
+    money,
+    rate,
+    text,
+    timestamp,
+)
 from open_finops.focus.protocol import FocusSource
 from open_finops.hookspecs import hookimpl
 from open_finops.ingest.engine import (
@@ -71,6 +85,7 @@ from open_finops.settings import Origin, Resolved, Setting, SettingsSection
 from open_finops.state import LoadRecord, LoadStateStore
 
 __all__ = [
+    "FOCUS_COLUMNS",
     "PERIOD_COLUMN",
     "PLUGIN_API_VERSION",
     "STRATEGIES",
@@ -87,7 +102,8 @@ __all__ = [
     "DestinationError",
     "DiskFullError",
     "ExportVersion",
-    "FOCUS_COLUMNS",
+    "Expr",
+    "FocusMapping",
     "FocusRunner",
     "FocusSource",
     "ImportOptions",
@@ -97,6 +113,7 @@ __all__ = [
     "LoadRecord",
     "LoadStateStore",
     "LocalSource",
+    "Lookup",
     "ManifestError",
     "ManifestParser",
     "ObjectInfo",
@@ -111,7 +128,10 @@ __all__ = [
     "Setting",
     "SettingsSection",
     "SourceError",
+    "Sql",
+    "Stage",
     "StateError",
+    "TagMap",
     "UsageError",
     "VendorTerms",
     "check_key",
@@ -123,6 +143,7 @@ __all__ = [
     "disk_full",
     "dlt_destination",
     "drop_working_dir",
+    "duckdb_select",
     "export_table",
     "find_versions",
     "hookimpl",
@@ -130,11 +151,13 @@ __all__ = [
     "import_and_report",
     "key_from_uri",
     "list_exports",
+    "literal",
     "load_config",
-    "located",
     "load_settings",
     "loaded_versions",
+    "located",
     "mask_secrets",
+    "money",
     "month",
     "month_range",
     "months_from",
@@ -145,9 +168,12 @@ __all__ = [
     "print_json",
     "progress",
     "quote_identifier",
+    "rate",
     "run_import",
     "show_state",
     "table_columns",
     "table_exists",
+    "text",
+    "timestamp",
     "unified_view",
 ]

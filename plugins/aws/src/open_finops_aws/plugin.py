@@ -32,6 +32,7 @@ def register_pipelines():
             kind="focus",
             description="Turn the CUR v1 / CUR 2.0 periods imported into DuckDB into FOCUS 1.0 (+1.2 columns).",
             runner="open_finops_aws.focus:focus_sources",
+            mapping="open_finops_aws.focus:mapping",
             reads=("aws_cur.*",),
         ),
         Pipeline(
