@@ -38,6 +38,47 @@ def _open(cfg, data_dir: Path | None, *, read_only: bool):
     return open_database(cfg, data_dir, read_only=read_only, must_exist=True)
 
 
+def installed_mappings(registry: Registry) -> list:
+    """The FocusMapping of every installed FOCUS pipeline that declares one."""
+    return [m for p in sorted(registry.pipelines_of_kind("focus"), key=lambda p: p.name)
+            if (m := p.load_mapping()) is not None]
+
+
+def _warehouse_loads(con, pipelines) -> dict[str, list]:
+    """The current loads of these pipelines' vendors in another destination than the DuckDB file."""
+    from open_finops.focus.warehouse import warehouse_loads
+    from open_finops.state import LoadStateStore
+
+    store = LoadStateStore(con, create=False)
+    if not store.exists:
+        return {}
+    vendors = sorted({p.vendor for p in pipelines})
+    return warehouse_loads(r for vendor in vendors for r in store.current_versions(vendor))
+
+
+def _refuse_warehouse_loads(con, registry: Registry) -> None:
+    """``focus export`` reads this DuckDB file's focus.costs: refuse, rather than leave out, data held elsewhere."""
+    elsewhere = _warehouse_loads(con, registry.pipelines_of_kind("focus"))
+    if elsewhere:
+        where = ", ".join(sorted(elsewhere))
+        raise UsageError(f"the billing data is in {where}, whose FOCUS table is focus.costs in that database "
+                         "(finops focus build builds it there); export it from there: focus export reads "
+                         "this data directory's DuckDB file only")
+
+
+def _build_in_warehouse(registry: Registry, cfg, database: Path, location: str, records, *, reset: bool,
+                        focus_version: str, on_period):
+    from open_finops.focus.overlap import OverlapRule
+    from open_finops.focus.warehouse import PROJECT_DIR, build_in_warehouse, postgres_connection
+
+    mappings = installed_mappings(registry)
+    from open_finops.destination import Destination
+
+    connection = postgres_connection(database, location, Destination.from_key(records[0].destination).dataset)
+    return build_in_warehouse(database / PROJECT_DIR, connection, records, mappings, rule=OverlapRule.from_config(cfg),
+                              reset=reset, focus_version=focus_version, on_period=on_period)
+
+
 def make_app(registry: Registry) -> typer.Typer:
     app = typer.Typer(help="Build, export and summarise FOCUS cost data.", no_args_is_help=True)
 
@@ -54,7 +95,9 @@ def make_app(registry: Registry) -> typer.Typer:
         from open_finops.cli.output import print_json, progress
         from open_finops.errors import OpenFinopsError
         from open_finops.focus.build import build
+        from open_finops.focus.export import database_dir
         from open_finops.focus.versions import focus_version as version_in_force
+        from open_finops.focus.warehouse import require_dbt
 
         pipelines = sorted(registry.pipelines_of_kind("focus"), key=lambda p: p.name)
         if not pipelines:
@@ -63,6 +106,9 @@ def make_app(registry: Registry) -> typer.Typer:
         version = version_in_force(cfg, focus_version)
         con = _open(cfg, data_dir, read_only=False)
         try:
+            elsewhere = _warehouse_loads(con, pipelines)
+            for location in elsewhere:
+                require_dbt(location.partition("@")[0])  # before anything is built
             with progress(quiet or as_json, transfer=False) as bar:
                 task = bar.add_task("Building FOCUS", total=None)
 
@@ -82,8 +128,12 @@ def make_app(registry: Registry) -> typer.Typer:
                     typer.echo(f"{result.vendor} {result.export_name} {result.billing_period}: {what}{notes}")
 
                 report = build(con, pipelines, config=cfg, reset=reset, on_period=show, focus_version=version)
+                database = database_dir(con)
         finally:
             con.close()
+        for location, records in elsewhere.items():
+            report.periods += _build_in_warehouse(registry, cfg, database, location, records, reset=reset,
+                                                  focus_version=version, on_period=show).periods
         if as_json:
             print_json({
                 "periods": [p.as_dict() for p in report.periods],
@@ -129,6 +179,7 @@ def make_app(registry: Registry) -> typer.Typer:
         version = version_in_force(cfg, focus_version)
         con = _open(cfg, data_dir, read_only=True)
         try:
+            _refuse_warehouse_loads(con, registry)
             check_out(out, database_dir(con))  # where it goes matters more than what its name promises
             chosen = format_for(out, fmt)
             result = export(con, out, fmt=chosen, start=start, end=end, exact_decimals=exact_decimals,
@@ -140,6 +191,28 @@ def make_app(registry: Registry) -> typer.Typer:
                         "columns": result.columns})
         else:
             typer.echo(f"Wrote {result.rows:,} rows ({result.columns} columns) to {result.path} ({result.format}).")
+
+    @app.command("dbt-package")
+    def dbt_package_cmd(
+        out: Path = typer.Option(..., "--out", "-o", help="Folder to write the packages into (created if missing)."),
+        as_json: bool = JsonOption,
+    ) -> None:
+        """Write the FOCUS mappings as dbt packages: finops_focus (the union and the FOCUS rules as tests) and
+        one per installed vendor (finops_aws, ...)."""
+        from open_finops.cli.output import print_json
+        from open_finops.focus.dbt_package import write_packages
+
+        mappings = installed_mappings(registry)
+        if not mappings:
+            raise UsageError(NO_TRANSFORM)
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out} is a file; give a folder")
+        written = write_packages(mappings, out)
+        packages = sorted({p.relative_to(out).parts[0] for p in written})
+        if as_json:
+            print_json({"out": str(out), "packages": packages, "files": len(written)})
+        else:
+            typer.echo(f"Wrote dbt packages {', '.join(packages)} ({len(written)} files) to {out}.")
 
     @app.command("summary")
     def summary_cmd(
