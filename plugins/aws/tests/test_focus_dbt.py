@@ -5,7 +5,6 @@ test checks what ``focus build`` says where it is not installed (tox's aws envir
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from collections import Counter
 from datetime import UTC, datetime
@@ -17,12 +16,12 @@ from open_finops_aws.focus import mapping
 from open_finops_aws.sample import generate_sample, restate
 
 from open_finops.focus.overlap import OverlapRule
-from open_finops.focus.warehouse import Connection, build_in_warehouse
+from open_finops.focus.warehouse import Connection, build_in_warehouse, missing_dbt
 from open_finops.state import LoadStateStore
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 PERIODS = ("2024-01", "2024-02")
-HAS_DBT = all(importlib.util.find_spec(m) is not None for m in ("dbt", "dbt.adapters.duckdb", "dbt.adapters.postgres"))
+HAS_DBT = missing_dbt("postgres") is None and missing_dbt("duckdb") is None
 needs_dbt = pytest.mark.skipif(not HAS_DBT, reason="open-finops[dbt] is not installed in this environment")
 DATASET = "dbt_ds"
 

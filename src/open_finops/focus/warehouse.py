@@ -42,10 +42,18 @@ def missing_dbt(destination_name: str) -> str | None:
     adapter = ADAPTERS.get(destination_name)
     if adapter is None:
         return f"FOCUS cannot be built on destination {destination_name!r} yet"
-    if importlib.util.find_spec("dbt") is None or importlib.util.find_spec(f"dbt.adapters.{destination_name}") is None:
+    if not _installed("dbt.cli.main") or not _installed(f"dbt.adapters.{destination_name}"):
         return (f"FOCUS for the billing data in {destination_name} is built with dbt, which is not installed; "
                 f"install it with: pip install '{EXTRA}' (dbt-core and {adapter})")
     return None
+
+
+def _installed(module: str) -> bool:
+    # dbt-adapters alone installs the "dbt" namespace: look for dbt-core's own module and the adapter's.
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
 
 
 def require_dbt(destination_name: str) -> None:
