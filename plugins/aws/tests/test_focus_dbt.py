@@ -156,6 +156,14 @@ def test_focus_build_on_postgres_runs_dbt_and_matches_the_native_build(
         cur.execute('SELECT count(*) FROM focus.costs WHERE "x_BillingPeriod" = %s', ("2024-02",))
         assert cur.fetchone()[0] == restated.periods["2024-02"].rows
 
+    # --reset rebuilds every period (dbt's full refresh, under the focus.costs view that reads the table).
+    reset = finops("focus", "build", "--data-dir", data, "--reset", "--json")
+    assert reset.code == 0, reset.out + reset.err
+    assert {p["status"] for p in reset.json()["periods"]} == {"built"}
+    with psycopg2.connect(postgres_url) as pg, pg.cursor() as cur:
+        cur.execute('SELECT count(*) FROM focus.costs')
+        assert cur.fetchone()[0] == 400 + restated.periods["2024-02"].rows
+
 
 @pytest.mark.skipif(HAS_DBT, reason="checks what happens where open-finops[dbt] is not installed (tox env aws)")
 @pytest.mark.postgres

@@ -29,6 +29,7 @@ from open_finops.focus.dbt_package import TRANSFORM_COLUMN, model_name, package_
 from open_finops.focus.mapping import FocusMapping
 from open_finops.focus.overlap import OverlapRule
 from open_finops.focus.protocol import FocusSource
+from open_finops.secrets import mask_secrets
 
 EXTRA = "open-finops[dbt]"
 ADAPTERS = {"postgres": "dbt-postgres", "duckdb": "dbt-duckdb"}
@@ -201,7 +202,8 @@ def run_dbt(project: Path, arguments: Sequence[str], connection: Connection) -> 
     os.environ[PASSWORD_VARIABLE] = connection.password
     try:
         result = dbtRunner().invoke([*arguments, "--project-dir", str(project), "--profiles-dir", str(project),
-                                     "--quiet", "--no-use-colors", "--no-send-anonymous-usage-stats",
+                                     # dbt's own log goes to <project>/logs; what failed is our one line
+                                     "--log-level", "none", "--no-use-colors", "--no-send-anonymous-usage-stats",
                                      "--no-version-check"])
     finally:
         if previous is None:
@@ -211,11 +213,12 @@ def run_dbt(project: Path, arguments: Sequence[str], connection: Connection) -> 
     if result.success:
         return
     if result.exception is not None:
-        raise OpenFinopsError(f"dbt {arguments[0]} failed: {str(result.exception).strip().splitlines()[0]}")
+        first = (str(result.exception).strip().splitlines() or [type(result.exception).__name__])[0]
+        raise OpenFinopsError(mask_secrets(f"dbt {arguments[0]} failed: {first}"))
     failures = [f"{r.node.name}: {' '.join(str(r.message).split())}" for r in (result.result or [])
                 if str(r.status) in ("error", "fail", "runtime error")]
     detail = "; ".join(failures[:5]) or f"see the dbt log in {project / 'logs'}"
-    raise OpenFinopsError(f"dbt {arguments[0]} failed: {detail}")
+    raise OpenFinopsError(mask_secrets(f"dbt {arguments[0]} failed: {detail}"))
 
 
 def build_in_warehouse(
