@@ -15,6 +15,7 @@ import pytest
 from open_finops_aws.focus import mapping
 from open_finops_aws.sample import generate_sample, restate
 
+from open_finops.errors import OpenFinopsError
 from open_finops.focus.overlap import OverlapRule
 from open_finops.focus.warehouse import Connection, build_in_warehouse, missing_dbt
 from open_finops.state import LoadStateStore
@@ -107,6 +108,15 @@ def test_dbt_on_duckdb_builds_the_native_rows_and_money(tmp_path: Path) -> None:
     again = build_in_warehouse(tmp_path / "project", Connection("duckdb", path=str(copy)), records, [mapping()],
                                rule=OverlapRule(), focus_version="1.2")
     assert {p.status for p in again.periods} == {"skipped"}
+
+    # The FOCUS rules run as dbt tests: a row that breaks one fails the build, naming the rule.
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE focus.aws_focus SET \"ChargeCategory\" = 'Discount' WHERE \"x_LineItemId\" = "
+                    "(SELECT min(\"x_LineItemId\") FROM focus.costs)")
+    broken = "FOCUS rule 'ChargeCategory is not one of its allowed values' broken: Got 1 result"
+    with pytest.raises(OpenFinopsError, match=broken):
+        build_in_warehouse(tmp_path / "project", Connection("duckdb", path=str(copy)), records, [mapping()],
+                           rule=OverlapRule(), focus_version="1.2")
 
 
 @needs_dbt

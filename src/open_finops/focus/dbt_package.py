@@ -21,6 +21,7 @@ one per export and billing period loaded: the load state knows them, and ``focus
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -282,10 +283,14 @@ def rules_yaml(rules: Sequence[Rule] = RULES) -> str:
     lines = ["version: 2", "", "models:", "  - name: costs",
              "    description: \"FOCUS cost and usage rows of every vendor (focus.costs).\"", "    data_tests:"]
     for rule in rules:
-        violation = ("{% if target.type == 'postgres' %}" + inline(rule, "postgres") + "{% else %}"
-                     + inline(rule, "duckdb") + "{% endif %}")
-        lines += [f"      - {CORE}.focus_rule:", f"          violation: {json.dumps(violation)}",
-                  f"          config: {{description: {json.dumps(rule.description)}}}"]
+        violation = inline(rule, "duckdb")
+        if inline(rule, "postgres") != violation:
+            violation = ("{% if target.type == 'postgres' %}" + inline(rule, "postgres") + "{% else %}" + violation
+                         + "{% endif %}")
+        slug = re.sub(r"[^a-z0-9]+", "_", rule.description.lower()).strip("_")
+        lines += [f"      - {CORE}.focus_rule:", f"          name: focus_rule_{slug}",
+                  f"          description: {json.dumps(rule.description)}",
+                  f"          violation: {json.dumps(violation)}"]
     return "\n".join(lines) + "\n"
 
 

@@ -215,10 +215,17 @@ def run_dbt(project: Path, arguments: Sequence[str], connection: Connection) -> 
     if result.exception is not None:
         first = (str(result.exception).strip().splitlines() or [type(result.exception).__name__])[0]
         raise OpenFinopsError(mask_secrets(f"dbt {arguments[0]} failed: {first}"))
-    failures = [f"{r.node.name}: {' '.join(str(r.message).split())}" for r in (result.result or [])
+    failures = [f"{_what(r.node)}: {' '.join(str(r.message).split())}" for r in (result.result or [])
                 if str(r.status) in ("error", "fail", "runtime error")]
     detail = "; ".join(failures[:5]) or f"see the dbt log in {project / 'logs'}"
     raise OpenFinopsError(mask_secrets(f"dbt {arguments[0]} failed: {detail}"))
+
+
+def _what(node: Any) -> str:
+    """A model by its name, a FOCUS rule's test by the rule."""
+    if str(getattr(node, "resource_type", "")) == "test" and getattr(node, "description", ""):
+        return f"FOCUS rule {node.description!r} broken"
+    return node.name
 
 
 def build_in_warehouse(
