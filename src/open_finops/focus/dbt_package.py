@@ -168,8 +168,8 @@ def _reads_jinja(spec_reads: Sequence) -> str:
 def vendor_model(mapping: FocusMapping) -> str:
     """The incremental dbt model of one vendor's mapping."""
     keys = [q(name) for name in IDENTITY[:3]]  # quoted: dbt writes them into its DELETE as they are
-    lookups = [f"{lookup.name} ({', '.join(lookup.columns)}) AS (VALUES "
-               + ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in lookup.rows) + ")"
+    lookups = [f"{lookup.name} ({', '.join(lookup.columns)}) AS (VALUES\n    "
+               + ",\n    ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in lookup.rows) + ")"
                for lookup in mapping.lookups]
     reads = [f"{{{{ {CORE}.field(cols, '{f.kind}', {_reads_jinja(f.reads)}) }}}} AS {f.name}" for f in mapping.fields]
     if mapping.tags is not None:
