@@ -264,13 +264,18 @@ def build_in_warehouse(
         arguments.append("--full-refresh")
     run_dbt(project, arguments, connection)
     seconds = round(time.monotonic() - started, 3)
-    rows = {(v, e, p): int(n) for v, e, p, n in connection.query(
-        f'SELECT "x_Vendor", "x_ExportName", "x_BillingPeriod", count(*) FROM {SCHEMA}.costs GROUP BY 1, 2, 3')}
+    counts = 'SELECT "x_Vendor", "x_ExportName", "x_BillingPeriod", count(*) FROM {} GROUP BY 1, 2, 3'
+    rows = {(v, e, p): int(n) for v, e, p, n in connection.query(counts.format(f"{SCHEMA}.costs"))}
+    mapped = {(v, e, p): int(n) for vendor in sorted({s.vendor for s in sources})
+              for v, e, p, n in connection.query(counts.format(f"{SCHEMA}.{model_name(vendor)}"))}
     report = BuildReport([])
     for source in loaded:
         pipeline = f"dbt {model_name(source.vendor)}"
         if source in excluded:
             result = PeriodResult(*source.key, "excluded", pipeline, source.version_id, rows=0)
+        elif source in stale and mapped.get(source.key) and not rows.get(source.key):
+            # every billing account of the period is counted from another export
+            result = PeriodResult(*source.key, "superseded", pipeline, source.version_id, rows=0)
         elif source in stale:
             result = PeriodResult(*source.key, "built", pipeline, source.version_id, rows=rows.get(source.key, 0),
                                   seconds=seconds)
