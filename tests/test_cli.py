@@ -30,12 +30,16 @@ DOCKER_HINT = (
     "Error: The 'docker' commands come from the open-finops-docker plugin, which is not installed. "
     "Install it with: pip install 'open-finops[docker]'\n"
 )
+REPORT_HINT = (
+    "Error: The 'report' commands come from the open-finops-report plugin, which is not installed. "
+    "Install it with: pip install 'open-finops[report]'\n"
+)
 
 
 def commands_in_help(text: str) -> list[str]:
-    """The command names of the help's Commands panel."""
-    panel = text.split("Commands", 1)[1]
-    return re.findall(r"^[│|]\s+([a-z][a-z0-9_-]*)\s", panel, flags=re.MULTILINE)
+    """The command names of the help's Commands section (plain Click help: two spaces, name, description)."""
+    section = text.split("\nCommands:\n", 1)[1]
+    return re.findall(r"^  ([a-z][a-z0-9_-]*)(?:\s|$)", section, flags=re.MULTILINE)
 
 
 def test_help_lists_core_commands_and_the_groups_plugins_contribute(cli) -> None:
@@ -78,6 +82,8 @@ def test_the_version_is_the_distributions_version() -> None:
         (["docker", "up"], DOCKER_HINT),
         (["azure", "import-exports", "--from-dir", "x"], AZURE_HINT),
         (["azure"], AZURE_HINT),
+        (["report", "--out", "costs.html"], REPORT_HINT),
+        (["report"], REPORT_HINT),
     ],
 )
 def test_a_known_vendor_without_its_plugin_exits_2_with_the_install_hint(cli, argv: list[str], hint: str) -> None:

@@ -104,7 +104,7 @@ def test_a_new_file_is_created_in_the_pinned_storage_format_and_keeps_it_when_wr
 
     import duckdb
 
-    from open_finops.database import STORAGE_VERSION
+    from open_finops.database import DEFAULT_STORAGE_VERSION as STORAGE_VERSION
 
     path = tmp_path / "finops.duckdb"
     con = connect(path)
@@ -121,3 +121,31 @@ def test_a_new_file_is_created_in_the_pinned_storage_format_and_keeps_it_when_wr
     plain = tmp_path / "plain.duckdb"
     duckdb.connect(str(plain)).close()
     assert struct.Struct("<8x4sQ").unpack(plain.read_bytes()[:20])[1] > number, "the pin changes something"
+
+
+@pytest.mark.parametrize("version", ["v1.0.0", "v1.4.0", "latest"])
+def test_the_storage_version_of_a_new_file_is_the_configured_one(tmp_path: Path, version: str) -> None:
+    import struct
+
+    from open_finops.config import load_config
+    from open_finops.database import open_database
+
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[project]\nduckdb_storage_version = "{version}"\n', encoding="utf-8")
+    config = load_config(config_file)
+    con = open_database(config, tmp_path / "data")
+    ((tags,),) = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = 'finops'").fetchall()
+    con.close()
+    number = struct.Struct("<8x4sQ").unpack((tmp_path / "data" / "finops.duckdb").read_bytes()[:20])[1]
+    if version == "latest":
+        assert number > 68, "DuckDB's newest format, beyond what DuckDB 1.5 reads"
+    else:
+        assert tags["storage_version"] == f"{version}+" and number <= 68
+
+
+@pytest.mark.parametrize("version", ["v9.9.9", "banana", "1.5.0", "v1.5", "", "v1.5.0; DROP TABLE x"])
+def test_a_storage_version_duckdb_does_not_know_is_one_line_naming_the_setting(tmp_path: Path, version: str) -> None:
+    with pytest.raises(UsageError, match=r"duckdb_storage_version") as caught:
+        connect(tmp_path / "finops.duckdb", storage_version=version)
+    assert "\n" not in str(caught.value) and repr(version) in str(caught.value)
+    assert not (tmp_path / "finops.duckdb").exists()

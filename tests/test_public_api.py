@@ -67,3 +67,29 @@ def test_a_plugin_imports_only_the_public_api(path: Path) -> None:
                 (what.startswith("open_finops:") and what.split(":")[1] in allowed_top))
     ]
     assert outside == []
+
+
+def test_the_names_type_checkers_see_are_the_names_the_api_serves() -> None:
+    tree = ast.parse(Path(api.__file__).read_text())
+    (block,) = [node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"]
+    declared = {(alias.asname or alias.name): (node.module, alias.name)
+                for node in block.body if isinstance(node, ast.ImportFrom) for alias in node.names}
+    assert declared == api._HOMES
+    assert sorted(api.__all__) == sorted(declared)
+
+
+def test_importing_the_api_loads_a_name_only_when_a_plugin_uses_it() -> None:
+    probe = ("import sys, open_finops.api as api; engine = 'open_finops.ingest.engine'; "
+             "before = engine in sys.modules; "
+             "from open_finops.api import CommandGroup, VendorTerms; light = engine in sys.modules; "
+             "from open_finops.api import run_import; print(before, light, engine in sys.modules, "
+             "run_import.__module__)")
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert completed.stdout.split() == ["False", "False", "True", "open_finops.ingest.engine"], completed.stderr
+
+
+def test_a_name_the_api_does_not_have_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'run_everything'"):
+        api.run_everything  # noqa: B018
+    with pytest.raises(ImportError):
+        exec("from open_finops.api import run_everything", {})

@@ -22,6 +22,11 @@ MAX_LOCK_TIMEOUT = 86_400.0
 DEFAULT_MEMORY_LIMIT = "192MB"
 # Below this DuckDB runs out of memory staging one row group of an import.
 MIN_MEMORY_LIMIT = 64 * 10**6
+# The storage format of new database files: DuckDB's own default (2.x writes format 69) would lock out
+# every reader on DuckDB 1.5, among them Metabase's DuckDB driver (docs/docker.md). A file keeps the
+# format it was created in when later versions write to it.
+DEFAULT_STORAGE_VERSION = "v1.5.0"
+STORAGE_VERSION_FORM = r"latest|v\d+\.\d+\.\d+"
 
 
 def physical_memory() -> int | None:
@@ -43,6 +48,9 @@ PROJECT = SettingsSection(
         Setting("duckdb_memory_limit", "size", DEFAULT_MEMORY_LIMIT, minimum=MIN_MEMORY_LIMIT,
                 maximum=physical_memory,
                 help="DuckDB's buffer pool during imports; beyond it DuckDB spills to disk."),
+        Setting("duckdb_storage_version", "str", DEFAULT_STORAGE_VERSION,
+                help="DuckDB storage format of a new finops.duckdb (a DuckDB release such as v1.5.0, or latest): "
+                "the oldest DuckDB that must read it; an existing file keeps its own."),
         Setting("strict_config", "bool", False, flag="--strict",
                 help="Unknown sections and keys, and old keys that are no longer read, are errors, not warnings."),
         Setting("name", "str", help="A name for this project (open-finops-stack wrote one); shown, not used.",

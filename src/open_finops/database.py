@@ -17,9 +17,11 @@ from open_finops.config import check_data_dir
 from open_finops.core_settings import (  # noqa: F401
     DEFAULT_LOCK_TIMEOUT,
     DEFAULT_MEMORY_LIMIT,
+    DEFAULT_STORAGE_VERSION,
     MAX_LOCK_TIMEOUT,
     MIN_MEMORY_LIMIT,
     PROJECT,
+    STORAGE_VERSION_FORM,
     physical_memory,
 )
 from open_finops.errors import DestinationError, UsageError
@@ -31,10 +33,6 @@ if TYPE_CHECKING:
     from open_finops.config import Config
 
 DATABASE_FILE = "finops.duckdb"
-# The storage format of new database files: DuckDB's own default (2.x writes version 69) would lock out
-# every reader on DuckDB 1.5, among them Metabase's DuckDB driver (docs/docker.md). A file keeps the
-# format it was created in when later versions write to it.
-STORAGE_VERSION = "v1.5.0"
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
@@ -50,6 +48,11 @@ def lock_timeout(config: Config) -> float:
 def memory_limit(config: Config) -> str:
     """``[project] duckdb_memory_limit``: DuckDB's buffer pool, between 64MB and this machine's memory."""
     return config.value("project", PROJECT.setting("duckdb_memory_limit"))[0]
+
+
+def storage_version(config: Config) -> str:
+    """``[project] duckdb_storage_version``: the storage format a new database file is created in."""
+    return config.value("project", PROJECT.setting("duckdb_storage_version"))[0]
 
 
 def check_memory_limit(value: str) -> str:
@@ -73,7 +76,8 @@ def lock_holder(message: str) -> str:
 
 def connect_configured(path: Path, config: Config, *, read_only: bool = False):
     """:func:`connect` with the lock timeout and memory limit that ``[project]`` sets."""
-    return connect(path, read_only=read_only, lock_timeout=lock_timeout(config), memory_limit=memory_limit(config))
+    return connect(path, read_only=read_only, lock_timeout=lock_timeout(config), memory_limit=memory_limit(config),
+                   storage_version=storage_version(config))
 
 
 def open_database(config: Config, data_dir: Path | None = None, *, read_only: bool = False,
@@ -95,13 +99,18 @@ def connect(
     read_only: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     memory_limit: str | None = None,
+    storage_version: str = DEFAULT_STORAGE_VERSION,
 ):
     """Open the DuckDB file, waiting up to ``lock_timeout`` seconds while another process holds it.
 
     ``memory_limit`` (e.g. ``"512MB"``) caps DuckDB's buffer pool; beyond it DuckDB spills to disk.
+    ``storage_version`` is the format a file created here is written in (DuckDB's release names).
     """
     import duckdb
 
+    if not re.fullmatch(STORAGE_VERSION_FORM, storage_version):
+        raise UsageError(f"DuckDB storage version {storage_version!r} is not a DuckDB release such as v1.5.0, "
+                         f"or latest; set [project] duckdb_storage_version")
     if memory_limit is not None:
         memory_limit = check_memory_limit(memory_limit)
     if not (isinstance(lock_timeout, int | float) and 0 <= lock_timeout <= MAX_LOCK_TIMEOUT):  # also nan
@@ -115,8 +124,15 @@ def connect(
     delay = 0.1
     while True:
         try:
-            config = {} if read_only or path.exists() else {"storage_compatibility_version": STORAGE_VERSION}
-            con = duckdb.connect(str(path), read_only=read_only, config=config)
+            config = {} if read_only or path.exists() else {"storage_compatibility_version": storage_version}
+            try:
+                con = duckdb.connect(str(path), read_only=read_only, config=config)
+            except duckdb.InvalidInputException as exc:
+                if "not a known DuckDB version" not in str(exc):
+                    raise
+                raise UsageError(f"DuckDB storage version {storage_version!r} is not one this DuckDB "
+                                 f"{duckdb.__version__} knows; set [project] duckdb_storage_version to a "
+                                 f"release such as v1.5.0, or latest") from None
             if memory_limit is not None:
                 con.execute(f"SET memory_limit = '{memory_limit}'")  # validated above
             return con

@@ -33,6 +33,7 @@ KNOWN_VENDORS: dict[str, KnownVendor] = {
         KnownVendor("aws", "open-finops-aws", "aws", available=True),
         KnownVendor("docker", "open-finops-docker", "docker", available=True),
         KnownVendor("azure", "open-finops-azure", "azure", available=True),
+        KnownVendor("report", "open-finops-report", "report", available=True),
         KnownVendor("gcp", None, None, available=False),
     )
 }

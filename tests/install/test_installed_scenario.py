@@ -38,8 +38,9 @@ PACKAGES = {"core": "open_finops", "aws": "open_finops_aws", "azure": "open_fino
 
 
 def help_commands(text: str) -> set[str]:
-    panel = text.split("Commands", 1)[1]
-    return set(re.findall(r"^[│|]\s+([a-z][a-z0-9_-]*)\s", panel, flags=re.MULTILINE))
+    """The command names of the help's Commands section (plain Click help: two spaces, name, description)."""
+    section = text.split("\nCommands:\n", 1)[1]
+    return set(re.findall(r"^  ([a-z][a-z0-9_-]*)(?:\s|$)", section, flags=re.MULTILINE))
 
 
 def test_plugins_list_json_lists_exactly_the_installed_plugins_with_their_hooks(finops, scenario) -> None:

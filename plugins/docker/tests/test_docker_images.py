@@ -10,8 +10,9 @@ import pytest
 from open_finops_docker import settings
 from open_finops_docker.stack import template
 
-# A tag with a full version (3.11.13, 21.0.7_6), never latest or a bare major version.
-PINNED = re.compile(r"^[a-z0-9./-]+:\d+\.\d+\.\d+[^\s:]*(@sha256:[0-9a-f]{64})?$")
+# A full name, a tag with a full version (3.11.13, 21.0.7_6: never latest or a bare major version) for
+# people, and the digest that is pulled.
+PINNED = re.compile(r"^docker\.io/[a-z0-9./-]+:\d+\.\d+[.\d]*[^\s:@]*@sha256:[0-9a-f]{64}$")
 
 
 def instructions(dockerfile: str) -> list[tuple[str, str]]:
@@ -34,10 +35,34 @@ def arg_defaults(dockerfile: str) -> dict[str, str]:
     return dict(arg.split("=", 1) for arg in values(dockerfile, "ARG") if "=" in arg)
 
 
-@pytest.mark.parametrize("name", ["pipeline/Dockerfile", "metabase/Dockerfile"])
-def test_base_image_is_pinned(name: str) -> None:
-    (base,) = values(template(name), "FROM")
-    assert PINNED.match(base), f"{name}: base image {base!r} is not pinned to a full version"
+@pytest.mark.parametrize(("name", "argument", "default"), [
+    ("pipeline/Dockerfile", "PYTHON_IMAGE", settings.PYTHON_IMAGE),
+    ("metabase/Dockerfile", "JAVA_IMAGE", settings.JAVA_IMAGE),
+])
+def test_base_image_is_the_build_argument_compose_passes_from_env(name: str, argument: str, default: str) -> None:
+    steps = instructions(template(name))
+    assert steps[:2] == [("ARG", argument), ("FROM", f"${{{argument}}}")], "one home: settings, through .env"
+    assert PINNED.match(default), f"{argument} {default!r} is not pinned by digest to a full version"
+
+
+def test_the_postgres_image_is_pulled_by_digest_while_its_version_is_the_pinned_one() -> None:
+    assert PINNED.match(f"docker.io/library/postgres:{settings.POSTGRES_VERSION}@{settings.POSTGRES_DIGEST}")
+
+
+@pytest.mark.parametrize(("driver", "duckdb", "storage"), [
+    ("1.5.5.0", "1.5.5", "v1.5.0"), ("1.4.3.1", "1.4.3", "v1.4.0"), ("2.0.1.0", "2.0.1", "v2.0.0"),
+])
+def test_the_storage_version_follows_from_the_driver_release(driver: str, duckdb: str, storage: str) -> None:
+    assert settings.driver_duckdb_version(driver) == duckdb
+    assert settings.driver_storage_version(driver) == storage
+
+
+@pytest.mark.parametrize("driver", ["1.5.5", "latest", "1.5.5.0.1", "v1.5.5.0", "1.5.x.0", ""])
+def test_a_driver_version_that_is_not_a_release_is_refused(driver: str) -> None:
+    from open_finops.api import UsageError
+
+    with pytest.raises(UsageError, match="duckdb_driver_version"):
+        settings.driver_storage_version(driver)
 
 
 @pytest.mark.parametrize("name", ["pipeline/Dockerfile", "metabase/Dockerfile"])

@@ -74,7 +74,11 @@ def test_compose_has_metabase_postgres_and_a_pipeline_job(stack_dir: Path) -> No
     resolved = interpolate(compose, env)
     postgres, metabase, pipeline = (resolved["services"][s] for s in ("postgres", "metabase", "pipeline"))
 
-    assert postgres["image"] == "docker.io/library/postgres:16.9-bookworm"
+    assert postgres["image"] == ("docker.io/library/postgres:16.9-bookworm@sha256:"
+                                 "253815cf7579ffa05e1673d92e78d37273e61be0e4414e9a1449337d7925be94")
+    assert metabase["build"]["args"]["JAVA_IMAGE"].startswith("docker.io/library/eclipse-temurin:21.0.7_6-jre-jammy@")
+    assert pipeline["build"]["args"]["PYTHON_IMAGE"].startswith("docker.io/library/python:3.11.13-slim-bookworm@")
+    assert "OPEN_FINOPS_PROJECT_DUCKDB_STORAGE_VERSION=v1.5.0" in pipeline["environment"]
     assert mounts(postgres)["/var/lib/postgresql/data"]["source"] == "postgres-data"
     assert "ports" not in postgres, "Metabase's database is reachable from the stack only"
 
@@ -313,3 +317,29 @@ def test_a_typo_in_the_docker_section_warns_with_the_setting_meant_and_strict_re
     assert envfile.read(clean_env / "stack" / ".env")["METABASE_PORT"] == "3000"  # the typo is not read
     assert refused.code == 2 and "did you mean `metabase_port`?" in refused.err
     assert not (clean_env / "other").exists()
+
+
+def test_refreshed_digests_and_another_driver_reach_the_stack_through_settings(
+    clean_env: Path, finops, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    newer = "docker.io/library/python:3.11.14-slim-bookworm@sha256:" + "ab" * 32
+    monkeypatch.setenv("OPEN_FINOPS_DOCKER_PYTHON_IMAGE", newer)
+    monkeypatch.setenv("OPEN_FINOPS_DOCKER_POSTGRES_VERSION", "17.5-bookworm")
+    monkeypatch.setenv("OPEN_FINOPS_DOCKER_DUCKDB_DRIVER_VERSION", "1.4.3.0")
+
+    assert finops("docker", "init", "stack").code == 0
+
+    compose, env = load_stack(clean_env / "stack")
+    resolved = interpolate(compose, env)["services"]
+    assert resolved["pipeline"]["build"]["args"]["PYTHON_IMAGE"] == newer
+    assert resolved["postgres"]["image"] == "docker.io/library/postgres:17.5-bookworm", (
+        "a version other than the pinned one has no known digest: pulled by its tag"
+    )
+    assert "OPEN_FINOPS_PROJECT_DUCKDB_STORAGE_VERSION=v1.4.0" in resolved["pipeline"]["environment"]
+
+
+def test_a_driver_version_that_is_not_a_release_stops_init(clean_env: Path, finops) -> None:
+    (clean_env / "config.toml").write_text('[docker]\nduckdb_driver_version = "latest"\n', encoding="utf-8")
+    result = finops("docker", "init", "stack")
+    assert result.code == 2 and "duckdb_driver_version 'latest'" in result.err
+    assert not (clean_env / "stack").exists()

@@ -42,20 +42,45 @@ def read_with(python: Path, path: Path, sql: str) -> subprocess.CompletedProcess
     return subprocess.run([str(python), "-c", READ, str(path), sql], capture_output=True, text=True)
 
 
-def finops_cli(*args: str, cwd: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPEN_FINOPS_", "AWS_"))}
-    done = subprocess.run([str(Path(sys.executable).with_name("finops")), *args], cwd=cwd, env=env,
+def finops_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("OPEN_FINOPS_", "AWS_"))}
+    done = subprocess.run([str(Path(sys.executable).with_name("finops")), *args], cwd=cwd, env={**clean, **(env or {})},
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
 
+def pipeline_environment(stack: Path) -> dict[str, str]:
+    """The OPEN_FINOPS_* variables compose hands the pipeline container, with .env's values filled in."""
+    import re
+
+    import yaml
+    from open_finops_docker import envfile
+
+    compose = yaml.safe_load((stack / "compose.yaml").read_text(encoding="utf-8"))
+    values = envfile.read(stack / ".env")
+    found = {}
+    for item in compose["services"]["pipeline"]["environment"]:
+        key, _, value = item.partition("=")
+        if key.startswith("OPEN_FINOPS_PROJECT_"):
+            found[key] = re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], value)
+    return found
+
+
 @pytest.fixture(scope="session")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data directory after a real import (the AWS plugin's sample exports) and a FOCUS build."""
+    """A data directory after a real import (the AWS plugin's sample exports) and a FOCUS build, run with
+    the environment the stack's pipeline container gets, under a config that asks for DuckDB's newest format."""
     pytest.importorskip("open_finops_aws", reason="the real import comes from the AWS plugin's demo")
     work = tmp_path_factory.mktemp("imported")
-    finops_cli("aws", "demo", "--data-dir", "data", "--rows-per-month", "40", "--quiet", cwd=work)
-    finops_cli("focus", "build", "--data-dir", "data", "--quiet", cwd=work)
+    finops_cli("docker", "init", "stack", cwd=work)
+    env = pipeline_environment(work / "stack")
+    assert env["OPEN_FINOPS_PROJECT_DUCKDB_STORAGE_VERSION"] == settings.driver_storage_version(
+        settings.DUCKDB_DRIVER_VERSION)
+    env.pop("OPEN_FINOPS_PROJECT_DATA_DIR")  # /data inside the container
+    (work / "config.toml").write_text('[project]\nduckdb_storage_version = "latest"\n', encoding="utf-8")
+    env["OPEN_FINOPS_CONFIG"] = str(work / "config.toml")
+    finops_cli("aws", "demo", "--data-dir", "data", "--rows-per-month", "40", "--quiet", cwd=work, env=env)
+    finops_cli("focus", "build", "--data-dir", "data", "--quiet", cwd=work, env=env)
     return work / "data"
 
 

@@ -85,6 +85,10 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
         no_args_is_help=True,
         add_completion=True,
         pretty_exceptions_enable=False,
+        # Plain Click help for every command (the mode reaches each plugin group too): rendering help
+        # through rich imports its markdown, syntax and traceback modules, which tripled `finops --help`'s
+        # start-up (benchmarks/README.md). Help text is shown as written, so "[aws]" stays "[aws]".
+        rich_markup_mode=None,
     )
 
     @app.callback()
@@ -114,9 +118,9 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
     app.command("demo")(demo_cmd.make_command(registry))
     for name, (contribution, _plugin) in sorted(registry.commands.items()):
         if isinstance(contribution, CommandGroup):
-            app.add_typer(contribution.app, name=name, help=_plain(contribution.help))
+            app.add_typer(contribution.app, name=name, help=contribution.help)
         else:
-            app.command(name=name, help=_plain(contribution.help))(contribution.callback)
+            app.command(name=name, help=contribution.help)(contribution.callback)
     # Known vendors, plugins that failed to load and plugins turned off keep a name that explains itself.
     names = [*KNOWN_VENDORS, *(p.name for p in registry.plugins), *registry.turned_off]
     for name in dict.fromkeys(names):
@@ -126,15 +130,6 @@ def build_app(registry: plugins.Registry) -> typer.Typer:
         if message is not None:
             _stand_in(app, name, message)
     return app
-
-
-def _plain(text: str) -> str:
-    """Plugin text as it is written: Typer renders help as rich markup, where "[aws]" would vanish."""
-    if "[" not in text:
-        return text  # rich is imported only when there is something to escape: start-up stays light
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def _hide_flag_types(command) -> None:

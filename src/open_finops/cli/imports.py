@@ -14,8 +14,9 @@ import typer
 
 if TYPE_CHECKING:
     from open_finops.contributions import ManifestParser
-    from open_finops.ingest.engine import ImportOptions, ImportSummary, PeriodResult, VendorTerms
+    from open_finops.ingest.engine import ImportOptions, ImportSummary, PeriodResult
     from open_finops.ingest.sources import BillingSource
+    from open_finops.ingest.terms import VendorTerms
 
 DataDirOption = typer.Option(
     None, "--data-dir", help="Data directory (default: setting project.data_dir, else ./data)."

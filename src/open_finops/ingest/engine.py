@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from open_finops.contributions import ManifestParser
-from open_finops.database import DEFAULT_LOCK_TIMEOUT, DEFAULT_MEMORY_LIMIT
+from open_finops.database import DEFAULT_LOCK_TIMEOUT, DEFAULT_MEMORY_LIMIT, DEFAULT_STORAGE_VERSION
 from open_finops.destination import Destination
 from open_finops.errors import (
     DestinationError,
@@ -36,6 +36,7 @@ from open_finops.errors import (
 from open_finops.exports import ExportVersion
 from open_finops.ingest import server_lock
 from open_finops.ingest.sources import BillingSource
+from open_finops.ingest.terms import VendorTerms
 from open_finops.naming import ExportNames, column_identifier, export_identifier, hashed_identifier, staging_table
 from open_finops.secrets import mask_secrets
 
@@ -44,19 +45,6 @@ STRATEGIES = ("separate", "single")
 ITEM_ROWS = 32_768
 # PostgreSQL's words when a statement gave up waiting for a lock (SQLSTATE 55P03).
 _LOCK_TIMEOUT = re.compile(r"lock timeout|could not obtain lock", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class VendorTerms:
-    """How a vendor's import is named in state and in messages."""
-
-    vendor: str
-    export_noun: str = "export"  # "CUR export": "no manifest of any CUR export found"
-    publisher: str = "the vendor"  # "AWS": "AWS may still be writing it"
-    format_flag: str = "--format-version"  # the flag that picks one manifest format
-    file_format_flag: str = "--export-format"  # the flag that names the data files' format
-    prefix_flag: str = "--prefix"  # the flag that says where the exports are
-    export_flag: str = "--export-name"  # the flag that picks one export
 
 
 @dataclass(frozen=True)
@@ -76,6 +64,7 @@ class ImportOptions:
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     read_workers: int = 2
     memory_limit: str | None = DEFAULT_MEMORY_LIMIT
+    storage_version: str = DEFAULT_STORAGE_VERSION
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -83,11 +72,11 @@ class ImportOptions:
 
     @classmethod
     def configured(cls, config: Any, **fields: Any) -> ImportOptions:
-        """Options with the ``[project]`` lock timeout and DuckDB memory limit of ``config``."""
+        """Options with the ``[project]`` lock timeout, DuckDB memory limit and storage version of ``config``."""
         from open_finops import database
 
         return cls(lock_timeout=database.lock_timeout(config), memory_limit=database.memory_limit(config),
-                   **fields)
+                   storage_version=database.storage_version(config), **fields)
 
 
 @dataclass
@@ -583,7 +572,8 @@ def run_import(
 
     progress = progress if progress is not None else _NoProgress()
     db_path = database_path(options.data_dir)
-    con = connect(db_path, lock_timeout=options.lock_timeout, memory_limit=options.memory_limit)
+    con = connect(db_path, lock_timeout=options.lock_timeout, memory_limit=options.memory_limit,
+                  storage_version=options.storage_version)
     # Row order within a billing period carries no meaning; without it DuckDB inserts the staged load
     # files on every core instead of one.
     con.execute("SET preserve_insertion_order = false")

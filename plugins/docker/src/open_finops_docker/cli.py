@@ -131,7 +131,7 @@ def migrate_database(
     from open_finops_docker import storage
 
     resolved = _settings(config, data_dir=data_dir)
-    result = storage.migrate(load_settings(config), resolved.data_dir)
+    result = storage.migrate(load_settings(config), resolved.data_dir, resolved.storage_version)
     if result.backup is None:
         typer.echo(f"{result.path} is in storage format {result.before}, which Metabase reads; nothing to do")
         return

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from open_finops.api import Config, Setting, SettingsSection
+from open_finops.api import Config, Setting, SettingsSection, UsageError
 from open_finops_docker import __version__
 
 SECTION = "docker"
@@ -24,12 +24,36 @@ DEFAULT_BIND_ADDRESS = "127.0.0.1"
 # (its metabase_versions.json: 0.62.19, 0.63.17).
 METABASE_VERSION = "0.62.19"
 DUCKDB_DRIVER_VERSION = "1.5.5.0"
-# The DuckDB inside that driver (its release "bump to duckdb 1.5.5"), and the storage format numbers that
-# DuckDB reads: a database file outside them is refused by Metabase ("can only read versions between 64
-# and 68"). New files are created readable by it (open_finops.database.STORAGE_VERSION, v1.5.0).
-DRIVER_DUCKDB_VERSION = "1.5.5"
+# The storage format numbers the pinned driver's DuckDB (1.5.5) reads: a database file outside them is
+# refused by Metabase ("can only read versions between 64 and 68"). The stack's pipeline creates new files
+# readable by it (driver_storage_version, passed as [project] duckdb_storage_version).
 DRIVER_READABLE_STORAGE = range(64, 69)
+# Base images by digest (the multi-platform index), so a rebuild gets the same bytes; docs/docker.md says
+# how to refresh them. The tag stays beside the digest for people, the digest is what is pulled.
+PYTHON_IMAGE = ("docker.io/library/python:3.11.13-slim-bookworm"
+                "@sha256:86adf8dbadc3d6e82ee5dd2c74bec2e1c2467cdad47886280501df722372d2e1")
+JAVA_IMAGE = ("docker.io/library/eclipse-temurin:21.0.7_6-jre-jammy"
+              "@sha256:c4e6542e774de504da9b4729ff8d761287c965c1d788528ca78da30024efdb23")
 POSTGRES_VERSION = "16.9-bookworm"
+POSTGRES_DIGEST = "sha256:253815cf7579ffa05e1673d92e78d37273e61be0e4414e9a1449337d7925be94"
+
+
+def driver_duckdb_version(driver_version: str) -> str:
+    """The DuckDB a Metabase DuckDB driver bundles: its releases are numbered after it (1.5.5.0: DuckDB 1.5.5)."""
+    parts = driver_version.split(".")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        raise UsageError(f"[docker] duckdb_driver_version {driver_version!r} is not a driver release such as "
+                         f"{DUCKDB_DRIVER_VERSION}")
+    return ".".join(parts[:3])
+
+
+def driver_storage_version(driver_version: str) -> str:
+    """The storage format a new database file needs for that driver's DuckDB to read it: its minor release."""
+    major, minor = driver_duckdb_version(driver_version).split(".")[:2]
+    return f"v{major}.{minor}.0"
+
+
+DRIVER_DUCKDB_VERSION = driver_duckdb_version(DUCKDB_DRIVER_VERSION)
 # A container user owned by root would write root-owned files into the data directory.
 FALLBACK_UID = 1000
 
@@ -50,7 +74,10 @@ DOCKER = SettingsSection(
                 help="Host address Metabase's port is bound to; 0.0.0.0 opens it to the network."),
         Setting("metabase_version", default=METABASE_VERSION, help="Metabase image version."),
         Setting("duckdb_driver_version", default=DUCKDB_DRIVER_VERSION, help="Metabase's DuckDB driver version."),
-        Setting("postgres_version", default=POSTGRES_VERSION, help="PostgreSQL image version."),
+        Setting("postgres_version", default=POSTGRES_VERSION,
+                help="PostgreSQL image version; pulled by digest while it is the pinned one."),
+        Setting("python_image", default=PYTHON_IMAGE, help="Base image of the pipeline image, by digest."),
+        Setting("java_image", default=JAVA_IMAGE, help="Base image of the Metabase image (a glibc JRE), by digest."),
         Setting("open_finops_version", default=__version__,
                 help="open-finops version installed in the pipeline image."),
         Setting("pipeline_image", default_help="open-finops-pipeline:<open_finops_version>",
@@ -76,10 +103,23 @@ class StackSettings:
     open_finops_version: str
     pipeline_image: str
     postgres_password: str | None
+    python_image: str = PYTHON_IMAGE
+    java_image: str = JAVA_IMAGE
 
     @property
     def metabase_image(self) -> str:
         return f"open-finops-metabase:{self.metabase_version}-duckdb-{self.duckdb_driver_version}"
+
+    @property
+    def postgres_image(self) -> str:
+        """By digest while the version is the pinned one; another version is pulled by its tag."""
+        image = f"docker.io/library/postgres:{self.postgres_version}"
+        return f"{image}@{POSTGRES_DIGEST}" if self.postgres_version == POSTGRES_VERSION else image
+
+    @property
+    def storage_version(self) -> str:
+        """The DuckDB storage format the stack's pipeline creates new database files in."""
+        return driver_storage_version(self.duckdb_driver_version)
 
 
 def host_ids() -> tuple[int, int]:
@@ -114,4 +154,6 @@ def load(
         open_finops_version=version,
         pipeline_image=docker["pipeline_image"] or f"open-finops-pipeline:{version}",
         postgres_password=docker["postgres_password"],
+        python_image=docker["python_image"],
+        java_image=docker["java_image"],
     )

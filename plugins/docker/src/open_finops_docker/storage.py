@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from open_finops.api import Config, OpenFinopsError, UsageError, database_path, open_database, quote_identifier
-from open_finops_docker.settings import DRIVER_DUCKDB_VERSION, DRIVER_READABLE_STORAGE, DUCKDB_DRIVER_VERSION
+from open_finops_docker.settings import (
+    DRIVER_DUCKDB_VERSION,
+    DRIVER_READABLE_STORAGE,
+    DUCKDB_DRIVER_VERSION,
+    driver_storage_version,
+)
 
 _HEADER = struct.Struct("<8x4sQ")
 
@@ -26,12 +31,6 @@ class Migration:
     after: int
     backup: Path | None
     tables: int
-
-
-def storage_version() -> str:
-    """The DuckDB storage compatibility version the driver's DuckDB reads: its own minor release."""
-    major, minor = DRIVER_DUCKDB_VERSION.split(".")[:2]
-    return f"v{major}.{minor}.0"
 
 
 def storage_number(path: Path) -> int:
@@ -66,7 +65,8 @@ def _tables(con, catalog: str) -> dict[tuple[str, str], int]:
     return counts
 
 
-def migrate(config: Config, data_dir: Path | None = None) -> Migration:
+def migrate(config: Config, data_dir: Path | None = None,
+            storage_version: str = driver_storage_version(DUCKDB_DRIVER_VERSION)) -> Migration:
     """Rewrite the data directory's database in the format the driver reads; a readable file is left alone."""
     path = database_path(config.data_dir(data_dir))
     if not path.is_file():
@@ -82,7 +82,7 @@ def migrate(config: Config, data_dir: Path | None = None) -> Migration:
         (catalog,) = con.execute("SELECT current_database()").fetchone()
         # Nothing left in the write-ahead log: closing this connection after the swap writes nothing.
         con.execute("CHECKPOINT")
-        con.execute(f"ATTACH ? AS migrated (STORAGE_VERSION '{storage_version()}')", [str(target)])
+        con.execute(f"ATTACH ? AS migrated (STORAGE_VERSION '{storage_version}')", [str(target)])
         con.execute(f"COPY FROM DATABASE {quote_identifier(catalog)} TO migrated")
         source, copied = _tables(con, catalog), _tables(con, "migrated")
         con.execute("DETACH migrated")
