@@ -49,17 +49,12 @@ ServerOption = typer.Option(
     help="Also the billing data this server destination holds (postgres), as its own load state lists it.")
 
 
-class WarehouseLoads(dict):
-    """The current loads in another destination than the DuckDB file, by location (``name@host:port/db``),
-    and each one's column names as its manifest spelled them (``names``, by load id)."""
-
-    names: dict[str, dict[str, str]]
-
-
-def _warehouse_loads(con, pipelines, cfg, data_dir: Path | None, destination: str | None) -> WarehouseLoads:
-    """The current loads of these pipelines' vendors in another destination than the DuckDB file: those the
-    data directory's own state lists (recorded by an earlier open-finops) and, with ``destination``, those of
-    that server's load state (where a server's imports keep it)."""
+def _warehouse_loads(con, pipelines, cfg, data_dir: Path | None,
+                     destination: str | None) -> tuple[dict[str, list], dict[str, dict[str, str]]]:
+    """The current loads of these pipelines' vendors in another destination than the DuckDB file, by location
+    (``name@host:port/db``): those the data directory's own state lists (recorded by an earlier open-finops)
+    and, with ``destination``, those of that server's load state (where a server's imports keep it); and
+    each load's column names as its manifest spelled them, by load id."""
     from open_finops.focus.warehouse import warehouse_loads
     from open_finops.state import LoadStateStore
 
@@ -83,14 +78,12 @@ def _warehouse_loads(con, pipelines, cfg, data_dir: Path | None, destination: st
         check_supported(destination)
         with in_server(Destination(destination), cfg.data_dir(data_dir)) as server:
             read(server)
-    found = WarehouseLoads(warehouse_loads(records.values()))
-    found.names = names
-    return found
+    return warehouse_loads(records.values()), names
 
 
 def _refuse_warehouse_loads(con, registry: Registry, cfg, data_dir: Path | None, destination: str | None) -> None:
     """``focus export`` reads this DuckDB file's focus.costs: refuse, rather than leave out, data held elsewhere."""
-    elsewhere = _warehouse_loads(con, registry.pipelines_of_kind("focus"), cfg, data_dir, destination)
+    elsewhere, _ = _warehouse_loads(con, registry.pipelines_of_kind("focus"), cfg, data_dir, destination)
     if elsewhere:
         where = ", ".join(sorted(elsewhere))
         raise UsageError(f"the billing data is in {where}, whose FOCUS table is focus.costs in that database "
@@ -140,7 +133,7 @@ def make_app(registry: Registry) -> typer.Typer:
         version = version_in_force(cfg, focus_version)
         con = _open(cfg, data_dir, read_only=False)
         try:
-            elsewhere = _warehouse_loads(con, pipelines, cfg, data_dir, destination)
+            elsewhere, source_names = _warehouse_loads(con, pipelines, cfg, data_dir, destination)
             for location in elsewhere:
                 require_dbt(location.partition("@")[0])  # before anything is built
             with progress(quiet or as_json, transfer=False) as bar:
@@ -168,7 +161,7 @@ def make_app(registry: Registry) -> typer.Typer:
         for location, records in elsewhere.items():
             report.periods += _build_in_warehouse(registry, cfg, database, location, records, reset=reset,
                                                   focus_version=version, on_period=show,
-                                                  source_names=elsewhere.names).periods
+                                                  source_names=source_names).periods
         if as_json:
             print_json({
                 "periods": [p.as_dict() for p in report.periods],
