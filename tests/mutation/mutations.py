@@ -513,6 +513,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         """        client.execute_sql("SET LOCAL lock_timeout = '90s'")""",
         (f"{AWS_TESTS}/test_postgres_locks.py", "-k", "view"),
     ),
+    Mutation(
+        "warehouse: the dbt model is not given the CUR v1 tag keys from the load's headers",
+        f"{CORE}/focus/warehouse.py",
+        '             "tag_keys": dict(s.tag_keys)}',
+        '             "tag_keys": {}}',
+        (f"{AWS_TESTS}/test_focus_dbt.py", "-k", "duckdb_builds"),
+    ),
+    Mutation(
+        "focus build -d postgres does not read the server's own load state",
+        f"{CORE}/cli/focus_cmd.py",
+        "            read(server)\n",
+        "            pass\n",
+        (f"{AWS_TESTS}/test_focus_dbt.py", "-k", "postgres_runs or export_refuses"),
+    ),
     # --- FOCUS tag keys and AWS's own FOCUS export (issue 12) ---------------------------------------------
     Mutation(
         "engine: a load's column names as its manifest spelled them are not recorded",
