@@ -156,12 +156,29 @@ def test_dbt_on_duckdb_builds_the_native_rows_and_money(tmp_path: Path) -> None:
                            rule=OverlapRule(), focus_version="1.2")
 
 
+def _own_database(server_url: str, name: str) -> str:
+    """A database of its own on the tests' server: focus build -d postgres builds every load the server's
+    state lists, and other tests load into the shared one."""
+    import psycopg2
+
+    admin = psycopg2.connect(server_url)
+    admin.autocommit = True  # CREATE DATABASE runs outside a transaction
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {name}")
+            cur.execute(f"CREATE DATABASE {name}")
+    finally:
+        admin.close()
+    return server_url.rpartition("/")[0] + "/" + name
+
+
 @needs_dbt
 @pytest.mark.postgres
 def test_focus_build_on_postgres_runs_dbt_and_matches_the_native_build(
         tmp_path: Path, finops, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import psycopg2
 
+    postgres_url = _own_database(postgres_url, "focus_dbt_db")
     native = _native(tmp_path / "native")
     monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
     data = _imported(tmp_path / "pg", destination=("-d", "postgres", "--dataset", DATASET))
