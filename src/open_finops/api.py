@@ -50,6 +50,20 @@ if TYPE_CHECKING:  # at run time each name comes from _HOMES on first use
     )
     from open_finops.exports import Column, DataFile, ExportVersion
     from open_finops.focus.columns import COLUMNS as FOCUS_COLUMNS
+    from open_finops.focus.mapping import (
+        Expr,
+        FocusMapping,
+        Lookup,
+        Sql,
+        Stage,
+        TagMap,
+        duckdb_select,
+        literal,
+        money,
+        rate,
+        text,
+        timestamp,
+    )
     from open_finops.focus.protocol import NATIVE_FOCUS, FocusSource
     from open_finops.hookspecs import hookimpl
     from open_finops.ingest.engine import (
@@ -82,6 +96,7 @@ if TYPE_CHECKING:  # at run time each name comes from _HOMES on first use
 # Each name of the API and the module that defines it (tests/test_public_api.py checks this against the
 # imports above).
 _HOMES: dict[str, tuple[str, str]] = {
+    "FOCUS_COLUMNS": ("open_finops.focus.columns", "COLUMNS"),
     "PERIOD_COLUMN": ("open_finops.naming", "PERIOD_COLUMN"),
     "PLUGIN_API_VERSION": ("open_finops.api_version", "PLUGIN_API_VERSION"),
     "STRATEGIES": ("open_finops.ingest.engine", "STRATEGIES"),
@@ -98,7 +113,8 @@ _HOMES: dict[str, tuple[str, str]] = {
     "DestinationError": ("open_finops.errors", "DestinationError"),
     "DiskFullError": ("open_finops.errors", "DiskFullError"),
     "ExportVersion": ("open_finops.exports", "ExportVersion"),
-    "FOCUS_COLUMNS": ("open_finops.focus.columns", "COLUMNS"),
+    "Expr": ("open_finops.focus.mapping", "Expr"),
+    "FocusMapping": ("open_finops.focus.mapping", "FocusMapping"),
     "FocusRunner": ("open_finops.runners", "FocusRunner"),
     "FocusSource": ("open_finops.focus.protocol", "FocusSource"),
     "ImportOptions": ("open_finops.ingest.engine", "ImportOptions"),
@@ -108,6 +124,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "LoadRecord": ("open_finops.state", "LoadRecord"),
     "LoadStateStore": ("open_finops.state", "LoadStateStore"),
     "LocalSource": ("open_finops.ingest.sources", "LocalSource"),
+    "Lookup": ("open_finops.focus.mapping", "Lookup"),
     "ManifestError": ("open_finops.errors", "ManifestError"),
     "ManifestParser": ("open_finops.contributions", "ManifestParser"),
     "NATIVE_FOCUS": ("open_finops.focus.protocol", "NATIVE_FOCUS"),
@@ -123,7 +140,10 @@ _HOMES: dict[str, tuple[str, str]] = {
     "Setting": ("open_finops.settings", "Setting"),
     "SettingsSection": ("open_finops.settings", "SettingsSection"),
     "SourceError": ("open_finops.errors", "SourceError"),
+    "Sql": ("open_finops.focus.mapping", "Sql"),
+    "Stage": ("open_finops.focus.mapping", "Stage"),
     "StateError": ("open_finops.errors", "StateError"),
+    "TagMap": ("open_finops.focus.mapping", "TagMap"),
     "UsageError": ("open_finops.errors", "UsageError"),
     "VendorTerms": ("open_finops.ingest.terms", "VendorTerms"),
     "check_key": ("open_finops.ingest.sources", "check_key"),
@@ -135,6 +155,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "disk_full": ("open_finops.errors", "disk_full"),
     "dlt_destination": ("open_finops.runner", "destination"),
     "drop_working_dir": ("open_finops.runner", "drop_working_dir"),
+    "duckdb_select": ("open_finops.focus.mapping", "duckdb_select"),
     "export_table": ("open_finops.naming", "export_table"),
     "find_versions": ("open_finops.ingest.engine", "find_versions"),
     "hookimpl": ("open_finops.hookspecs", "hookimpl"),
@@ -142,11 +163,13 @@ _HOMES: dict[str, tuple[str, str]] = {
     "import_and_report": ("open_finops.cli.imports", "import_and_report"),
     "key_from_uri": ("open_finops.ingest.sources", "key_from_uri"),
     "list_exports": ("open_finops.cli.state_cmd", "list_exports"),
+    "literal": ("open_finops.focus.mapping", "literal"),
     "load_config": ("open_finops.config", "load_config"),
-    "located": ("open_finops.runner", "located"),
     "load_settings": ("open_finops.cli.context", "load_settings"),
     "loaded_versions": ("open_finops.cli.state_cmd", "loaded_versions"),
+    "located": ("open_finops.runner", "located"),
     "mask_secrets": ("open_finops.secrets", "mask_secrets"),
+    "money": ("open_finops.focus.mapping", "money"),
     "month": ("open_finops.periods", "month"),
     "month_range": ("open_finops.periods", "month_range"),
     "months_from": ("open_finops.periods", "months_from"),
@@ -157,10 +180,13 @@ _HOMES: dict[str, tuple[str, str]] = {
     "print_json": ("open_finops.cli.output", "print_json"),
     "progress": ("open_finops.cli.output", "progress"),
     "quote_identifier": ("open_finops.naming", "quote_identifier"),
+    "rate": ("open_finops.focus.mapping", "rate"),
     "run_import": ("open_finops.ingest.engine", "run_import"),
     "show_state": ("open_finops.cli.state_cmd", "show_state"),
     "table_columns": ("open_finops.database", "table_columns"),
     "table_exists": ("open_finops.database", "table_exists"),
+    "text": ("open_finops.focus.mapping", "text"),
+    "timestamp": ("open_finops.focus.mapping", "timestamp"),
     "unified_view": ("open_finops.naming", "unified_view"),
 }
 

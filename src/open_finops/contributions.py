@@ -76,7 +76,9 @@ class Pipeline:
     ``runner`` is a dotted path imported only when the pipeline runs; its signature depends on ``kind``
     (:class:`~open_finops.runners.ImportRunner`, :class:`~open_finops.runners.ServiceRunner`,
     :class:`~open_finops.runners.FocusRunner`). ``reads`` names the tables (or table patterns) the pipeline
-    consumes, for pipelines that build on what another one loaded.
+    consumes, for pipelines that build on what another one loaded. A ``focus`` pipeline may name its
+    ``mapping``: a dotted path to a function returning its :class:`~open_finops.focus.mapping.FocusMapping`,
+    which ``focus build`` renders as a dbt model for a warehouse and ``focus dbt-package`` writes out.
     """
 
     name: str
@@ -85,6 +87,7 @@ class Pipeline:
     runner: str
     kind: PipelineKind = "import"
     reads: tuple[str, ...] = field(default_factory=tuple)
+    mapping: str = ""
 
     def __post_init__(self) -> None:
         check_name("pipeline", self.name)
@@ -93,10 +96,16 @@ class Pipeline:
             raise ValueError(f"pipeline {self.name!r}: kind must be one of {', '.join(PIPELINE_KINDS)}")
         if ":" not in self.runner:
             raise ValueError(f"pipeline {self.name!r}: runner must be a dotted path 'module:function'")
+        if self.mapping and (self.kind != "focus" or ":" not in self.mapping):
+            raise ValueError(f"pipeline {self.name!r}: mapping is a dotted path 'module:function' of a focus pipeline")
 
     def load_runner(self) -> ImportRunner | ServiceRunner | FocusRunner:
         """Import the runner; which protocol it follows is given by ``kind``."""
         return load_dotted(self.runner)
+
+    def load_mapping(self) -> Any:
+        """The pipeline's FocusMapping, or None when it declares none."""
+        return load_dotted(self.mapping)() if self.mapping else None
 
 
 @dataclass(frozen=True)

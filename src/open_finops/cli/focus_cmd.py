@@ -38,6 +38,73 @@ def _open(cfg, data_dir: Path | None, *, read_only: bool):
     return open_database(cfg, data_dir, read_only=read_only, must_exist=True)
 
 
+def installed_mappings(registry: Registry) -> list:
+    """The FocusMapping of every installed FOCUS pipeline that declares one."""
+    return [m for p in sorted(registry.pipelines_of_kind("focus"), key=lambda p: p.name)
+            if (m := p.load_mapping()) is not None]
+
+
+ServerOption = typer.Option(
+    None, "--destination", "-d",
+    help="Also the billing data this server destination holds (postgres), as its own load state lists it.")
+
+
+def _warehouse_loads(con, pipelines, cfg, data_dir: Path | None,
+                     destination: str | None) -> tuple[dict[str, list], dict[str, dict[str, str]]]:
+    """The current loads of these pipelines' vendors in another destination than the DuckDB file, by location
+    (``name@host:port/db``): those the data directory's own state lists (recorded by an earlier open-finops)
+    and, with ``destination``, those of that server's load state (where a server's imports keep it); and
+    each load's column names as its manifest spelled them, by load id."""
+    from open_finops.focus.warehouse import warehouse_loads
+    from open_finops.state import LoadStateStore
+
+    vendors = sorted({p.vendor for p in pipelines})
+    records: dict[str, object] = {}
+    names: dict[str, dict[str, str]] = {}
+
+    def read(store) -> None:
+        for vendor in vendors:
+            for record in store.current_versions(vendor):
+                records.setdefault(record.load_id, record)
+                names.setdefault(record.load_id, store.source_columns(record.load_id))
+
+    store = LoadStateStore(con, create=False)
+    if store.exists:
+        read(store)
+    if destination is not None and destination != "duckdb":
+        from open_finops.destination import Destination, check_supported
+        from open_finops.state import in_server
+
+        check_supported(destination)
+        with in_server(Destination(destination), cfg.data_dir(data_dir)) as server:
+            read(server)
+    return warehouse_loads(records.values()), names
+
+
+def _refuse_warehouse_loads(con, registry: Registry, cfg, data_dir: Path | None, destination: str | None) -> None:
+    """``focus export`` reads this DuckDB file's focus.costs: refuse, rather than leave out, data held elsewhere."""
+    elsewhere, _ = _warehouse_loads(con, registry.pipelines_of_kind("focus"), cfg, data_dir, destination)
+    if elsewhere:
+        where = ", ".join(sorted(elsewhere))
+        raise UsageError(f"the billing data is in {where}, whose FOCUS table is focus.costs in that database "
+                         "(finops focus build builds it there); export it from there: focus export reads "
+                         "this data directory's DuckDB file only")
+
+
+def _build_in_warehouse(registry: Registry, cfg, database: Path, location: str, records, *, reset: bool,
+                        focus_version: str, on_period, source_names: dict[str, dict[str, str]]):
+    from open_finops.focus.overlap import OverlapRule
+    from open_finops.focus.warehouse import PROJECT_DIR, build_in_warehouse, postgres_connection
+
+    mappings = installed_mappings(registry)
+    from open_finops.destination import Destination
+
+    connection = postgres_connection(database, location, Destination.from_key(records[0].destination).dataset)
+    return build_in_warehouse(database / PROJECT_DIR, connection, records, mappings, rule=OverlapRule.from_config(cfg),
+                              reset=reset, focus_version=focus_version, on_period=on_period,
+                              source_names=source_names)
+
+
 def make_app(registry: Registry) -> typer.Typer:
     app = typer.Typer(help="Build, export and summarise FOCUS cost data.", no_args_is_help=True)
 
@@ -48,13 +115,16 @@ def make_app(registry: Registry) -> typer.Typer:
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no line per period."),
         as_json: bool = JsonOption,
         focus_version: str | None = VersionOption,
+        destination: str | None = ServerOption,
         config: Path | None = ConfigOption,
     ) -> None:
         """Build or refresh focus.costs from every plugin's FOCUS transform; unchanged periods are skipped."""
         from open_finops.cli.output import print_json, progress
         from open_finops.errors import OpenFinopsError
         from open_finops.focus.build import build
+        from open_finops.focus.export import database_dir
         from open_finops.focus.versions import focus_version as version_in_force
+        from open_finops.focus.warehouse import require_dbt
 
         pipelines = sorted(registry.pipelines_of_kind("focus"), key=lambda p: p.name)
         if not pipelines:
@@ -63,6 +133,9 @@ def make_app(registry: Registry) -> typer.Typer:
         version = version_in_force(cfg, focus_version)
         con = _open(cfg, data_dir, read_only=False)
         try:
+            elsewhere, source_names = _warehouse_loads(con, pipelines, cfg, data_dir, destination)
+            for location in elsewhere:
+                require_dbt(location.partition("@")[0])  # before anything is built
             with progress(quiet or as_json, transfer=False) as bar:
                 task = bar.add_task("Building FOCUS", total=None)
 
@@ -82,8 +155,13 @@ def make_app(registry: Registry) -> typer.Typer:
                     typer.echo(f"{result.vendor} {result.export_name} {result.billing_period}: {what}{notes}")
 
                 report = build(con, pipelines, config=cfg, reset=reset, on_period=show, focus_version=version)
+                database = database_dir(con)
         finally:
             con.close()
+        for location, records in elsewhere.items():
+            report.periods += _build_in_warehouse(registry, cfg, database, location, records, reset=reset,
+                                                  focus_version=version, on_period=show,
+                                                  source_names=source_names).periods
         if as_json:
             print_json({
                 "periods": [p.as_dict() for p in report.periods],
@@ -115,6 +193,7 @@ def make_app(registry: Registry) -> typer.Typer:
         data_dir: Path | None = DataDirOption,
         as_json: bool = JsonOption,
         focus_version: str | None = VersionOption,
+        destination: str | None = ServerOption,
         config: Path | None = ConfigOption,
     ) -> None:
         """Write the FOCUS data (focus.costs) to a Parquet or CSV file, streamed in batches."""
@@ -129,6 +208,7 @@ def make_app(registry: Registry) -> typer.Typer:
         version = version_in_force(cfg, focus_version)
         con = _open(cfg, data_dir, read_only=True)
         try:
+            _refuse_warehouse_loads(con, registry, cfg, data_dir, destination)
             check_out(out, database_dir(con))  # where it goes matters more than what its name promises
             chosen = format_for(out, fmt)
             result = export(con, out, fmt=chosen, start=start, end=end, exact_decimals=exact_decimals,
@@ -140,6 +220,28 @@ def make_app(registry: Registry) -> typer.Typer:
                         "columns": result.columns})
         else:
             typer.echo(f"Wrote {result.rows:,} rows ({result.columns} columns) to {result.path} ({result.format}).")
+
+    @app.command("dbt-package")
+    def dbt_package_cmd(
+        out: Path = typer.Option(..., "--out", "-o", help="Folder to write the packages into (created if missing)."),
+        as_json: bool = JsonOption,
+    ) -> None:
+        """Write the FOCUS mappings as dbt packages: finops_focus (the union and the FOCUS rules as tests) and
+        one per installed vendor (finops_aws, ...)."""
+        from open_finops.cli.output import print_json
+        from open_finops.focus.dbt_package import write_packages
+
+        mappings = installed_mappings(registry)
+        if not mappings:
+            raise UsageError(NO_TRANSFORM)
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out} is a file; give a folder")
+        written = write_packages(mappings, out)
+        packages = sorted({p.relative_to(out).parts[0] for p in written})
+        if as_json:
+            print_json({"out": str(out), "packages": packages, "files": len(written)})
+        else:
+            typer.echo(f"Wrote dbt packages {', '.join(packages)} ({len(written)} files) to {out}.")
 
     @app.command("summary")
     def summary_cmd(

@@ -20,6 +20,7 @@ class Rule:
     description: str
     violation: str  # a SQL predicate that is true for a row breaking the rule
     params: tuple[Any, ...] = ()
+    postgres: str = ""  # the predicate in PostgreSQL, where it differs (the dbt test of the rule)
 
 
 def _in(values: Sequence[str]) -> str:
@@ -40,12 +41,14 @@ def _column_rules() -> list[Rule]:
     for name in ("BillingCurrency", "PricingCurrency"):
         rules.append(Rule(f"{name} is not an ISO 4217 code",
                           f"{q(name)} IS NOT NULL AND NOT regexp_full_match({q(name)}, ?)",
-                          (focus_columns.CURRENCY_PATTERN,)))
+                          (focus_columns.CURRENCY_PATTERN,),
+                          postgres=f"{q(name)} IS NOT NULL AND NOT {q(name)} ~ ('^' || ? || '$')"))
     # json_type fails on text that is not JSON, hence the CASE.
     for name in ("Tags", "SkuPriceDetails"):
         rules.append(Rule(f"{name} is not a JSON object",
                           f"{q(name)} IS NOT NULL AND NOT CASE WHEN json_valid({q(name)}) "
-                          f"THEN json_type({q(name)}::JSON) = 'OBJECT' ELSE false END"))
+                          f"THEN json_type({q(name)}::JSON) = 'OBJECT' ELSE false END",
+                          postgres=f"{q(name)} IS NOT NULL AND jsonb_typeof(CAST({q(name)} AS jsonb)) <> 'object'"))
     return rules
 
 
@@ -82,6 +85,19 @@ def _cross_column_rules() -> list[Rule]:
 
 
 RULES: tuple[Rule, ...] = (*_column_rules(), *_cross_column_rules())
+
+
+def inline(rule: Rule, dialect: str) -> str:
+    """The rule's predicate in ``dialect`` with its values written in, for a dbt test (which takes no
+    parameters); the values are the contract's constants."""
+    text = rule.postgres if dialect == "postgres" and rule.postgres else rule.violation
+    parts = text.split("?")
+    if len(parts) != len(rule.params) + 1:
+        raise ValueError(f"rule {rule.description!r}: {len(parts) - 1} placeholders for {len(rule.params)} values")
+    out = [parts[0]]
+    for value, part in zip(rule.params, parts[1:], strict=True):
+        out.append("'" + str(value).replace("'", "''") + "'" + part)
+    return "".join(out)
 
 
 def violations(con: Any, table: str, where: str, where_params: Sequence[Any]) -> list[tuple[str, int]]:

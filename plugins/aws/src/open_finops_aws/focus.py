@@ -2,7 +2,8 @@
 
 Core's ``finops focus build`` calls :func:`focus_sources`. It lists every billing period the AWS importer
 loaded into the local DuckDB file (the current versions in ``billing_state.load_state``) and builds, per
-period, one SELECT over the imported table. The SELECT is built from the table's actual columns: CUR v1
+period, one SELECT over the imported table. The SELECT is rendered from :func:`mapping` (the column ->
+expression table core renders natively and as a dbt model) over the table's actual columns: CUR v1
 names as dlt snake-cased them (``lineItem/UnblendedCost`` -> ``line_item_unblended_cost``), CUR 2.0 names
 (the same for the common columns, plus maps stored as JSON text), and NULL for any column an export does
 not have. docs/focus.md lists every FOCUS column's derivation.
@@ -20,14 +21,31 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from open_finops.api import FOCUS_COLUMNS, NATIVE_FOCUS, FocusSource, OpenFinopsError
+from open_finops.api import (
+    FOCUS_COLUMNS,
+    NATIVE_FOCUS,
+    Expr,
+    FocusMapping,
+    FocusSource,
+    Lookup,
+    OpenFinopsError,
+    Sql,
+    Stage,
+    TagMap,
+    duckdb_select,
+    literal,
+    money,
+    rate,
+    text,
+    timestamp,
+)
 from open_finops.api import quote_identifier as q
 from open_finops_aws import VENDOR
 from open_finops_aws.manifests import FOCUS_FORMAT_PREFIX
 
 # Raise when the mapping changes: core then rebuilds every AWS period with the new rules.
 TRANSFORM_VERSION = "3"
-# Likewise for AWS's own FOCUS exports, which are passed through (native_sql).
+# Likewise for AWS's own FOCUS exports, which are passed through (native_sql), not mapped.
 NATIVE_TRANSFORM_VERSION = "1"
 CATEGORIES_FILE = "service_categories.csv"
 UNITS_FILE = "units.csv"
@@ -113,8 +131,7 @@ def focus_sources(con: Any, *, config: Any = None) -> list[FocusSource]:
     store = LoadStateStore(con, create=False)
     if not store.exists:
         return []
-    categories = service_categories()
-    unit_map = units()
+    aws = mapping()
     sources = []
     for record in store.current_versions(VENDOR):
         where = Destination.from_key(record.destination)
@@ -135,8 +152,8 @@ def focus_sources(con: Any, *, config: Any = None) -> list[FocusSource]:
             source_format = f"FOCUS {format_version.removeprefix(FOCUS_FORMAT_PREFIX)}"
             preference, transform_version = NATIVE_FOCUS, NATIVE_TRANSFORM_VERSION
         else:
-            sql, params = select_sql(dataset, record.table_name, columns, record.billing_period, categories,
-                                     unit_map, source_names)
+            sql, params = duckdb_select(aws, dataset, record.table_name, columns, record.billing_period,
+                                        source_names)
             source_format, preference = FORMATS.get(format_version, (format_version or "CUR", 0))
             transform_version = TRANSFORM_VERSION
         sources.append(FocusSource(
@@ -167,7 +184,7 @@ def native_sql(dataset: str, table: str, columns: dict[str, str], billing_period
     a column the export's FOCUS version does not have is NULL, except ServiceSubcategory, which FOCUS 1.2
     requires: ``Other (<ServiceCategory>)`` for a FOCUS 1.0 export. The export's ``x_`` columns are kept
     under their own names (x_Discounts, x_Operation, x_ServiceCode, and for 1.0 x_CostCategories and
-    x_UsageType).
+    x_UsageType). Not part of :func:`mapping` (nor of its dbt model): there is nothing to map.
     """
     stored = {source: name for name, source in source_names.items() if name in columns}
     if not stored:
@@ -192,110 +209,6 @@ def native_sql(dataset: str, table: str, columns: dict[str, str], billing_period
     return sql, []
 
 
-class _Sql:
-    """SQL text and its positional parameters, kept in the order the placeholders appear."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.params: list[Any] = []
-
-    def add(self, text: str, *params: Any) -> None:
-        self.parts.append(text)
-        self.params.extend(params)
-
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
-class _Columns:
-    """Expressions for logical CUR fields over whichever column names this table has."""
-
-    def __init__(self, columns: dict[str, str]) -> None:
-        self.columns = columns
-
-    def first(self, *names: str) -> str | None:
-        return next((q(n) for n in names if n in self.columns), None)
-
-    def text(self, *names: str) -> str:
-        found = self.first(*names)
-        return f"NULLIF(TRIM(CAST({found} AS VARCHAR)), '')" if found else "CAST(NULL AS VARCHAR)"
-
-    def money(self, *names: str) -> str:
-        found = self.first(*names)
-        return f"CAST({found} AS {MONEY})" if found else f"CAST(NULL AS {MONEY})"
-
-    def rate(self, *names: str) -> str:
-        # CUR declares rates as strings (v1 manifests and CUR 2.0 alike).
-        found = self.first(*names)
-        return f"TRY_CAST(NULLIF(TRIM(CAST({found} AS VARCHAR)), '') AS {MONEY})" if found else f"CAST(NULL AS {MONEY})"
-
-    def timestamp(self, *names: str) -> str:
-        found = self.first(*names)
-        return f"CAST({found} AS TIMESTAMPTZ)" if found else "CAST(NULL AS TIMESTAMPTZ)"
-
-    def json_key(self, column: str, key: str) -> str | None:
-        """A key of a CUR 2.0 map column (stored as JSON text)."""
-        if column not in self.columns:
-            return None
-        return f"NULLIF(json_extract_string({q(column)}, '$.{key}'), '')"
-
-    def text_or_json(self, names: Sequence[str], json_column: str, key: str) -> str:
-        options = [e for e in (self.first(*names) and self.text(*names), self.json_key(json_column, key)) if e]
-        return f"coalesce({', '.join(options)})" if options else "CAST(NULL AS VARCHAR)"
-
-
-def tag_key(column: str, source_name: str | None) -> str:
-    """The FOCUS Tags key of a CUR v1 tag column, from the header the manifest gave it.
-
-    User-defined keys are kept as the user wrote them, without CUR's ``user:`` prefix (FOCUS 1.2 tags.md:
-    a provider with one user-defined tag scheme does not prefix them): ``resourceTags/user:Cost Center``
-    is ``Cost Center``. AWS's own keys keep their ``aws:`` prefix: ``resourceTags/aws:createdBy`` is
-    ``aws:createdBy``. A load recorded before open-finops kept header names has only the column's
-    snake_case name: ``resource_tags_user_team`` is then ``team``, ``resource_tags_aws_created_by``
-    ``aws:created_by``, as CUR 2.0 writes them.
-    """
-    if source_name and source_name.startswith("resourceTags/"):
-        return source_name.removeprefix("resourceTags/").removeprefix("user:")
-    return map_tag_key(column.removeprefix("resource_tags_"))
-
-
-def map_tag_key(key: str) -> str:
-    """The FOCUS Tags key of a CUR 2.0 ``resource_tags`` key. AWS writes those in its own snake_case
-    (``user_cost_center`` for ``user:CostCenter``), so their case is lost before we see them: the user
-    prefix is dropped, and ``aws_`` becomes ``aws:`` again."""
-    if key.startswith("user_"):
-        return key.removeprefix("user_")
-    if key.startswith("aws_"):
-        return "aws:" + key.removeprefix("aws_")
-    return key
-
-
-def _tag_entries(cols: _Columns, sql: _Sql, source_names: dict[str, str]) -> None:
-    """A list of {key, value} structs with FOCUS keys: v1 resource tag columns and the CUR 2.0 resource_tags map."""
-    lists = []
-    tag_columns = sorted(c for c in cols.columns if c.startswith("resource_tags_"))
-    if tag_columns:
-        structs = []
-        for column in tag_columns:
-            structs.append(f"{{'key': ?, 'value': NULLIF(TRIM(CAST({q(column)} AS VARCHAR)), '')}}")
-        lists.append("[" + ", ".join(structs) + "]")
-    params = [tag_key(c, source_names.get(c)) for c in tag_columns]
-    if "resource_tags" in cols.columns:  # its keys as map_tag_key turns them
-        lists.append(
-            "[{'key': CASE WHEN starts_with(e.key, 'user_') THEN substr(e.key, 6)"
-            " WHEN starts_with(e.key, 'aws_') THEN 'aws:' || substr(e.key, 5) ELSE e.key END, 'value': e.value}"
-            " for e in coalesce(map_entries(json_transform(\"resource_tags\", '\"MAP(VARCHAR, VARCHAR)\"')), [])]")
-    empty = "CAST([] AS STRUCT(\"key\" VARCHAR, \"value\" VARCHAR)[])"
-    expression = empty
-    for item in lists:
-        expression = f"list_concat({expression}, {item})"
-    sql.add(f"{expression} AS tag_entries", *params)
-
-
-def _coalesce(*expressions: str) -> str:
-    return f"coalesce({', '.join(expressions)})"
-
-
 def _in(values: Iterable[str]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
@@ -305,127 +218,162 @@ def select_sql(dataset: str, table: str, columns: dict[str, str], billing_period
                source_names: dict[str, str] | None = None) -> tuple[str, list[Any]]:
     """The SELECT producing FOCUS rows for one billing period of one imported CUR table; ``source_names``
     are the load's column names as its manifest spelled them (the case of tag keys)."""
-    cols = _Columns(columns)
-    sql = _Sql()
+    return duckdb_select(mapping(categories, unit_map), dataset, table, columns, billing_period, source_names)
+
+
+# The src stage: each field from whichever CUR v1 / CUR 2.0 column (or CUR 2.0 map key) the table has.
+FIELDS = (
+    text("line_item_id", "identity_line_item_id"),
+    text("line_item_type", "line_item_line_item_type"),
+    text("bill_type", "bill_bill_type"),
+    text("billing_entity", "bill_billing_entity"),
+    text("invoicing_entity", "bill_invoicing_entity"),
+    text("legal_entity", "line_item_legal_entity"),
+    text("invoice_id", "bill_invoice_id"),
+    text("payer_account_id", "bill_payer_account_id"),
+    text("payer_account_name", "bill_payer_account_name"),
+    text("usage_account_id", "line_item_usage_account_id"),
+    text("usage_account_name", "line_item_usage_account_name"),
+    timestamp("period_start", "bill_billing_period_start_date"),
+    timestamp("period_end", "bill_billing_period_end_date"),
+    timestamp("usage_start", "line_item_usage_start_date"),
+    timestamp("usage_end", "line_item_usage_end_date"),
+    text("product_code", "line_item_product_code"),
+    text("service_code", "product_servicecode", json=("product", "servicecode")),
+    text("product_name", "product_product_name", json=("product", "product_name")),
+    text("product_family", "product_product_family", json=("product", "product_family")),
+    text("usage_type", "line_item_usage_type"),
+    text("operation", "line_item_operation"),
+    # CUR v1 leaves product/regionCode empty on many rows that have product/region (the same code).
+    text("region_code", "product_region_code", json=("product", "region"), then=("product_region",)),
+    text("location", "product_location", json=("product", "location")),
+    text("availability_zone", "line_item_availability_zone"),
+    text("resource_id", "line_item_resource_id"),
+    text("name_tag", "resource_tags_user_name", json=("resource_tags", "user_name")),
+    money("usage_amount", "line_item_usage_amount"),
+    text("currency", "line_item_currency_code"),
+    text("description", "line_item_line_item_description"),
+    rate("unblended_rate", "line_item_unblended_rate"),
+    money("unblended_cost", "line_item_unblended_cost"),
+    rate("net_unblended_rate", "line_item_net_unblended_rate"),
+    money("net_unblended_cost", "line_item_net_unblended_cost"),
+    text("sku", "product_sku"),
+    text("rate_code", "pricing_rate_code"),
+    text("pricing_currency", "pricing_currency"),
+    money("public_cost", "pricing_public_on_demand_cost"),
+    rate("public_rate", "pricing_public_on_demand_rate"),
+    text("pricing_term", "pricing_term"),
+    text("pricing_unit", "pricing_unit"),
+    text("ri_arn", "reservation_reservation_arn", "reservation_reservation_a_r_n"),
+    money("ri_effective_cost", "reservation_net_effective_cost", "reservation_effective_cost"),
+    money("ri_unused_upfront", "reservation_net_unused_amortized_upfront_fee_for_billing_period",
+          "reservation_unused_amortized_upfront_fee_for_billing_period"),
+    money("ri_unused_recurring", "reservation_net_unused_recurring_fee", "reservation_unused_recurring_fee"),
+    text("sp_arn", "savings_plan_savings_plan_arn", "savings_plan_savings_plan_a_r_n"),
+    money("sp_effective_cost", "savings_plan_net_savings_plan_effective_cost",
+          "savings_plan_savings_plan_effective_cost"),
+    money("sp_total_commitment", "savings_plan_total_commitment_to_date"),
+    money("sp_used_commitment", "savings_plan_used_commitment"),
+)
+# v1 resource tag columns and the CUR 2.0 resource_tags map, with the keys FOCUS Tags shows.
+# A v1 column's key is its header as the user wrote it, without CUR's "user:" prefix (FOCUS 1.2 tags.md: a
+# provider with one user-defined tag scheme does not prefix them); AWS's own keep "aws:":
+# resourceTags/user:Cost Center is "Cost Center", resourceTags/aws:createdBy "aws:createdBy". CUR 2.0 writes
+# its map keys in AWS's own snake_case (user_cost_center for user:CostCenter), their case lost before we see
+# them: "user_" is dropped and "aws_" is "aws:" again; so is a v1 column loaded before open-finops kept
+# header names (resource_tags_user_team is "team").
+TAGS = TagMap("tag_entries", prefix="resource_tags_", json_column="resource_tags",
+              key_renames=(("user_", ""), ("aws_", "aws:")),
+              source_renames=(("resourceTags/user:", ""), ("resourceTags/", "")))
+
+
+def tag_key(column: str, source_name: str | None) -> str:
+    """The FOCUS Tags key of a CUR v1 tag column, from the header the manifest gave it (see TAGS)."""
+    return TAGS.column_key(column, source_name)
+
+
+def map_tag_key(key: str) -> str:
+    """The FOCUS Tags key of a CUR 2.0 ``resource_tags`` key (see TAGS)."""
+    return TAGS.renamed_key(key)
+
+
+def mapping(categories: Sequence[Category] | None = None, unit_map: dict[str, str] | None = None) -> FocusMapping:
+    """The AWS mapping, with the service category and unit tables shipped as package data."""
+    categories = service_categories() if categories is None else categories
     unit_map = units() if unit_map is None else unit_map
-
-    sql.add("WITH categories (code, service_category, service_subcategory) AS (VALUES ")
-    sql.add(", ".join("(?, ?, ?)" for _ in categories),
-            *(v for c in categories for v in (c.service_code, c.service_category, c.service_subcategory)))
-    sql.add("),\nunit_map (cur_unit, focus_unit) AS (VALUES ")
-    sql.add(", ".join("(?, ?)" for _ in unit_map), *(v for pair in unit_map.items() for v in pair))
-    sql.add("),\nsrc AS (SELECT ")
-    fields = {
-        "line_item_id": cols.text("identity_line_item_id"),
-        "line_item_type": cols.text("line_item_line_item_type"),
-        "bill_type": cols.text("bill_bill_type"),
-        "billing_entity": cols.text("bill_billing_entity"),
-        "invoicing_entity": cols.text("bill_invoicing_entity"),
-        "legal_entity": cols.text("line_item_legal_entity"),
-        "invoice_id": cols.text("bill_invoice_id"),
-        "payer_account_id": cols.text("bill_payer_account_id"),
-        "payer_account_name": cols.text("bill_payer_account_name"),
-        "usage_account_id": cols.text("line_item_usage_account_id"),
-        "usage_account_name": cols.text("line_item_usage_account_name"),
-        "period_start": cols.timestamp("bill_billing_period_start_date"),
-        "period_end": cols.timestamp("bill_billing_period_end_date"),
-        "usage_start": cols.timestamp("line_item_usage_start_date"),
-        "usage_end": cols.timestamp("line_item_usage_end_date"),
-        "product_code": cols.text("line_item_product_code"),
-        "service_code": cols.text_or_json(["product_servicecode"], "product", "servicecode"),
-        "product_name": cols.text_or_json(["product_product_name"], "product", "product_name"),
-        "product_family": cols.text_or_json(["product_product_family"], "product", "product_family"),
-        "usage_type": cols.text("line_item_usage_type"),
-        "operation": cols.text("line_item_operation"),
-        # CUR v1 leaves product/regionCode empty on many rows that have product/region (the same code).
-        "region_code": _coalesce(cols.text_or_json(["product_region_code"], "product", "region"),
-                                 cols.text("product_region")),
-        "location": cols.text_or_json(["product_location"], "product", "location"),
-        "availability_zone": cols.text("line_item_availability_zone"),
-        "resource_id": cols.text("line_item_resource_id"),
-        "name_tag": cols.text_or_json(["resource_tags_user_name"], "resource_tags", "user_name"),
-        "usage_amount": cols.money("line_item_usage_amount"),
-        "currency": cols.text("line_item_currency_code"),
-        "description": cols.text("line_item_line_item_description"),
-        "unblended_rate": cols.rate("line_item_unblended_rate"),
-        "unblended_cost": cols.money("line_item_unblended_cost"),
-        "net_unblended_rate": cols.rate("line_item_net_unblended_rate"),
-        "net_unblended_cost": cols.money("line_item_net_unblended_cost"),
-        "sku": cols.text("product_sku"),
-        "rate_code": cols.text("pricing_rate_code"),
-        "pricing_currency": cols.text("pricing_currency"),
-        "public_cost": cols.money("pricing_public_on_demand_cost"),
-        "public_rate": cols.rate("pricing_public_on_demand_rate"),
-        "pricing_term": cols.text("pricing_term"),
-        "pricing_unit": cols.text("pricing_unit"),
-        "ri_arn": cols.text("reservation_reservation_arn", "reservation_reservation_a_r_n"),
-        "ri_effective_cost": cols.money("reservation_net_effective_cost", "reservation_effective_cost"),
-        "ri_unused_upfront": cols.money("reservation_net_unused_amortized_upfront_fee_for_billing_period",
-                                        "reservation_unused_amortized_upfront_fee_for_billing_period"),
-        "ri_unused_recurring": cols.money("reservation_net_unused_recurring_fee", "reservation_unused_recurring_fee"),
-        "sp_arn": cols.text("savings_plan_savings_plan_arn", "savings_plan_savings_plan_a_r_n"),
-        "sp_effective_cost": cols.money("savings_plan_net_savings_plan_effective_cost",
-                                        "savings_plan_savings_plan_effective_cost"),
-        "sp_total_commitment": cols.money("savings_plan_total_commitment_to_date"),
-        "sp_used_commitment": cols.money("savings_plan_used_commitment"),
-    }
-    sql.add(", ".join(f"{expression} AS {name}" for name, expression in fields.items()) + ", ")
-    _tag_entries(cols, sql, source_names or {})
-    has_period = "billing_period" in columns
-    sql.add(f", {'billing_period' if has_period else 'CAST(? AS VARCHAR)'} AS billing_period",
-            *(() if has_period else (billing_period,)))
-    sql.add(f" FROM {q(dataset)}.{q(table)}")
-    if has_period:
-        sql.add(" WHERE billing_period = ?", billing_period)
-    sql.add("),\n")
-    sql.add(_CLASSIFIED)
-    sql.add(_PRICED)
-    sql.add(_FINAL_HEAD)
-    _resource_type(sql)
-    sql.add(_FINAL_TAIL)
-    return sql.text(), sql.params
+    return FocusMapping(
+        vendor=VENDOR, transform_version=TRANSFORM_VERSION, fields=FIELDS, tags=TAGS,
+        lookups=(
+            Lookup("categories", ("code", "service_category", "service_subcategory"),
+                   tuple((c.service_code, c.service_category, c.service_subcategory) for c in categories)),
+            Lookup("unit_map", ("cur_unit", "focus_unit"), tuple(unit_map.items())),
+        ),
+        stages=(_CLASSIFIED, _COMMITTED, _PRICED), final=_final(), joins=_JOINS,
+        formats=tuple((key, name, preference) for key, (name, preference) in FORMATS.items()),
+    )
 
 
-_CLASSIFIED = f"""c AS (SELECT *,
-    coalesce(net_unblended_cost, unblended_cost, 0) AS billed,
-    CASE WHEN line_item_type IN {_in(USAGE_TYPES)} THEN 'Usage'
+_CLASSIFIED = Stage("c", (
+    ("billed", "coalesce(net_unblended_cost, unblended_cost, 0)"),
+    ("category", f"""CASE WHEN line_item_type IN {_in(USAGE_TYPES)} THEN 'Usage'
          WHEN line_item_type IN {_in(PURCHASE_TYPES)} THEN 'Purchase'
          WHEN line_item_type = 'Tax' THEN 'Tax'
          WHEN line_item_type IN {_in(CREDIT_TYPES)} THEN 'Credit'
-         ELSE 'Adjustment' END AS category,
-    coalesce(line_item_type = 'Refund' OR bill_type = 'Refund' OR usage_start < period_start, false) AS correction,
-    CASE WHEN line_item_type IN {_in(SAVINGS_PLAN_TYPES)} AND sp_arn IS NOT NULL THEN 'sp'
-         WHEN line_item_type IN {_in(RESERVATION_TYPES)} AND ri_arn IS NOT NULL THEN 'ri' END AS commitment,
-    coalesce(period_start, CAST(billing_period || '-01 00:00:00+00' AS TIMESTAMPTZ)) AS billing_start,
-    coalesce(period_end, CAST(strftime(CAST(billing_period || '-01' AS DATE) + INTERVAL 1 MONTH, '%Y-%m-%d')
-                              || ' 00:00:00+00' AS TIMESTAMPTZ)) AS billing_end
-  FROM src),
-p AS (SELECT *,
-    CASE WHEN commitment = 'sp' THEN sp_arn WHEN commitment = 'ri' THEN ri_arn END AS commitment_id,
-    CASE WHEN category = 'Tax' THEN NULL
+         ELSE 'Adjustment' END"""),
+    ("correction", "coalesce(line_item_type = 'Refund' OR bill_type = 'Refund' OR usage_start < period_start, false)"),
+    ("commitment", f"""CASE WHEN line_item_type IN {_in(SAVINGS_PLAN_TYPES)} AND sp_arn IS NOT NULL THEN 'sp'
+         WHEN line_item_type IN {_in(RESERVATION_TYPES)} AND ri_arn IS NOT NULL THEN 'ri' END"""),
+    ("billing_start", "coalesce(period_start, CAST(billing_period || '-01 00:00:00+00' AS TIMESTAMPTZ))"),
+    ("billing_end", Sql(
+        duckdb="""coalesce(period_end, CAST(strftime(CAST(billing_period || '-01' AS DATE) + INTERVAL 1 MONTH,
+                                       '%Y-%m-%d') || ' 00:00:00+00' AS TIMESTAMPTZ))""",
+        postgres="""coalesce(period_end, CAST(to_char(CAST(billing_period || '-01' AS DATE) + INTERVAL '1 month',
+                                                  'YYYY-MM-DD') || ' 00:00:00+00' AS TIMESTAMPTZ))""")),
+))
+
+_COMMITTED = Stage("p", (
+    ("commitment_id", "CASE WHEN commitment = 'sp' THEN sp_arn WHEN commitment = 'ri' THEN ri_arn END"),
+    ("sku_id", """CASE WHEN category = 'Tax' THEN NULL
          ELSE coalesce(sku, CASE WHEN category IN ('Usage', 'Purchase')
-                                 THEN product_code || '/' || coalesce(usage_type, line_item_type) END) END AS sku_id,
-    CASE WHEN category NOT IN ('Usage', 'Purchase') THEN NULL
+                                 THEN product_code || '/' || coalesce(usage_type, line_item_type) END) END"""),
+    ("list_unit_price", f"""CASE WHEN category NOT IN ('Usage', 'Purchase') THEN NULL
          WHEN line_item_type = 'SavingsPlanNegation' THEN CAST(0 AS {MONEY})
          WHEN category = 'Purchase' THEN coalesce(CASE WHEN unblended_rate >= 0 THEN unblended_rate END, public_rate)
-         ELSE coalesce(public_rate, CASE WHEN unblended_rate >= 0 THEN unblended_rate END) END AS list_unit_price,
-    CASE WHEN line_item_type = 'SavingsPlanNegation' THEN CAST(0 AS {MONEY})
+         ELSE coalesce(public_rate, CASE WHEN unblended_rate >= 0 THEN unblended_rate END) END"""),
+    ("list_cost", f"""CASE WHEN line_item_type = 'SavingsPlanNegation' THEN CAST(0 AS {MONEY})
          WHEN category = 'Usage' THEN coalesce(public_cost, unblended_cost, billed)
          WHEN category = 'Purchase' THEN coalesce(unblended_cost, billed)
-         ELSE billed END AS list_cost
-  FROM c),
-"""
+         ELSE billed END"""),
+))
 
-_PRICED = f"""f AS (SELECT *,
-    CASE WHEN line_item_type = 'SavingsPlanNegation' THEN CAST(0 AS {MONEY})
+# tag_entries holds the keys as AWS shows them already (TAGS).
+_TAGS = Sql(
+    duckdb="""CASE WHEN tag_entries IS NULL THEN NULL
+         -- sorted by key, so the same tags give the same text whichever CUR version they came from
+         ELSE NULLIF(CAST(to_json(map_from_entries(list_sort([
+              {'key': e.key, 'value': e.value} for e in tag_entries
+              if e.value IS NOT NULL AND e.value <> '']))) AS VARCHAR), '{}')
+         END""",
+    # The same text as DuckDB's to_json: compact, keys in byte order.
+    postgres="""CASE WHEN tag_entries IS NULL THEN NULL
+         ELSE (SELECT NULLIF('{' || coalesce(string_agg(CAST(to_json(t.k) AS VARCHAR) || ':'
+                                                        || CAST(to_json(t.v) AS VARCHAR), ','
+                                                        ORDER BY t.k COLLATE "C", t.v COLLATE "C"), '') || '}', '{}')
+               FROM (SELECT e.key AS k, e.value AS v
+                     FROM jsonb_each_text(tag_entries) AS e WHERE e.value IS NOT NULL AND e.value <> '') AS t)
+         END""",
+)
+
+_PRICED = Stage("f", (
+    ("contracted_cost", f"""CASE WHEN line_item_type = 'SavingsPlanNegation' THEN CAST(0 AS {MONEY})
          WHEN line_item_type = 'DiscountedUsage' THEN list_cost
-         ELSE billed END AS contracted_cost,
-    CASE WHEN category NOT IN ('Usage', 'Purchase') THEN NULL
+         ELSE billed END"""),
+    ("contracted_unit_price", """CASE WHEN category NOT IN ('Usage', 'Purchase') THEN NULL
          WHEN line_item_type IN ('SavingsPlanNegation', 'DiscountedUsage') THEN list_unit_price
          ELSE coalesce(CASE WHEN coalesce(net_unblended_rate, unblended_rate) >= 0
                             THEN coalesce(net_unblended_rate, unblended_rate) END, list_unit_price)
-         END AS contracted_unit_price,
-    CASE line_item_type
+         END"""),
+    ("effective_cost", """CASE line_item_type
          WHEN 'DiscountedUsage' THEN coalesce(ri_effective_cost, 0)
          WHEN 'SavingsPlanCoveredUsage' THEN coalesce(sp_effective_cost, 0)
          WHEN 'SavingsPlanNegation' THEN 0
@@ -433,113 +381,117 @@ _PRICED = f"""f AS (SELECT *,
          WHEN 'SavingsPlanRecurringFee' THEN coalesce(sp_total_commitment - sp_used_commitment, 0)
          WHEN 'RIFee' THEN coalesce(ri_unused_upfront, 0) + coalesce(ri_unused_recurring, 0)
          WHEN 'Fee' THEN CASE WHEN commitment = 'ri' THEN 0 ELSE billed END
-         ELSE billed END AS effective_cost,
-    CASE WHEN category = 'Usage' AND NOT correction AND pricing_unit IS NOT NULL THEN usage_amount END
-         AS consumed_quantity,
-    CASE WHEN tag_entries IS NULL THEN NULL
-         -- sorted by key, so the same tags give the same text whichever CUR version they came from
-         ELSE NULLIF(CAST(to_json(map_from_entries(list_sort([
-              {{'key': e.key, 'value': e.value}} for e in tag_entries
-              if e.value IS NOT NULL AND e.value <> '']))) AS VARCHAR), '{{}}')
-         END AS tags
-  FROM p)
-"""
+         ELSE billed END"""),
+    ("consumed_quantity",
+     "CASE WHEN category = 'Usage' AND NOT correction AND pricing_unit IS NOT NULL THEN usage_amount END"),
+    ("tags", _TAGS),
+))
 
-_FINAL_HEAD = """SELECT
-    availability_zone AS "AvailabilityZone",
-    billed AS "BilledCost",
-    payer_account_id AS "BillingAccountId",
-    payer_account_name AS "BillingAccountName",
-    CASE WHEN payer_account_id IS NOT NULL THEN 'Payer Account' END AS "BillingAccountType",
-    coalesce(currency, 'USD') AS "BillingCurrency",
-    billing_end AS "BillingPeriodEnd",
-    billing_start AS "BillingPeriodStart",
-    category AS "ChargeCategory",
-    CASE WHEN correction THEN 'Correction' END AS "ChargeClass",
-    description AS "ChargeDescription",
-    CASE WHEN category = 'Usage' THEN 'Usage-Based'
+
+def _final() -> tuple[tuple[str, Expr], ...]:
+    return (
+        ("AvailabilityZone", "availability_zone"),
+        ("BilledCost", "billed"),
+        ("BillingAccountId", "payer_account_id"),
+        ("BillingAccountName", "payer_account_name"),
+        ("BillingAccountType", "CASE WHEN payer_account_id IS NOT NULL THEN 'Payer Account' END"),
+        ("BillingCurrency", "coalesce(currency, 'USD')"),
+        ("BillingPeriodEnd", "billing_end"),
+        ("BillingPeriodStart", "billing_start"),
+        ("ChargeCategory", "category"),
+        ("ChargeClass", "CASE WHEN correction THEN 'Correction' END"),
+        ("ChargeDescription", "description"),
+        ("ChargeFrequency", """CASE WHEN category = 'Usage' THEN 'Usage-Based'
          WHEN line_item_type = 'SavingsPlanUpfrontFee' OR bill_type = 'Purchase' THEN 'One-Time'
          WHEN category IN ('Credit', 'Adjustment') THEN 'One-Time'
-         ELSE 'Recurring' END AS "ChargeFrequency",
-    coalesce(usage_end, billing_end) AS "ChargePeriodEnd",
-    coalesce(usage_start, billing_start) AS "ChargePeriodStart",
-    CAST(NULL AS VARCHAR) AS "CapacityReservationId",
-    CAST(NULL AS VARCHAR) AS "CapacityReservationStatus",
-    CASE commitment WHEN 'sp' THEN 'Spend' WHEN 'ri' THEN 'Usage' END AS "CommitmentDiscountCategory",
-    CAST(NULL AS DECIMAL(38,18)) AS "CommitmentDiscountQuantity",
-    CAST(NULL AS VARCHAR) AS "CommitmentDiscountUnit",
-    commitment_id AS "CommitmentDiscountId",
-    CAST(NULL AS VARCHAR) AS "CommitmentDiscountName",
-    CASE WHEN commitment_id IS NOT NULL AND category = 'Usage' THEN 'Used' END AS "CommitmentDiscountStatus",
-    CASE commitment WHEN 'sp' THEN 'Savings Plan' WHEN 'ri' THEN 'Reserved Instance' END
-        AS "CommitmentDiscountType",
-    consumed_quantity AS "ConsumedQuantity",
-    CASE WHEN consumed_quantity IS NOT NULL THEN coalesce(u.mapped, pricing_unit) END AS "ConsumedUnit",
-    contracted_cost AS "ContractedCost",
-    contracted_unit_price AS "ContractedUnitPrice",
-    effective_cost AS "EffectiveCost",
-    invoice_id AS "InvoiceId",
-    'AWS' AS "InvoiceIssuerName",
-    list_cost AS "ListCost",
-    list_unit_price AS "ListUnitPrice",
-    CASE WHEN category NOT IN ('Usage', 'Purchase') THEN NULL
+         ELSE 'Recurring' END"""),
+        ("ChargePeriodEnd", "coalesce(usage_end, billing_end)"),
+        ("ChargePeriodStart", "coalesce(usage_start, billing_start)"),
+        ("CapacityReservationId", "CAST(NULL AS VARCHAR)"),
+        ("CapacityReservationStatus", "CAST(NULL AS VARCHAR)"),
+        ("CommitmentDiscountCategory", "CASE commitment WHEN 'sp' THEN 'Spend' WHEN 'ri' THEN 'Usage' END"),
+        ("CommitmentDiscountQuantity", "CAST(NULL AS DECIMAL(38,18))"),
+        ("CommitmentDiscountUnit", "CAST(NULL AS VARCHAR)"),
+        ("CommitmentDiscountId", "commitment_id"),
+        ("CommitmentDiscountName", "CAST(NULL AS VARCHAR)"),
+        ("CommitmentDiscountStatus", "CASE WHEN commitment_id IS NOT NULL AND category = 'Usage' THEN 'Used' END"),
+        ("CommitmentDiscountType",
+         "CASE commitment WHEN 'sp' THEN 'Savings Plan' WHEN 'ri' THEN 'Reserved Instance' END"),
+        ("ConsumedQuantity", "consumed_quantity"),
+        ("ConsumedUnit", "CASE WHEN consumed_quantity IS NOT NULL THEN coalesce(u.mapped, pricing_unit) END"),
+        ("ContractedCost", "contracted_cost"),
+        ("ContractedUnitPrice", "contracted_unit_price"),
+        ("EffectiveCost", "effective_cost"),
+        ("InvoiceId", "invoice_id"),
+        ("InvoiceIssuerName", "'AWS'"),
+        ("ListCost", "list_cost"),
+        ("ListUnitPrice", "list_unit_price"),
+        ("PricingCategory", """CASE WHEN category NOT IN ('Usage', 'Purchase') THEN NULL
          WHEN category = 'Usage' AND commitment_id IS NOT NULL THEN 'Committed'
          WHEN category = 'Usage' AND (pricing_term = 'Spot' OR usage_type LIKE '%SpotUsage%') THEN 'Dynamic'
-         ELSE 'Standard' END AS "PricingCategory",
-    coalesce(pricing_currency, currency, 'USD') AS "PricingCurrency",
-    contracted_unit_price AS "PricingCurrencyContractedUnitPrice",
-    effective_cost AS "PricingCurrencyEffectiveCost",
-    list_unit_price AS "PricingCurrencyListUnitPrice",
-    CASE WHEN category IN ('Usage', 'Purchase') THEN usage_amount END AS "PricingQuantity",
-    CASE WHEN category IN ('Usage', 'Purchase') THEN coalesce(u.mapped, pricing_unit) END AS "PricingUnit",
-    'AWS' AS "ProviderName",
-    CASE WHEN billing_entity = 'AWS Marketplace' THEN coalesce(legal_entity, billing_entity) ELSE 'AWS' END
-        AS "PublisherName",
-    region_code AS "RegionId",
-    CASE WHEN region_code IS NOT NULL THEN location END AS "RegionName",
-    resource_id AS "ResourceId",
-    CASE WHEN resource_id IS NOT NULL THEN name_tag END AS "ResourceName",
-"""
+         ELSE 'Standard' END"""),
+        ("PricingCurrency", "coalesce(pricing_currency, currency, 'USD')"),
+        ("PricingCurrencyContractedUnitPrice", "contracted_unit_price"),
+        ("PricingCurrencyEffectiveCost", "effective_cost"),
+        ("PricingCurrencyListUnitPrice", "list_unit_price"),
+        ("PricingQuantity", "CASE WHEN category IN ('Usage', 'Purchase') THEN usage_amount END"),
+        ("PricingUnit", "CASE WHEN category IN ('Usage', 'Purchase') THEN coalesce(u.mapped, pricing_unit) END"),
+        ("ProviderName", "'AWS'"),
+        ("PublisherName",
+         "CASE WHEN billing_entity = 'AWS Marketplace' THEN coalesce(legal_entity, billing_entity) ELSE 'AWS' END"),
+        ("RegionId", "region_code"),
+        ("RegionName", "CASE WHEN region_code IS NOT NULL THEN location END"),
+        ("ResourceId", "resource_id"),
+        ("ResourceName", "CASE WHEN resource_id IS NOT NULL THEN name_tag END"),
+        ("ResourceType", _resource_type()),
+        ("ServiceCategory", "coalesce(m.service_category, 'Other')"),
+        ("ServiceName", "coalesce(product_name, product_code, service_code, 'AWS')"),
+        ("ServiceSubcategory", "coalesce(m.service_subcategory, 'Other (Other)')"),
+        ("SkuId", "sku_id"),
+        ("SkuMeter", "CASE WHEN category IN ('Usage', 'Purchase') THEN usage_type END"),
+        ("SkuPriceDetails", "CAST(NULL AS VARCHAR)"),
+        ("SkuPriceId", "CASE WHEN category = 'Tax' THEN NULL ELSE coalesce(rate_code, sku_id) END"),
+        ("SubAccountId", "usage_account_id"),
+        ("SubAccountName", "usage_account_name"),
+        ("SubAccountType", "CASE WHEN usage_account_id IS NOT NULL THEN 'Linked Account' END"),
+        ("Tags", "tags"),
+        ("x_LineItemId", "line_item_id"),
+        ("x_LineItemType", "line_item_type"),
+        ("x_ServiceCode", "service_code"),
+        ("x_UsageType", "usage_type"),
+        ("x_Operation", "operation"),
+    )
 
-_FINAL_TAIL = """ AS "ResourceType",
-    coalesce(m.service_category, 'Other') AS "ServiceCategory",
-    coalesce(product_name, product_code, service_code, 'AWS') AS "ServiceName",
-    coalesce(m.service_subcategory, 'Other (Other)') AS "ServiceSubcategory",
-    sku_id AS "SkuId",
-    CASE WHEN category IN ('Usage', 'Purchase') THEN usage_type END AS "SkuMeter",
-    CAST(NULL AS VARCHAR) AS "SkuPriceDetails",
-    CASE WHEN category = 'Tax' THEN NULL ELSE coalesce(rate_code, sku_id) END AS "SkuPriceId",
-    usage_account_id AS "SubAccountId",
-    usage_account_name AS "SubAccountName",
-    CASE WHEN usage_account_id IS NOT NULL THEN 'Linked Account' END AS "SubAccountType",
-    tags AS "Tags",
-    line_item_id AS "x_LineItemId",
-    line_item_type AS "x_LineItemType",
-    service_code AS "x_ServiceCode",
-    usage_type AS "x_UsageType",
-    operation AS "x_Operation"
-FROM f
--- by product code, the code ServiceName names (a data transfer row of S3 has service code AWSDataTransfer)
+
+_JOINS = """-- by product code, the code ServiceName names (a data transfer row of S3 has service code AWSDataTransfer)
 LEFT JOIN categories m ON m.code = coalesce(f.product_code, f.service_code)
 -- units the map does not know are kept as AWS wrote them
 LEFT JOIN (SELECT cur_unit, focus_unit AS mapped FROM unit_map) u ON u.cur_unit = f.pricing_unit
 """
 
 
-def _resource_type(sql: _Sql) -> None:
+def _resource_type() -> Expr:
     """CASE expression naming the kind of resource a resource id points at."""
-    sql.add("    CASE WHEN resource_id IS NULL THEN NULL")
-    for prefix, name in ID_PREFIX_TYPES:
-        sql.add(" WHEN starts_with(resource_id, ?) THEN ?", prefix, name)
-    arn_service = "split_part(resource_id, ':', 3)"
-    arn_key = f"{arn_service} || ':' || regexp_extract(split_part(resource_id, ':', 6), '^[^/]+')"
-    sql.add(f" WHEN starts_with(resource_id, 'arn:') THEN coalesce(CASE {arn_key}")
-    for key, name in ARN_TYPES:
-        sql.add(" WHEN ? THEN ?", key, name)
-    sql.add(f" END, CASE {arn_service}")
-    for service, name in ARN_SERVICE_TYPES:
-        sql.add(" WHEN ? THEN ?", service, name)
-    sql.add(" END, product_family, service_code, product_code)")
-    for product, name in PRODUCT_TYPES:
-        sql.add(" WHEN product_code = ? THEN ?", product, name)
-    sql.add(" ELSE coalesce(product_family, service_code, product_code, 'Resource') END")
+    def build(dialect: str) -> str:
+        parts = ["CASE WHEN resource_id IS NULL THEN NULL"]
+        for prefix, name in ID_PREFIX_TYPES:
+            parts.append(f" WHEN starts_with(resource_id, {literal(prefix)}) THEN {literal(name)}")
+        arn_service = "split_part(resource_id, ':', 3)"
+        resource = "split_part(resource_id, ':', 6)"
+        # DuckDB's regexp_extract gives '' where PostgreSQL's substring gives NULL
+        first = (f"regexp_extract({resource}, '^[^/]+')" if dialect == "duckdb"
+                 else f"coalesce(substring({resource} from '^[^/]+'), '')")
+        arn_key = f"{arn_service} || ':' || {first}"
+        parts.append(f" WHEN starts_with(resource_id, 'arn:') THEN coalesce(CASE {arn_key}")
+        for key, name in ARN_TYPES:
+            parts.append(f" WHEN {literal(key)} THEN {literal(name)}")
+        parts.append(f" END, CASE {arn_service}")
+        for service, name in ARN_SERVICE_TYPES:
+            parts.append(f" WHEN {literal(service)} THEN {literal(name)}")
+        parts.append(" END, product_family, service_code, product_code)")
+        for product, name in PRODUCT_TYPES:
+            parts.append(f" WHEN product_code = {literal(product)} THEN {literal(name)}")
+        parts.append(" ELSE coalesce(product_family, service_code, product_code, 'Resource') END")
+        return "".join(parts)
+
+    return Sql(duckdb=build("duckdb"), postgres=build("postgres"))

@@ -33,6 +33,7 @@ def register_pipelines():
             kind="focus",
             description="CUR v1 / CUR 2.0 periods imported into DuckDB as FOCUS; AWS FOCUS exports as they are.",
             runner="open_finops_aws.focus:focus_sources",
+            mapping="open_finops_aws.focus:mapping",
             reads=("aws_cur.*",),
         ),
         Pipeline(
