@@ -233,12 +233,15 @@ def test_focus_build_on_postgres_runs_dbt_and_matches_the_native_build(
 
 @pytest.mark.skipif(HAS_DBT, reason="checks what happens where open-finops[dbt] is not installed (tox env aws)")
 @pytest.mark.postgres
+@pytest.mark.parametrize("where", ["flag", "aws settings"])
 def test_focus_build_on_postgres_without_dbt_names_the_extra(
-        tmp_path: Path, finops, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, finops, postgres_url: str, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
     monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
-    data = _imported(tmp_path, destination=("-d", "postgres", "--dataset", "nodbt_ds"))
+    data = _imported(tmp_path, destination=("-d", "postgres", "--dataset", f"nodbt_{where[0]}"))
+    if where == "aws settings":  # [aws] destination = "postgres": the server holds the state, no -d needed
+        monkeypatch.setenv("OPEN_FINOPS_AWS_DESTINATION", "postgres")
 
-    built = finops("focus", "build", "--data-dir", data, "-d", "postgres")
+    built = finops("focus", "build", "--data-dir", data, *(("-d", "postgres") if where == "flag" else ()))
 
     assert built.code == 2
     assert "install it with: pip install 'open-finops[dbt]'" in built.err
@@ -246,14 +249,18 @@ def test_focus_build_on_postgres_without_dbt_names_the_extra(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("where", ["flag", "aws settings"])
 def test_focus_export_refuses_rather_than_leave_out_the_billing_data_in_postgres(
-        tmp_path: Path, finops, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, finops, postgres_url: str, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
     monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", postgres_url)
-    data = _imported(tmp_path, destination=("-d", "postgres", "--dataset", "export_ds"))
+    data = _imported(tmp_path, destination=("-d", "postgres", "--dataset", f"export_{where[0]}"))
     with duckdb.connect(str(data / "finops.duckdb")) as con:
         ensure_tables(con)  # an empty focus.costs, as a build that saw no DuckDB data leaves it
+    if where == "aws settings":
+        monkeypatch.setenv("OPEN_FINOPS_AWS_DESTINATION", "postgres")
 
-    exported = finops("focus", "export", "--data-dir", data, "-d", "postgres", "--out", tmp_path / "focus.parquet")
+    exported = finops("focus", "export", "--data-dir", data, *(("-d", "postgres") if where == "flag" else ()),
+                      "--out", tmp_path / "focus.parquet")
 
     assert exported.code == 2
     assert "the billing data is in postgres@" in exported.err

@@ -46,7 +46,27 @@ def installed_mappings(registry: Registry) -> list:
 
 ServerOption = typer.Option(
     None, "--destination", "-d",
-    help="Also the billing data this server destination holds (postgres), as its own load state lists it.")
+    help="Also the billing data this server destination holds (postgres), as its own load state lists it; "
+    "default: the destination the vendors' settings import into ([aws] destination).", show_default=False)
+
+
+def _server_in_force(registry: Registry, cfg, pipelines, destination: str | None) -> str | None:
+    """``-d``, else the server the FOCUS vendors' own settings import into (``[aws] destination =
+    "postgres"``): their load state is in that server, and a build or export that did not look there would
+    report no data, or leave it out."""
+    if destination is not None:
+        return destination
+    vendors = {p.vendor for p in pipelines}
+    servers = set()
+    for section in registry.settings_sections():
+        setting = next((s for s in section.settings if s.name == "destination"), None)
+        if section.name in vendors and setting is not None:
+            value = cfg.value(section.name, setting)[0]
+            if value and value != "duckdb":
+                servers.add(value)
+    if len(servers) > 1:
+        raise UsageError(f"the vendors' settings import into {', '.join(sorted(servers))}; say which with -d")
+    return servers.pop() if servers else None
 
 
 def _warehouse_loads(con, pipelines, cfg, data_dir: Path | None,
@@ -131,6 +151,7 @@ def make_app(registry: Registry) -> typer.Typer:
             raise UsageError(NO_TRANSFORM)
         cfg = load_settings(config)
         version = version_in_force(cfg, focus_version)
+        destination = _server_in_force(registry, cfg, pipelines, destination)
         con = _open(cfg, data_dir, read_only=False)
         try:
             elsewhere, source_names = _warehouse_loads(con, pipelines, cfg, data_dir, destination)
@@ -206,6 +227,7 @@ def make_app(registry: Registry) -> typer.Typer:
             format_for(out, fmt)  # a wrong --format is refused before the database is opened
         cfg = load_settings(config)
         version = version_in_force(cfg, focus_version)
+        destination = _server_in_force(registry, cfg, registry.pipelines_of_kind("focus"), destination)
         con = _open(cfg, data_dir, read_only=True)
         try:
             _refuse_warehouse_loads(con, registry, cfg, data_dir, destination)
