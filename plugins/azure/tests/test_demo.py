@@ -11,6 +11,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from support import query
 
 
@@ -46,6 +47,8 @@ def test_finops_demo_imports_the_azure_sample_builds_focus_and_totals_it(tmp_pat
 
 
 def test_focus_summary_shows_aws_and_azure_side_by_side_each_counted_once(tmp_path: Path):
+    # Both plugins' demos: the [azure]-only install scenario has no AWS plugin to run (the dev one does).
+    pytest.importorskip("open_finops_aws", reason="the AWS plugin is not installed in this scenario")
     data = tmp_path / "data"
     assert finops("demo", "--data-dir", str(data), "-q", plugins="aws,azure").returncode == 0
 
