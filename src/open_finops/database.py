@@ -151,6 +151,13 @@ def connect(
             delay = min(delay * 2, 1.0)
 
 
+def arrow_reader(relation, batch_rows: int):
+    """A DuckDB relation as a pyarrow RecordBatchReader of ``batch_rows`` rows a batch (DuckDB 1.4 renamed
+    fetch_record_batch to to_arrow_reader; both are accepted)."""
+    to_reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
+    return to_reader(batch_rows)
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     from open_finops.sql import duckdb_sql
 

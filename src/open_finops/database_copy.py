@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from open_finops.database import arrow_reader
 from open_finops.destination import Destination
 from open_finops.errors import DestinationError, OpenFinopsError, UsageError
 from open_finops.naming import ExportNames, staging_table
@@ -93,9 +94,7 @@ def _batches(con: Any, dataset: str, table: str, period: str | None, counted: di
     where = " WHERE billing_period = ?" if period is not None else ""
     relation = con.sql(f"SELECT * FROM {q(dataset)}.{q(table)}{where}",
                        params=[period] if period is not None else None)
-    # DuckDB 1.4 renamed fetch_record_batch to to_arrow_reader; accept both.
-    to_reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
-    reader = to_reader(ITEM_ROWS)
+    reader = arrow_reader(relation, ITEM_ROWS)
     for batch in reader:
         counted["rows"] += batch.num_rows
         advance(batch.num_rows)

@@ -173,12 +173,6 @@ def _select_list(columns: list[tuple[str, str]], fmt: str, exact_decimals: bool,
     return ", ".join(items)
 
 
-def _reader(relation: Any, batch_rows: int) -> Any:
-    # DuckDB 1.4 renamed fetch_record_batch to to_arrow_reader; accept both.
-    to_reader = getattr(relation, "to_arrow_reader", None)
-    return to_reader(batch_rows) if to_reader is not None else relation.fetch_record_batch(batch_rows)
-
-
 def export(
     con: Any,
     out: Path,
@@ -205,7 +199,9 @@ def export(
     con.execute("SET TimeZone = 'UTC'")
     select = _select_list(columns, fmt, exact_decimals, validator_aliases)
     relation = con.sql(f"SELECT {select} FROM {COSTS}{where}", params=params)
-    reader = _reader(relation, batch_rows)
+    from open_finops.database import arrow_reader
+
+    reader = arrow_reader(relation, batch_rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
     try:
