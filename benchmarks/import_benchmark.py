@@ -385,14 +385,14 @@ def reference_pyarrow(files: list[str], data_format: str = "csv") -> int:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from open_finops.ingest.readers import CSV_BLOCK_SIZE, PARQUET_BATCH_ROWS
+    from open_finops.ingest.readers import BATCH_ROWS, CSV_BLOCK_SIZE
 
     rows = 0
     if data_format == "parquet":
         import pyarrow.parquet as pq
 
         for path in files:
-            rows += sum(b.num_rows for b in pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS))
+            rows += sum(b.num_rows for b in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS))
         return rows
     for path in files:
         # Every column as text: a column empty in the first block would be typed null and fail later.

@@ -342,7 +342,8 @@ def test_timestamps_integers_and_text_that_would_change_are_refused(root: Path, 
 def test_a_bad_value_in_the_last_row_of_a_later_file_names_that_file_and_its_line(
     root: Path, data: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(readers, "CSV_BLOCK_SIZE", 4096)  # many batches per file
+    monkeypatch.setattr(readers, "CSV_BLOCK_SIZE", 4096)  # many blocks and batches per file
+    monkeypatch.setattr(readers, "BATCH_ROWS", 100)
     first = [[f"a{i}", "x", "1"] for i in range(3000)]
     # A quoted value spanning three lines comes before the bad one: line numbers are the file's own.
     second = [[f"b{i}", "two\nmore\nlines" if i == 10 else "x", "1"] for i in range(2999)] + [["z", "x", "1e25"]]
@@ -355,7 +356,7 @@ def test_a_bad_value_in_the_last_row_of_a_later_file_names_that_file_and_its_lin
 
 def test_a_bad_value_after_many_parquet_batches_names_its_row(root: Path, data: Path,
                                                               monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(readers, "PARQUET_BATCH_ROWS", 100)
+    monkeypatch.setattr(readers, "BATCH_ROWS", 100)
     costs = pa.array(["1"] * 999 + ["1.5.5"])
     parquet = pa.table({"line_id": [str(i) for i in range(1000)], "note": ["x"] * 1000, "cost": costs})
 

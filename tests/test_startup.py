@@ -17,6 +17,8 @@ from finops_support import clean_environ
 from open_finops import __version__
 
 HEAVY = ("dlt", "duckdb", "boto3", "botocore", "pyarrow", "pandas", "plotly")
+# Our own modules that only running an import needs: a plugin declaring its settings must not load them.
+ENGINE = ("open_finops.ingest.engine", "open_finops.database")
 
 PROBE = """
 import json, sys
@@ -27,9 +29,9 @@ sys.stderr.write("\\nPROBE " + json.dumps({{"code": code, "heavy": loaded}}) + "
 """
 
 
-def probe(*argv: str) -> dict:
+def probe(*argv: str, modules: tuple[str, ...] = HEAVY) -> dict:
     completed = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *argv],
+        [sys.executable, "-c", PROBE.format(heavy=modules), *argv],
         capture_output=True, text=True, env=clean_environ(), timeout=120,
     )
     line = [x for x in completed.stderr.splitlines() if x.startswith("PROBE ")]
@@ -49,6 +51,12 @@ def test_light_commands_import_no_heavy_library(argv: list[str]) -> None:
     # aws/docker --help exit 2 when their plugin is not installed: the stand-in must be light too.
     assert result["code"] in (0, 2)
     assert result["heavy"] == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["plugins", "list"]], ids=" ".join)
+def test_help_and_plugin_listing_do_not_load_the_import_engine(argv: list[str]) -> None:
+    result = probe(*argv, modules=ENGINE)
+    assert (result["code"], result["heavy"]) == (0, [])
 
 
 def test_python_dash_m_open_finops_runs_the_cli() -> None:

@@ -67,7 +67,6 @@ if TYPE_CHECKING:  # at run time each name comes from _HOMES on first use
     from open_finops.focus.protocol import NATIVE_FOCUS, FocusSource
     from open_finops.hookspecs import hookimpl
     from open_finops.ingest.engine import (
-        STRATEGIES,
         ImportOptions,
         ImportSummary,
         PeriodResult,
@@ -78,6 +77,7 @@ if TYPE_CHECKING:  # at run time each name comes from _HOMES on first use
     from open_finops.ingest.terms import VendorTerms
     from open_finops.naming import (
         PERIOD_COLUMN,
+        STRATEGIES,
         dataset_identifier,
         export_table,
         period_table,
@@ -99,7 +99,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "FOCUS_COLUMNS": ("open_finops.focus.columns", "COLUMNS"),
     "PERIOD_COLUMN": ("open_finops.naming", "PERIOD_COLUMN"),
     "PLUGIN_API_VERSION": ("open_finops.api_version", "PLUGIN_API_VERSION"),
-    "STRATEGIES": ("open_finops.ingest.engine", "STRATEGIES"),
+    "STRATEGIES": ("open_finops.naming", "STRATEGIES"),
     "BillingSource": ("open_finops.ingest.sources", "BillingSource"),
     "Column": ("open_finops.exports", "Column"),
     "Command": ("open_finops.contributions", "Command"),

@@ -17,6 +17,8 @@ from open_finops.periods import check_period
 
 # The column every imported table carries: which billing period a row belongs to.
 PERIOD_COLUMN = "billing_period"
+# How an export's periods are laid out: a table per period under a unified view, or one table for all.
+STRATEGIES = ("separate", "single")
 MAX_LENGTH = 63  # PostgreSQL's identifier limit, the tightest of the destinations we support
 _CLEAN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")  # no "__", no trailing "_"
 # Names we derive from an export's stem, and the hash suffix of a normalised name: a clean name that ends

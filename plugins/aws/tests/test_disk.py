@@ -2,8 +2,8 @@
 right to mount, for that; the tests are skipped only when mounting is refused, and say so). The import
 stops with one error line naming the file it could not write, dlt's logs and tracebacks never reach the
 user, and the months already loaded stay exact. Then, on an ordinary disk, the peak disk use of an
-import is measured against the size of the database it leaves: scratch copies and dlt's load files are
-deleted as soon as they are read."""
+import is measured against issue 13's budget: scratch copies are deleted as soon as they are read, and
+what DuckDB spills while it stages the month stays within the month's size."""
 
 from __future__ import annotations
 
@@ -133,7 +133,8 @@ def test_peak_disk_use_of_an_s3_import_stays_near_the_size_of_the_database_it_le
     data = tmp_path / "data"
     upload(sample.root, bucket, s3)
     where = ["-b", bucket, "--endpoint-url", s3_endpoint]
-    largest_file = max(p.stat().st_size for p in sample.root.rglob("*.csv.gz"))
+    sizes = [p.stat().st_size for p in sample.root.rglob("*.csv.gz")]
+    largest_file = max(sizes)
 
     with DiskWatch(data) as watch:
         process = finops_process("aws", "import-cur", *where, "-p", "cur", "--data-dir", data, "--quiet")
@@ -144,7 +145,9 @@ def test_peak_disk_use_of_an_s3_import_stays_near_the_size_of_the_database_it_le
     assert_exact(query, data, sample, "2024-01")
     # Scratch copies: at most one per reading thread (2) at a time, each deleted once read.
     assert 0 < watch.peak[".tmp"] <= 2 * largest_file + 1_000_000, (watch.peak, largest_file)
-    # dlt holds the whole month as Parquet before loading it (about 0.9 times the database here), while
-    # the database is still small; measured peak: about 1.0 to 1.2 times the final database.
-    assert watch.peak["total"] <= 1.25 * database + 2 * largest_file, (watch.peak, database)
+    # The budget: scratch (the peak beyond what the import leaves) within the compressed files being loaded
+    # plus one period in the database. DuckDB's two inserting threads spill part of their row groups to
+    # finops.duckdb.tmp; measured: 23-27 MB of a 45 MB budget here (60 MB with a 192MB memory limit).
+    scratch = watch.peak["total"] - DiskWatch.size(data)
+    assert scratch <= sum(sizes) + database, (watch.peak, scratch, sum(sizes), database)
     assert not (data / ".tmp").exists() or not any((data / ".tmp").iterdir())

@@ -40,10 +40,16 @@ from open_finops.exports import ExportVersion
 from open_finops.ingest import server_lock
 from open_finops.ingest.sources import BillingSource
 from open_finops.ingest.terms import VendorTerms
-from open_finops.naming import ExportNames, column_identifier, export_identifier, hashed_identifier, staging_table
+from open_finops.naming import (
+    STRATEGIES,
+    ExportNames,
+    column_identifier,
+    export_identifier,
+    hashed_identifier,
+    staging_table,
+)
 from open_finops.secrets import mask_secrets
 
-STRATEGIES = ("separate", "single")
 # dlt is handed Arrow tables of about this many rows: it does some work per item, so not every small batch.
 ITEM_ROWS = 32_768
 # PostgreSQL's words when a statement gave up waiting for a lock (SQLSTATE 55P03).
@@ -400,8 +406,7 @@ class Importer:
                                      item_rows=0 if self.destination.is_duckdb else ITEM_ROWS)
             if self.destination.is_duckdb:
                 # Straight from Arrow into the file we hold: no load files, DuckDB inserting on every core.
-                duckdb_insert.load_table(self.con, self.destination.dataset, staging, batches,
-                                         threads=duckdb_insert.insert_threads(options.read_workers))
+                duckdb_insert.load_table(self.con, self.destination.dataset, staging, batches)
             else:
                 runner.load_table(pipeline, batches, staging, destination_name=self.destination.name)
             if counters["rows"] == 0:
@@ -576,8 +581,10 @@ def run_import(
     is a rich ``Progress`` or anything with its ``add_task``/``advance``/``remove_task``.
     """
     from open_finops.database import connect, database_path
+    from open_finops.ingest.readers import use_compact_memory_pool
 
     progress = progress if progress is not None else _NoProgress()
+    use_compact_memory_pool()
     db_path = database_path(options.data_dir)
     con = connect(db_path, lock_timeout=options.lock_timeout, memory_limit=options.memory_limit,
                   storage_version=options.storage_version)

@@ -15,6 +15,7 @@ searched for only once a batch has failed.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import threading
@@ -30,12 +31,15 @@ from open_finops.errors import SourceError
 from open_finops.exports import ExportVersion
 from open_finops.naming import PERIOD_COLUMN
 
-# Small blocks keep what a reader holds in flight small; files are read two at a time, so the parser's own
-# threads are used only when a period has a single file (see engine.period_batches).
-CSV_BLOCK_SIZE = 1024 * 1024
-# About as many CUR rows as a CSV block holds. A CUR 2.0 import of 400k rows peaked at 939 MiB with 65,536
-# rows a batch and at 444 MiB with 4,096, for 30% more CPU (benchmarks/README.md).
-PARQUET_BATCH_ROWS = 4_096
+# pyarrow's CSV reader holds some thirty blocks in flight, so its memory follows the block size (about 37
+# MiB per file read at 1 MiB, 10 MiB at 256 KiB); files are read two at a time, so the parser's own threads
+# are used only when a period has a single file (see engine.period_batches).
+CSV_BLOCK_SIZE = 256 * 1024
+# Rows a batch, for both formats. A 256 KiB block is about 330 CUR rows: the blocks are joined into batches
+# of this size before conversion, since every batch costs Python calls per column and DuckDB fills its
+# vectors (2,048 rows) only from whole batches. A CUR 2.0 import of 400k rows peaked at 939 MiB with 65,536
+# rows a batch and at 444 MiB with 4,096 (benchmarks/README.md).
+BATCH_ROWS = 4_096
 
 DECIMAL = pa.decimal128(38, 18)
 _WIDE_DECIMAL = pa.decimal256(76, 18)  # room to rescale any decimal to 18 places before the checked narrowing
@@ -50,6 +54,18 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "interval": pa.string(),
     "json": pa.string(),
 }
+
+
+def use_compact_memory_pool() -> None:
+    """Allocate Arrow memory from jemalloc where pyarrow has it, unless ``ARROW_DEFAULT_MEMORY_POOL`` says
+    otherwise. pyarrow's default (mimalloc) keeps the pages the reader threads free: 2 x 1M CUR rows
+    peaked at 529 MiB with it and 440 MiB with jemalloc, in the same time (benchmarks/README.md)."""
+    import os
+
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    with contextlib.suppress(NotImplementedError):  # a pyarrow built without jemalloc (Windows)
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
 
 
 def type_of_sql(data_type: str) -> pa.DataType | None:
@@ -310,22 +326,30 @@ def _convert(column: pa.Array, target: pa.DataType, name: str, rows: _Rows) -> p
             raise _refuse(original, i, name, rows, f"is not a finite number, and {name!r} holds {_what(target)}")
         # The shortest decimal that reads back as the same double: what the writer printed.
         column = pc.cast(column, pa.string())
-    if _is_text(column.type) and not _is_text(target):
-        # A number, date or timestamp has no empty value: an empty text there is NULL, as an empty cell.
-        column = pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
     try:
         return _cast(column, target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        try:
-            _cast(column.slice(0, 0), target)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            raise SourceError(
-                f"data file {rows.key}: column {name!r} holds {column.type} values, which cannot be read as "
-                f"{_what(target)}; the file and manifest disagree: check the export's definition"
-            ) from None
-        i = _first_failure(column, lambda part: _cast(part, target))
-        converted = column[i].as_py() if pa.types.is_decimal(target) else None
-        raise _refuse(original, i, name, rows, _reason(exc, target, converted)) from None
+        error = exc
+    if _is_text(column.type) and not _is_text(target):
+        # A number, date or timestamp has no empty value: an empty text there (a quoted empty cell) is NULL,
+        # as an unquoted one is. Rare, so looked for only once a cast has failed.
+        empty = pc.equal(column, "")
+        if pc.any(empty).as_py():
+            column = pc.if_else(empty, pa.scalar(None, column.type), column)
+            try:
+                return _cast(column, target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                error = exc
+    try:
+        _cast(column.slice(0, 0), target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise SourceError(
+            f"data file {rows.key}: column {name!r} holds {column.type} values, which cannot be read as "
+            f"{_what(target)}; the file and manifest disagree: check the export's definition"
+        ) from None
+    i = _first_failure(column, lambda part: _cast(part, target))
+    converted = column[i].as_py() if pa.types.is_decimal(target) else None
+    raise _refuse(original, i, name, rows, _reason(error, target, converted)) from None
 
 
 def _csv_line(path: Path, compression: str | None, row: int) -> int:
@@ -373,7 +397,7 @@ def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
         index = {name: i for i, name in enumerate(header)}
         order = [index[s] for s in plan.source_names]
         seen = 0
-        for batch in reader:
+        for batch in _joined(reader, BATCH_ROWS):
             rows = _Rows(key, seen, locate)
             arrays = [
                 _convert(batch.column(i), t, source, rows)
@@ -384,6 +408,26 @@ def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
             yield _finish(typed, plan, list(range(len(plan.names))))
     except (pa.ArrowInvalid, OSError) as exc:
         raise _csv_error(exc, key) from None
+
+
+def _joined(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """Consecutive batches joined into batches of at least ``rows`` rows (the last may hold fewer)."""
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    for batch in batches:
+        pending.append(batch)
+        held += batch.num_rows
+        if held >= rows:
+            yield _join(pending)
+            pending, held = [], 0
+    if pending:
+        yield _join(pending)
+
+
+def _join(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
 _LOCAL = threading.local()
@@ -446,7 +490,7 @@ def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[st
         raise SourceError(f"data file {key}: columns not declared in the manifest: {extra}")
     try:
         seen = 0
-        for batch in parquet.iter_batches(batch_size=batch_rows or PARQUET_BATCH_ROWS, use_threads=True):
+        for batch in parquet.iter_batches(batch_size=batch_rows or BATCH_ROWS, use_threads=True):
             rows = _Rows(key, seen, lambda row: f"row {row + 1}")
             arrays = [
                 _convert(batch.column(i), t, file_names[i], rows)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from open_finops.api import (
     STRATEGIES,
     Config,
     Destination,
-    ImportOptions,
     LocalSource,
     Setting,
     SettingsSection,
@@ -22,6 +22,9 @@ from open_finops.api import (
     month_range,
 )
 from open_finops_aws import VENDOR
+
+if TYPE_CHECKING:  # the engine is loaded when an import runs, not to declare settings for --help
+    from open_finops.api import ImportOptions
 
 SECTION = "aws"
 DEFAULT_DATASET = "aws_cur"
@@ -138,6 +141,8 @@ def import_options(config: Config, src: SourceSettings, *, export_format=None, r
                    destination_name=None, dataset=None, data_dir=None) -> ImportOptions:
     """Everything an import needs: flags first, then ``OPEN_FINOPS_AWS_*``, then ``[aws]``, then defaults."""
     aws = config.resolve(AWS, export_format=export_format, reset=reset, table_strategy=table_strategy)
+    from open_finops.api import ImportOptions
+
     return ImportOptions.configured(
         config,
         data_dir=config.data_dir(data_dir),

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from open_finops.api import (
     STRATEGIES,
     Config,
     Destination,
-    ImportOptions,
     LocalSource,
     Setting,
     SettingsSection,
@@ -23,6 +23,9 @@ from open_finops.api import (
     month_range,
 )
 from open_finops_azure import VENDOR
+
+if TYPE_CHECKING:  # the engine is loaded when an import runs, not to declare settings for --help
+    from open_finops.api import ImportOptions
 
 SECTION = "azure"
 DEFAULT_DATASET = "azure_costs"
@@ -149,6 +152,8 @@ def import_options(config: Config, src: SourceSettings, *, reset=None, table_str
     strategy = str(config.get(SECTION, "table_strategy", table_strategy, "separate"))
     if strategy not in STRATEGIES:
         raise UsageError(f"--table-strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
+    from open_finops.api import ImportOptions
+
     return ImportOptions.configured(
         config,
         data_dir=config.data_dir(data_dir),
