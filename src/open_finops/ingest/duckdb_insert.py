@@ -25,11 +25,15 @@ def sql_type(data_type: Any) -> str:
     """The DuckDB type of a column planned as ``data_type`` (the Arrow types the readers produce)."""
     import pyarrow as pa
 
+    from open_finops.ingest import readers
+
     if pa.types.is_decimal(data_type):
         return f"DECIMAL({data_type.precision},{data_type.scale})"
     if pa.types.is_timestamp(data_type):
         return "TIMESTAMP WITH TIME ZONE" if data_type.tz else "TIMESTAMP"
     if pa.types.is_string(data_type) or pa.types.is_large_string(data_type):
+        return "VARCHAR"
+    if readers.is_nested(data_type):  # rendered as JSON text by the insert
         return "VARCHAR"
     simple = {pa.int64(): "BIGINT", pa.bool_(): "BOOLEAN", pa.date32(): "DATE", pa.float64(): "DOUBLE"}
     if data_type in simple:
@@ -71,10 +75,14 @@ def load_table(con, dataset: str, table: str, items: Iterable[Any]) -> None:
 def _insert(con, target: str, schema, batches: Iterator[Any], failures: list[BaseException]) -> None:
     import pyarrow as pa
 
+    from open_finops.ingest.readers import is_nested, json_text
+
     reader = pa.RecordBatchReader.from_batches(schema, batches)
+    listed = ", ".join(f"{json_text(q(f.name))} AS {q(f.name)}" if is_nested(f.type) else q(f.name)
+                       for f in schema)
     con.register(_STREAM_VIEW, reader)
     try:
-        con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {q(_STREAM_VIEW)}")
+        con.execute(f"INSERT INTO {target} BY NAME SELECT {listed} FROM {q(_STREAM_VIEW)}")
     except BaseException:
         # DuckDB reports what the batches raised as its own error, as text: raise the original instead.
         if failures:

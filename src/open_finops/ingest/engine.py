@@ -156,9 +156,11 @@ def scratch_dir(data_dir: Path, load_id: str) -> Path:
 
 def period_batches(version: ExportVersion, source: BillingSource, plan, normalize: Callable[[str], str],
                    scratch: Path, counters: dict[str, int], advance: Callable[[int], None],
-                   workers: int, warnings: list[str] | None = None, item_rows: int = ITEM_ROWS) -> Iterator[Any]:
+                   workers: int, warnings: list[str] | None = None, item_rows: int = ITEM_ROWS,
+                   nested_as_json: bool = True) -> Iterator[Any]:
     """Every data file of a version as Arrow tables of about ``item_rows`` rows (each record batch as it
-    is read when 0), several files read at once.
+    is read when 0), several files read at once; nested Parquet columns as JSON text, or as they are for
+    the DuckDB insert when not ``nested_as_json``.
 
     A file holding another number of rows than its manifest declares is refused; an empty file the
     manifest gives no row count for is reported in ``warnings``.
@@ -183,7 +185,7 @@ def period_batches(version: ExportVersion, source: BillingSource, plan, normaliz
         try:
             count("bytes", path.stat().st_size)
             if data_file.format == "parquet":
-                batches = readers.iter_parquet(path, key, plan, normalize)
+                batches = readers.iter_parquet(path, key, plan, normalize, nested_as_json=nested_as_json)
             else:
                 batches = readers.iter_csv(path, key, data_file.compression, plan, normalize,
                                            use_threads=parser_threads)
@@ -403,7 +405,8 @@ class Importer:
                                      lambda n: progress.advance(task, n), options.read_workers, warnings,
                                      # dlt works per item, so it gets fewer, bigger ones; DuckDB takes
                                      # each batch as it comes, so that few are held in memory at once.
-                                     item_rows=0 if self.destination.is_duckdb else ITEM_ROWS)
+                                     item_rows=0 if self.destination.is_duckdb else ITEM_ROWS,
+                                     nested_as_json=not self.destination.is_duckdb)
             if self.destination.is_duckdb:
                 # Straight from Arrow into the file we hold: no load files, DuckDB inserting on every core.
                 duckdb_insert.load_table(self.con, self.destination.dataset, staging, batches)
