@@ -119,6 +119,24 @@ def test_export_streams_in_batches(cli, built, tmp_path) -> None:
     assert pq.ParquetFile(tmp_path / "small-batches.parquet").metadata.num_row_groups >= 3
 
 
+@pytest.mark.parametrize(("configured", "during"), [("2GB", 128 * 10**6), ("224MB", 128 * 10**6),
+                                                   ("64MB", 64 * 10**6)])
+def test_export_scans_with_a_small_buffer_pool_and_never_raises_the_limit(cli, built, tmp_path, configured,
+                                                                          during) -> None:
+    from open_finops.database import connect
+    from open_finops.focus.export import export as export_costs
+    from open_finops.settings import parse_size
+
+    con = connect(DATA / "finops.duckdb", read_only=True, memory_limit=configured)
+    try:
+        export_costs(con, tmp_path / "costs.parquet")
+        (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    finally:
+        con.close()
+
+    assert abs(parse_size(limit) - during) < 10**6, limit
+
+
 def test_export_before_any_build_says_to_build_first(cli) -> None:
     write_acme(DATA, JANUARY, {("main", "2024-01"): "jan-v1"})
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -293,6 +292,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     found = find_config_file(path, env)
     if found is None:
         return Config(path=None, data={}, environ=env)
+    import tomllib  # only with a file to read: the parser's regular expressions cost every start-up 5 ms
+
     try:
         raw = found.read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))

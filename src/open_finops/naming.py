@@ -9,7 +9,6 @@ the names already recorded for an export (:meth:`ExportNames.of_table`).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
@@ -27,6 +26,8 @@ _RESERVED = re.compile(r"(_unified|_staging(_[a-z0-9]+)?|_\d{4}_\d{2}|_[0-9a-f]{
 
 
 def _digest(text: str) -> str:
+    import hashlib  # here, not at the top: OpenSSL's bindings are 5 ms of every start-up
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 

@@ -583,11 +583,11 @@ def run_import(
     ``parsers`` are the registered manifest parsers (those of ``terms.vendor`` are used); ``progress``
     is a rich ``Progress`` or anything with its ``add_task``/``advance``/``remove_task``.
     """
+    from open_finops.arrow_memory import use_compact_pool
     from open_finops.database import connect, database_path
-    from open_finops.ingest.readers import use_compact_memory_pool
 
     progress = progress if progress is not None else _NoProgress()
-    use_compact_memory_pool()
+    use_compact_pool()
     db_path = database_path(options.data_dir)
     con = connect(db_path, lock_timeout=options.lock_timeout, memory_limit=options.memory_limit,
                   storage_version=options.storage_version)

@@ -15,7 +15,6 @@ searched for only once a batch has failed.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gzip
 import threading
@@ -54,18 +53,6 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "interval": pa.string(),
     "json": pa.string(),
 }
-
-
-def use_compact_memory_pool() -> None:
-    """Allocate Arrow memory from jemalloc where pyarrow has it, unless ``ARROW_DEFAULT_MEMORY_POOL`` says
-    otherwise. pyarrow's default (mimalloc) keeps the pages the reader threads free: 2 x 1M CUR rows
-    peaked at 529 MiB with it and 440 MiB with jemalloc, in the same time (benchmarks/README.md)."""
-    import os
-
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return
-    with contextlib.suppress(NotImplementedError):  # a pyarrow built without jemalloc (Windows)
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
 
 
 def type_of_sql(data_type: str) -> pa.DataType | None:
