@@ -2,8 +2,9 @@
 
 One billing period's load is a small state machine (``open_finops.state``): it starts ``running``, and
 ends ``completed`` (and current), ``failed``, or ``interrupted`` (Ctrl-C here, or a kill found by the
-next import). Data moves as Arrow: each data file is streamed into record batches (``readers``) that dlt
-writes into a staging table; the swap then makes the staged version the period's data in one
+next import). Data moves as Arrow: each data file is streamed into record batches (``readers``) that fill
+a staging table, straight from Arrow on the DuckDB file (``duckdb_insert``) or through dlt for other
+destinations; the swap then makes the staged version the period's data in one
 transaction (``swap``), the same transaction that records it as current. The load state lives where the
 data does (``open_finops.state``). The data directory's DuckDB file, opened read-write for the whole
 import, keeps two imports of one data directory apart; a server dataset's import lock
