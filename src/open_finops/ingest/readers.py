@@ -413,6 +413,8 @@ def _joined(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordB
     pending: list[pa.RecordBatch] = []
     held = 0
     for batch in batches:
+        if not batch.num_rows:  # nothing to carry, and joining only empty batches leaves none to yield
+            continue
         pending.append(batch)
         held += batch.num_rows
         if held >= rows:
