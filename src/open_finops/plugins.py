@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any
 
 import pluggy
@@ -28,6 +27,7 @@ from open_finops import __version__, hookspecs
 from open_finops.api_version import DECLARATION, PLUGIN_API_VERSION, ApiRange
 from open_finops.contributions import Command, CommandGroup, ManifestParser, Pipeline
 from open_finops.core_settings import CORE_SECTIONS
+from open_finops.entry_points import entry_points as installed_entry_points
 from open_finops.settings import SettingsSection
 
 ENTRY_POINT_GROUP = "open_finops"
@@ -159,11 +159,6 @@ def selected_names(environ: Mapping[str, str] | None = None) -> set[str] | None:
     return {name.strip() for name in env[PLUGINS_ENV].split(",") if name.strip()}
 
 
-def _distribution_name(ep: metadata.EntryPoint) -> str | None:
-    dist = getattr(ep, "dist", None)
-    return dist.metadata["Name"] if dist is not None else None
-
-
 def discover(
     environ: Mapping[str, str] | None = None, *, trace: Callable[[str], object] | None = None
 ) -> Registry:
@@ -177,19 +172,13 @@ def discover(
     seen: dict[str, PluginInfo] = {}
     # Ordered by distribution too, so which of two same-named plugins wins does not depend on the order
     # in which the file system lists site-packages.
-    entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
+    entry_points = installed_entry_points(ENTRY_POINT_GROUP)
     turned_off: dict[str, str | None] = {}
-    for ep in sorted(entry_points, key=lambda e: (e.name, _distribution_name(e) or "")):
+    for ep in sorted(entry_points, key=lambda e: (e.name, e.distribution or "")):
         if allowed is not None and ep.name not in allowed:
-            turned_off[ep.name] = _distribution_name(ep)
+            turned_off[ep.name] = ep.distribution
             continue
-        dist = getattr(ep, "dist", None)
-        info = PluginInfo(
-            name=ep.name,
-            distribution=_distribution_name(ep),
-            version=dist.version if dist is not None else None,
-            module=ep.value,
-        )
+        info = PluginInfo(name=ep.name, distribution=ep.distribution, version=ep.version, module=ep.value)
         if ep.name in seen:
             # pluggy would refuse the second registration with a bare ValueError; say who clashes.
             info.errors.append(
