@@ -138,6 +138,16 @@ def test_plugins_list_shows_a_table_for_people(cli, monkeypatch: pytest.MonkeyPa
     assert re.search(r"Plugin\s.*Distribution\s.*Version\s.*API\s.*Status", out)
 
 
+def test_plugins_list_prints_plugin_text_as_written_and_control_characters_as_question_marks(cli) -> None:
+    registry = registry_of(working_plugin())
+    registry.plugins[0].errors.append("a [bold]plugin's[/bold] own text\x1b[31m, bell\x07")
+
+    out = cli(registry, "plugins", "list").stdout
+
+    assert "a [bold]plugin's[/bold] own text?[31m, bell?" in out
+    assert "\x1b" not in out and "\x07" not in out
+
+
 def test_plugins_list_shows_core_and_plugin_api_versions(cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     declared = working_plugin()

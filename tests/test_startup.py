@@ -19,8 +19,8 @@ from open_finops import __version__
 HEAVY = ("dlt", "duckdb", "boto3", "botocore", "pyarrow", "pandas", "plotly")
 # Our own modules that only running an import needs (a plugin declaring its settings must not load them),
 # and what the two commands people time the tool by do without: importlib.metadata (email, zipfile,
-# socket: a sixth of start-up).
-NOT_AT_START = ("open_finops.ingest.engine", "open_finops.database", "importlib.metadata")
+# socket: a sixth of start-up) and rich.
+NOT_AT_START = ("open_finops.ingest.engine", "open_finops.database", "importlib.metadata", "rich")
 
 PROBE = """
 import json, sys
@@ -56,7 +56,7 @@ def test_light_commands_import_no_heavy_library(argv: list[str]) -> None:
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["plugins", "list"]], ids=" ".join)
-def test_help_and_plugin_listing_load_neither_the_import_engine_nor_importlib_metadata(
+def test_help_and_plugin_listing_load_neither_the_import_engine_nor_importlib_metadata_nor_rich(
     argv: list[str],
 ) -> None:
     result = probe(*argv, modules=NOT_AT_START)

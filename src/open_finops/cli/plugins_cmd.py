@@ -6,7 +6,7 @@ import typer
 
 from open_finops import __version__
 from open_finops.api_version import PLUGIN_API_VERSION
-from open_finops.cli.output import console, print_json
+from open_finops.cli.output import plain_table, print_json
 from open_finops.plugins import Registry
 
 
@@ -29,24 +29,19 @@ def make_app(registry: Registry) -> typer.Typer:
         if not rows:
             typer.echo("No plugins installed. Install some with: pip install 'open-finops[all]'")
             return
-        from rich.markup import escape
-        from rich.table import Table
-
-        table = Table(show_lines=True, title=f"open-finops {__version__}, plugin API {PLUGIN_API_VERSION}")
-        for header in ("Plugin", "Distribution", "Version", "API", "Status", "Hooks", "Contributes", "Errors"):
-            table.add_column(header)
+        table = []
         for row in rows:
             contributes = []
             for key, label in (("commands", "commands"), ("pipelines", "pipelines"),
                                ("manifest_parsers", "manifest parsers")):
                 if row[key]:
                     contributes.append(f"{label}: {', '.join(row[key])}")
-            cells = (
+            table.append((
                 row["name"], row["distribution"] or "-", row["version"] or "-", row["api"] or "unspecified",
                 row["status"],
                 "\n".join(row["hooks"]) or "-", "\n".join(contributes) or "-", "\n".join(row["errors"]) or "-",
-            )
-            table.add_row(*(escape(c) for c in cells))  # plugin-supplied text is never markup
-        console().print(table)
+            ))
+        headers = ("Plugin", "Distribution", "Version", "API", "Status", "Hooks", "Contributes", "Errors")
+        typer.echo(plain_table(f"open-finops {__version__}, plugin API {PLUGIN_API_VERSION}", headers, table), nl=False)
 
     return app
