@@ -243,3 +243,22 @@ def test_build_waits_for_the_database_lock_then_says_who_holds_it(cli, monkeypat
 
     assert result.exit_code == 1
     assert f"is locked by process {holder.pid} (python" in result.stderr
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_build_leaves_the_connections_row_order_setting_as_it_found_it(before: bool) -> None:
+    from open_finops.config import load_config
+    from open_finops.focus.build import build as build_focus
+
+    write_acme(DATA, JANUARY, {("main", "2024-01"): "jan-v1"})
+    con = duckdb.connect(str(DATA / "finops.duckdb"))
+    try:
+        con.execute(f"SET preserve_insertion_order = {str(before).lower()}")
+        pipeline = focus_registry().pipelines_of_kind("focus")
+
+        report = build_focus(con, pipeline, config=load_config(environ={}))
+
+        assert [(p.status, p.error) for p in report.periods] == [("built", None)]
+        assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchone() == (before,)
+    finally:
+        con.close()

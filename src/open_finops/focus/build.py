@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -141,6 +142,25 @@ def build(
 ) -> BuildReport:
     """Build or refresh every period the given FOCUS pipelines offer, as FOCUS ``focus_version``; ``reset``
     rebuilds them all."""
+    with _any_row_order(con):
+        return _build(con, pipelines, config=config, reset=reset, on_period=on_period, focus_version=focus_version)
+
+
+@contextmanager
+def _any_row_order(con: Any) -> Iterator[None]:
+    """Let DuckDB insert a period's rows in any order while building (they carry none), on every core
+    instead of in the SELECT's order: a 4M-row period built in 25.7 s instead of 28.4 s under the default
+    memory limit (benchmarks/README.md). The connection's setting is restored afterwards."""
+    (before,) = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
+
+
+def _build(con: Any, pipelines: Iterable[Pipeline], *, config: Any, reset: bool,
+           on_period: Callable[[PeriodResult], None] | None, focus_version: str) -> BuildReport:
     ensure_tables(con)
     rule = OverlapRule.from_config(config)
     built = {
