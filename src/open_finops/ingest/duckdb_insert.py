@@ -31,9 +31,8 @@ def sql_type(data_type: Any) -> str:
         return f"DECIMAL({data_type.precision},{data_type.scale})"
     if pa.types.is_timestamp(data_type):
         return "TIMESTAMP WITH TIME ZONE" if data_type.tz else "TIMESTAMP"
-    if pa.types.is_string(data_type) or pa.types.is_large_string(data_type):
-        return "VARCHAR"
-    if readers.is_nested(data_type):  # rendered as JSON text by the insert
+    # Text, and nested columns the insert renders as JSON text.
+    if pa.types.is_string(data_type) or pa.types.is_large_string(data_type) or readers.is_nested(data_type):
         return "VARCHAR"
     simple = {pa.int64(): "BIGINT", pa.bool_(): "BOOLEAN", pa.date32(): "DATE", pa.float64(): "DOUBLE"}
     if data_type in simple:

@@ -20,6 +20,7 @@ import gzip
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pyarrow as pa
@@ -92,7 +93,7 @@ class ColumnPlan:
     # For a plan that is not strict: the type of a header column, by normalised name (text otherwise).
     header_types: tuple[tuple[str, pa.DataType], ...] = ()
 
-    @property
+    @cached_property  # asked for by every batch; a frozen dataclass keeps it in the instance's __dict__
     def schema(self) -> pa.Schema:
         fields = [pa.field(n, t) for n, t in zip(self.names, self.types, strict=True)]
         if PERIOD_COLUMN not in self.names:
