@@ -172,10 +172,10 @@ def _check_header(header: list[str], plan: ColumnPlan, key: str) -> None:
         )
 
 
-def _finish(batch: pa.RecordBatch, plan: ColumnPlan, order: list[int]) -> pa.RecordBatch:
-    """Rename to final names, order as the plan, and set the billing period column."""
-    arrays = [batch.column(i) for i in order]
-    period = pa.repeat(pa.scalar(plan.period, pa.string()), batch.num_rows)
+def _finish(arrays: list[pa.Array], plan: ColumnPlan, num_rows: int) -> pa.RecordBatch:
+    """The plan's columns, converted and in the plan's order, as one batch under the final names, with the
+    billing period column set."""
+    period = pa.repeat(pa.scalar(plan.period, pa.string()), num_rows)
     if PERIOD_COLUMN in plan.names:
         arrays[plan.names.index(PERIOD_COLUMN)] = period
     else:
@@ -403,8 +403,7 @@ def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
                 for i, t, source in zip(order, plan.types, plan.source_names, strict=True)
             ]
             seen += batch.num_rows
-            typed = pa.RecordBatch.from_arrays(arrays, names=list(plan.names))
-            yield _finish(typed, plan, list(range(len(plan.names))))
+            yield _finish(arrays, plan, batch.num_rows)
     except (pa.ArrowInvalid, OSError) as exc:
         raise _csv_error(exc, key) from None
 
@@ -510,7 +509,6 @@ def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[st
                 for i, t in zip(order, plan.types, strict=True)
             ]
             seen += batch.num_rows
-            cast = pa.RecordBatch.from_arrays(arrays, names=list(plan.names))
-            yield _finish(cast, plan, list(range(len(plan.names))))
+            yield _finish(arrays, plan, batch.num_rows)
     except (pa.ArrowInvalid, OSError) as exc:
         raise SourceError(f"data file {key} cannot be read as Parquet: {exc}") from None
