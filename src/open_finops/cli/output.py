@@ -21,9 +21,8 @@ def plain_table(title: str, headers: Sequence[str], rows: Iterable[Sequence[str]
     """A table as plain text: a title, the headers over a rule, each row's cells in padded columns.
 
     A cell may hold several lines; its row then takes that many lines, and rows are set apart by a blank
-    line. Control characters (a plugin's
-    text could carry terminal escape sequences) are shown as ``?``. ``plugins list`` prints with this
-    rather than rich, whose import alone took a fifth of its start-up.
+    line. Control characters (a plugin's text could carry terminal escape sequences) are shown as ``?``.
+    ``plugins list`` prints with this rather than rich, whose import alone took a fifth of its start-up.
     """
     cells = [[_printable(cell).split("\n") for cell in row] for row in rows]
     widths = [max([len(header), *(len(line) for row in cells for line in row[i])])

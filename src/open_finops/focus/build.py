@@ -149,7 +149,7 @@ def build(
 @contextmanager
 def _any_row_order(con: Any) -> Iterator[None]:
     """Let DuckDB insert a period's rows in any order while building (they carry none), on every core
-    instead of in the SELECT's order: a 4M-row period built in 25.7 s instead of 28.4 s under the default
+    instead of in the SELECT's order: a 4M-row period built in 30.7 s instead of 37.4 s under the default
     memory limit (benchmarks/README.md). The connection's setting is restored afterwards."""
     (before,) = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
     con.execute("SET preserve_insertion_order = false")
