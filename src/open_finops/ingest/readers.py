@@ -29,6 +29,7 @@ import pyarrow.csv as pacsv
 
 from open_finops.errors import SourceError
 from open_finops.exports import ExportVersion
+from open_finops.ingest.decimals import exact_decimals
 from open_finops.naming import PERIOD_COLUMN
 
 # pyarrow's CSV reader holds some thirty blocks in flight, so its memory follows the block size (about 37
@@ -42,7 +43,6 @@ CSV_BLOCK_SIZE = 256 * 1024
 BATCH_ROWS = 4_096
 
 DECIMAL = pa.decimal128(38, 18)
-_WIDE_DECIMAL = pa.decimal256(76, 18)  # room to rescale any decimal to 18 places before the checked narrowing
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -299,11 +299,11 @@ def _first_failure(column: pa.Array, convert: Callable[[pa.Array], pa.Array]) ->
 
 
 def _cast(column: pa.Array, target: pa.DataType) -> pa.Array:
-    """A safe cast; decimals and text go to a decimal through a wide decimal so that rescaling cannot
-    overflow unnoticed: pyarrow's text -> decimal128 cast wraps a value whose 18-place form passes 2**127
-    ("410317555109206700000" loads as 70035188188268236536.6...) instead of refusing it."""
-    if pa.types.is_decimal(target) and (pa.types.is_decimal(column.type) or _is_text(column.type)):
-        return pc.cast(pc.cast(column, _WIDE_DECIMAL), target)
+    """A safe cast; text, doubles and decimals go to a decimal through ``decimals.exact_decimals``, since
+    pyarrow's own cast can return a wrong number for them without an error."""
+    if pa.types.is_decimal(target) and (pa.types.is_decimal(column.type) or _is_text(column.type)
+                                        or pa.types.is_floating(column.type)):
+        return exact_decimals(column, target)
     return pc.cast(column, target)
 
 
@@ -323,8 +323,9 @@ def _convert(column: pa.Array, target: pa.DataType, name: str, rows: _Rows,
         if not pc.all(finite).as_py():
             i = pc.index(finite, False).as_py()
             raise _refuse(original, i, name, rows, f"is not a finite number, and {name!r} holds {_what(target)}")
-        # The shortest decimal that reads back as the same double: what the writer printed.
-        column = pc.cast(column, pa.string())
+        if not pa.types.is_decimal(target):  # exact_decimals reads doubles the same way
+            # The shortest decimal that reads back as the same double: what the writer printed.
+            column = pc.cast(column, pa.string())
     try:
         return _cast(column, target)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
