@@ -294,6 +294,46 @@ def test_a_parquet_double_loads_as_the_decimal_it_prints_the_same_as_its_csv_cop
     assert query(data, f"SELECT cost FROM {table('2024-01')} WHERE line_id = 'r00'") == [(Decimal("0.1"),)]
 
 
+def test_a_period_mixing_files_duckdb_reads_and_files_left_to_readers_loads_every_row(root: Path, data: Path):
+    # Doubles are read by DuckDB itself; a cost written as text is left to readers (ingest/duckdb_parquet.py).
+    doubles = pa.table({"line_id": ["a", "b"], "note": ["x", "y"], "cost": [0.1, 0.2]})
+    text = pa.table({"line_id": ["c"], "note": ["z"], "cost": ["0.30"]})
+    later = pa.table({"line_id": ["d"], "note": ["w"], "cost": [1e-18]})
+    write_version(root, "2024-01", [Part("parquet", doubles), Part("parquet", text), Part("parquet", later)])
+
+    (result,) = import_(root, data).periods
+
+    assert (result.status, result.rows, result.files) == ("loaded", 4, 3), result.error
+    assert query(data, f"SELECT line_id, cost FROM {table('2024-01')} ORDER BY 1") == [
+        ("a", Decimal("0.1")), ("b", Decimal("0.2")), ("c", Decimal("0.3")), ("d", Decimal("1E-18"))]
+
+
+def test_files_duckdb_refuses_and_readers_accept_are_loaded_by_readers(monkeypatch, root: Path, data: Path):
+    from open_finops.ingest import duckdb_parquet
+
+    monkeypatch.setattr(duckdb_parquet, "_exact_decimal", lambda column, converted: "error('refused')")
+    write_version(root, "2024-01", [Part("parquet", pa.table({"line_id": ["a", "b"], "note": ["x", "y"],
+                                                              "cost": [0.1, 2.5]}))] * 2)
+
+    (result,) = import_(root, data).periods
+
+    assert (result.status, result.rows) == ("loaded", 4), result.error
+    assert query(data, f"SELECT sum(cost) FROM {table('2024-01')}") == [(Decimal("5.2"),)]
+
+
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_a_double_refused_in_one_of_several_files_names_that_file_and_row(root: Path, data: Path, position: int):
+    parts = [Part("parquet", pa.table({"line_id": [f"{i}-a", f"{i}-b", f"{i}-c"], "note": ["x"] * 3,
+                                       "cost": [1.0, 2.0, 3.0]})) for i in range(3)]
+    parts[position] = Part("parquet", pa.table({"line_id": ["a", "b", "c"], "note": ["x"] * 3,
+                                                "cost": [1.0, 2.0, 1e-19]}))
+
+    error = loaded_then_refused(root, data, parts)
+
+    assert re.search(rf"data file bill/2024-01/\w+/part-{position}\.parquet: column 'cost', row 3: value 1e-19 has "
+                     "more than 18 decimal places", error), error
+
+
 @pytest.mark.parametrize("values, arrow_type, value, reason", [
     (["1.5", "1e25"], pa.string(), "'1e25'", "has more than 20 digits before the decimal point"),
     (["1.5", "abc"], pa.string(), "'abc'", "is not a decimal number"),

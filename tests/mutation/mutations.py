@@ -515,6 +515,27 @@ MUTATIONS: tuple[Mutation, ...] = (
         "    if False:",
         ("tests/test_decimals.py", "-k", "double"),
     ),
+    Mutation(
+        "duckdb_parquet: a double DuckDB reads is loaded as its decimal even when that does not read back as it",
+        f"{CORE}/ingest/duckdb_parquet.py",
+        """            f"THEN error('{_REFUSED}') ELSE {converted} END")""",
+        """            f"THEN {converted} ELSE {converted} END")""",
+        ("tests/test_duckdb_parquet.py", "-k", "double"),
+    ),
+    Mutation(
+        "duckdb_parquet: a timestamp without a time zone is read by DuckDB, in its session's time zone",
+        f"{CORE}/ingest/duckdb_parquet.py",
+        'file_type.tz is not None and target.tz is not None and file_type.unit != "ns"',
+        'target.tz is not None and file_type.unit != "ns"',
+        ("tests/test_duckdb_parquet.py", "-k", "left_to_readers"),
+    ),
+    Mutation(
+        "duckdb_parquet: a path DuckDB reads as a pattern is handed to it (a[1].parquet reads a1.parquet)",
+        f"{CORE}/ingest/duckdb_parquet.py",
+        "    return not _PATTERN.intersection(str(path.absolute()))",
+        "    return True",
+        ("tests/test_duckdb_parquet.py", "-k", "pattern"),
+    ),
     # --- the warehouse (issue 18) -------------------------------------------------------------------------
     Mutation(
         "engine: the unified view is rebuilt from this data directory's state only, not the warehouse",

@@ -49,21 +49,47 @@ def load_table(con, dataset: str, table: str, items: Iterable[Any]) -> None:
     than cores, the insert was the import's bottleneck, one core busy and the other idle a third of the
     time (2 x 1M CUR rows: 29.5 s against 24.6 s, benchmarks/README.md).
     """
-    target = f"{q(dataset)}.{q(table)}"
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(dataset)}")
-    con.execute(f"DROP TABLE IF EXISTS {target}")
+    con.execute(f"DROP TABLE IF EXISTS {q(dataset)}.{q(table)}")
+    _fill(con, f"{q(dataset)}.{q(table)}", items, set())
+
+
+def create_table(con, dataset: str, table: str, schema) -> None:
+    """Create ``dataset.table`` (replacing it) empty, with the columns of the Arrow ``schema``."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(dataset)}")
+    con.execute(f"DROP TABLE IF EXISTS {q(dataset)}.{q(table)}")
+    listed = ", ".join(f"{q(f.name)} {sql_type(f.type)}" for f in schema)
+    con.execute(f"CREATE TABLE {q(dataset)}.{q(table)} ({listed})")
+
+
+def append(con, dataset: str, table: str, items: Iterable[Any]) -> None:
+    """Insert every row of ``items`` into the existing ``dataset.table``, adding the columns it lacks."""
+    _fill(con, f"{q(dataset)}.{q(table)}", items, set(table_columns(con, dataset, table)))
+
+
+def table_columns(con, dataset: str, table: str) -> list[str]:
+    return [name for (name,) in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position", [dataset, table]).fetchall()]
+
+
+def add_columns(con, target: str, schema, columns: set[str]) -> None:
+    """Add to ``target`` the columns of ``schema`` not in ``columns`` (which then holds them too)."""
+    for f in schema:
+        if f.name not in columns:
+            con.execute(f"ALTER TABLE {target} ADD COLUMN {q(f.name)} {sql_type(f.type)}")
+            columns.add(f.name)
+
+
+def _fill(con, target: str, items: Iterable[Any], columns: set[str]) -> None:
     failures: list[BaseException] = []
-    columns: set[str] = set()
     try:
         for schema, run in _Runs(_batches(items)):
-            definitions = [(f.name, sql_type(f.type)) for f in schema]
             if not columns:
-                listed = ", ".join(f"{q(name)} {kind}" for name, kind in definitions)
+                listed = ", ".join(f"{q(f.name)} {sql_type(f.type)}" for f in schema)
                 con.execute(f"CREATE TABLE {target} ({listed})")
-            for name, kind in definitions:
-                if columns and name not in columns:
-                    con.execute(f"ALTER TABLE {target} ADD COLUMN {q(name)} {kind}")
-            columns.update(name for name, _ in definitions)
+                columns.update(schema.names)
+            add_columns(con, target, schema, columns)
             _insert(con, target, schema, _recorded(run, failures), failures)
     finally:
         close = getattr(items, "close", None)

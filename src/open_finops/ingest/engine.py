@@ -169,6 +169,7 @@ def period_batches(version: ExportVersion, source: BillingSource, plan, normaliz
     import pyarrow as pa
 
     from open_finops.ingest import readers
+    from open_finops.ingest.listing import check_file_rows
     from open_finops.ingest.prefetch import parallel_batches
     from open_finops.ingest.sources import key_from_uri
 
@@ -198,15 +199,10 @@ def period_batches(version: ExportVersion, source: BillingSource, plan, normaliz
         finally:
             if temporary:
                 path.unlink(missing_ok=True)
-        if data_file.rows is not None and rows != data_file.rows:
-            raise SourceError(
-                f"data file {key} holds {rows:,} rows but its manifest declares {data_file.rows:,}; the file is "
-                "incomplete or belongs to another version: fetch the export again"
-            )
-        if rows == 0 and data_file.rows is None and warnings is not None:
+        warning = check_file_rows(data_file, key, rows)
+        if warning and warnings is not None:
             with lock:
-                warnings.append(f"data file {key} holds no rows (a header only), and the manifest gives no row "
-                                "count to check it against: check that the export is complete")
+                warnings.append(warning)
         count("files", 1)
 
     pending: list[Any] = []
@@ -401,14 +397,22 @@ class Importer:
             plan = self._reconcile(plan_columns(version, self.normalize), version, final, pipeline, warnings)
             # The manifest's own spelling of each column, for what the table's names lose (tag key case).
             self.state.record_columns(load_id, zip(plan.names, plan.source_names, strict=True))
-            batches = period_batches(version, source, plan, self.normalize,
-                                     scratch_dir(options.data_dir, load_id), counters,
-                                     lambda n: progress.advance(task, n), options.read_workers, warnings,
+            scratch = scratch_dir(options.data_dir, load_id)
+
+            def advance(n: int) -> None:
+                progress.advance(task, n)
+
+            batches = period_batches(version, source, plan, self.normalize, scratch, counters, advance,
+                                     options.read_workers, warnings,
                                      # dlt works per item, so it gets fewer, bigger ones; DuckDB takes
                                      # each batch as it comes, so that few are held in memory at once.
                                      item_rows=0 if self.destination.is_duckdb else ITEM_ROWS,
                                      nested_as_json=not self.destination.is_duckdb)
-            if self.destination.is_duckdb:
+            if self.destination.is_duckdb and all(f.format == "parquet" for f in version.data_files):
+                # DuckDB reads Parquet itself, converting in SQL where readers' rules are pinned for it.
+                batches.close()  # (not started: nothing was read)
+                self._load_parquet(version, source, plan, staging, scratch, counters, advance, warnings)
+            elif self.destination.is_duckdb:
                 # Straight from Arrow into the file we hold: no load files, DuckDB inserting on every core.
                 duckdb_insert.load_table(self.con, self.destination.dataset, staging, batches)
             else:
@@ -451,6 +455,27 @@ class Importer:
                             rows=counters["rows"], files=counters["files"], bytes=counters["bytes"],
                             seconds=round(time.monotonic() - started, 3), view=self.view(version),
                             warnings=([note] if note else []) + warnings, superseded=list(version.superseded))
+
+    def _load_parquet(self, version: ExportVersion, source: BillingSource, plan, staging: str, scratch: Path,
+                      counters: dict[str, int], advance: Callable[[int], None], warnings: list[str]) -> None:
+        from open_finops.ingest import duckdb_parquet
+        from open_finops.ingest.sources import key_from_uri
+
+        copies: list[tuple[Any, str, Path, bool]] = []
+        try:
+            for data_file in version.data_files:
+                key = key_from_uri(data_file.uri)
+                path, temporary = source.local_copy(key, scratch, on_bytes=advance)
+                copies.append((data_file, key, path, temporary))
+                counters["bytes"] += path.stat().st_size
+            loaded = duckdb_parquet.load_files(self.con, self.destination.dataset, staging,
+                                               [(d, k, p) for d, k, p, _ in copies], plan, self.normalize, warnings)
+            counters["rows"] += loaded["rows"]
+            counters["files"] += loaded["files"]
+        finally:
+            for _, _, path, temporary in copies:
+                if temporary:
+                    path.unlink(missing_ok=True)
 
     def _reconcile(self, plan, version: ExportVersion, final: str, pipeline, warnings: list[str]):
         """The plan, with each column typed as the export's other periods already hold it.

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from open_finops.contributions import ManifestParser
 from open_finops.errors import ManifestError, OpenFinopsError, SourceError, UsageError
-from open_finops.exports import ExportVersion
+from open_finops.exports import DataFile, ExportVersion
 from open_finops.ingest.sources import BillingSource, ObjectInfo, split_uri
 from open_finops.periods import in_range
 
@@ -149,3 +149,17 @@ def check_data_files(version: ExportVersion, source: BillingSource) -> ExportVer
 
 def total_bytes(version: ExportVersion) -> int:
     return sum(f.size or 0 for f in version.data_files)
+
+
+def check_file_rows(data_file: DataFile, key: str, rows: int) -> str | None:
+    """Refuse a data file that held another number of rows than its manifest declares; the warning for
+    one that held none where the manifest gives no count to check it against (None otherwise)."""
+    if data_file.rows is not None and rows != data_file.rows:
+        raise SourceError(
+            f"data file {key} holds {rows:,} rows but its manifest declares {data_file.rows:,}; the file is "
+            "incomplete or belongs to another version: fetch the export again"
+        )
+    if rows == 0 and data_file.rows is None:
+        return (f"data file {key} holds no rows (a header only), and the manifest gives no row count to check "
+                "it against: check that the export is complete")
+    return None

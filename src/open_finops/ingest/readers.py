@@ -469,22 +469,11 @@ def _nested_to_json(column: pa.Array) -> pa.Array:
         con.unregister("nested")
 
 
-def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[str], str],
-                 batch_rows: int | None = None, nested_as_json: bool = True) -> Iterator[pa.RecordBatch]:
-    """Stream a Parquet data file row group by row group, each column converted to the plan's type exactly.
-
-    With ``nested_as_json`` False, maps, structs and lists are passed on as they are, for a DuckDB insert
-    that renders them as JSON text itself (``duckdb_insert``), with the same function as
-    ``_nested_to_json`` but in its own parallel scan instead of a query per column of every batch (that
-    was two fifths of a CUR 2.0 import's CPU).
-    """
-    import pyarrow.parquet as pq
-
-    try:
-        parquet = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise SourceError(f"data file {key} is not a readable Parquet file ({exc}); fetch it again") from None
-    file_names = parquet.schema_arrow.names
+def parquet_columns(file_names: list[str], plan: ColumnPlan, key: str,
+                    normalize: Callable[[str], str]) -> tuple[ColumnPlan, list[int]]:
+    """The plan for a Parquet file with these columns (extended by them if the manifest declared none), and
+    the index in the file of each planned column; ``SourceError`` if the file lacks one the manifest
+    declares or holds one it does not."""
     plan = extend_plan(plan, file_names, normalize)
     by_normal = {normalize(n): i for i, n in enumerate(file_names)}
     by_source = {n: i for i, n in enumerate(file_names)}
@@ -501,6 +490,26 @@ def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[st
     if plan.strict and len(set(order)) != len(file_names):
         extra = sorted(set(file_names) - {file_names[i] for i in order})[:5]
         raise SourceError(f"data file {key}: columns not declared in the manifest: {extra}")
+    return plan, order
+
+
+def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[str], str],
+                 batch_rows: int | None = None, nested_as_json: bool = True) -> Iterator[pa.RecordBatch]:
+    """Stream a Parquet data file row group by row group, each column converted to the plan's type exactly.
+
+    With ``nested_as_json`` False, maps, structs and lists are passed on as they are, for a DuckDB insert
+    that renders them as JSON text itself (``duckdb_insert``), with the same function as
+    ``_nested_to_json`` but in its own parallel scan instead of a query per column of every batch (that
+    was two fifths of a CUR 2.0 import's CPU).
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise SourceError(f"data file {key} is not a readable Parquet file ({exc}); fetch it again") from None
+    file_names = parquet.schema_arrow.names
+    plan, order = parquet_columns(file_names, plan, key, normalize)
     try:
         seen = 0
         for batch in parquet.iter_batches(batch_size=batch_rows or BATCH_ROWS, use_threads=True):
