@@ -321,6 +321,19 @@ def test_files_duckdb_refuses_and_readers_accept_are_loaded_by_readers(monkeypat
     assert query(data, f"SELECT sum(cost) FROM {table('2024-01')}") == [(Decimal("5.2"),)]
 
 
+@pytest.mark.parametrize("content", [b"", b"line_id,note,cost\na,x,1\n", b"PAR1" + b"\0" * 32 + b"PAR1"])
+def test_a_data_file_that_is_not_parquet_is_refused_naming_it(root: Path, data: Path, content: bytes):
+    keys = write_version(root, "2024-01", [Part("parquet", pa.table({"line_id": ["a"], "note": ["x"],
+                                                                     "cost": [1.0]}))] * 2)
+    (root / keys[1]).write_bytes(content)
+
+    (result,) = import_(root, data).periods
+
+    assert result.status == "failed"
+    assert result.error.startswith(f"data file {keys[1]} is not a readable Parquet file ("), result.error
+    assert result.error.endswith("); fetch it again"), result.error
+
+
 @pytest.mark.parametrize("position", [0, 1, 2])
 def test_a_double_refused_in_one_of_several_files_names_that_file_and_row(root: Path, data: Path, position: int):
     parts = [Part("parquet", pa.table({"line_id": [f"{i}-a", f"{i}-b", f"{i}-c"], "note": ["x"] * 3,

@@ -104,8 +104,6 @@ def load_files(con, dataset: str, table: str, files: list[tuple[Any, str, Path]]
     Consecutive files with the same columns are read by one INSERT: DuckDB then spreads all their row
     groups over its threads (one INSERT a file left a core idle at each file's end, and took 1.6x as long).
     """
-    import pyarrow.parquet as pq
-
     from open_finops.ingest import readers
     from open_finops.ingest.listing import check_file_rows
 
@@ -122,10 +120,7 @@ def load_files(con, dataset: str, table: str, files: list[tuple[Any, str, Path]]
             group.clear()
 
     for data_file, key, path in files:
-        try:
-            parquet = pq.ParquetFile(path)
-        except Exception as exc:  # pyarrow's errors for a file that is not Parquet vary by how it is broken
-            raise SourceError(f"data file {key} is not a readable Parquet file ({exc}); fetch it again") from None
+        parquet = readers.open_parquet(path, key)
         schema = parquet.schema_arrow
         file_plan, order = readers.parquet_columns(schema.names, plan, key, normalize)
         rows = parquet.metadata.num_rows

@@ -493,6 +493,16 @@ def parquet_columns(file_names: list[str], plan: ColumnPlan, key: str,
     return plan, order
 
 
+def open_parquet(path: Path, key: str):
+    """The ``pyarrow.parquet.ParquetFile`` at ``path``; ``SourceError`` naming ``key`` if it is not one."""
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise SourceError(f"data file {key} is not a readable Parquet file ({exc}); fetch it again") from None
+
+
 def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[str], str],
                  batch_rows: int | None = None, nested_as_json: bool = True) -> Iterator[pa.RecordBatch]:
     """Stream a Parquet data file row group by row group, each column converted to the plan's type exactly.
@@ -502,12 +512,7 @@ def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[st
     ``_nested_to_json`` but in its own parallel scan instead of a query per column of every batch (that
     was two fifths of a CUR 2.0 import's CPU).
     """
-    import pyarrow.parquet as pq
-
-    try:
-        parquet = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise SourceError(f"data file {key} is not a readable Parquet file ({exc}); fetch it again") from None
+    parquet = open_parquet(path, key)
     file_names = parquet.schema_arrow.names
     plan, order = parquet_columns(file_names, plan, key, normalize)
     try:
