@@ -402,21 +402,21 @@ class Importer:
             def advance(n: int) -> None:
                 progress.advance(task, n)
 
-            batches = period_batches(version, source, plan, self.normalize, scratch, counters, advance,
-                                     options.read_workers, warnings,
-                                     # dlt works per item, so it gets fewer, bigger ones; DuckDB takes
-                                     # each batch as it comes, so that few are held in memory at once.
-                                     item_rows=0 if self.destination.is_duckdb else ITEM_ROWS,
-                                     nested_as_json=not self.destination.is_duckdb)
             if self.destination.is_duckdb and all(f.format == "parquet" for f in version.data_files):
                 # DuckDB reads Parquet itself, converting in SQL where readers' rules are pinned for it.
-                batches.close()  # (not started: nothing was read)
                 self._load_parquet(version, source, plan, staging, scratch, counters, advance, warnings)
-            elif self.destination.is_duckdb:
-                # Straight from Arrow into the file we hold: no load files, DuckDB inserting on every core.
-                duckdb_insert.load_table(self.con, self.destination.dataset, staging, batches)
             else:
-                runner.load_table(pipeline, batches, staging, destination_name=self.destination.name)
+                batches = period_batches(version, source, plan, self.normalize, scratch, counters, advance,
+                                         options.read_workers, warnings,
+                                         # dlt works per item, so it gets fewer, bigger ones; DuckDB takes
+                                         # each batch as it comes, so that few are held in memory at once.
+                                         item_rows=0 if self.destination.is_duckdb else ITEM_ROWS,
+                                         nested_as_json=not self.destination.is_duckdb)
+                if self.destination.is_duckdb:
+                    # Straight from Arrow into the file we hold: no load files, DuckDB inserting on every core.
+                    duckdb_insert.load_table(self.con, self.destination.dataset, staging, batches)
+                else:
+                    runner.load_table(pipeline, batches, staging, destination_name=self.destination.name)
             if counters["rows"] == 0:
                 raise SourceError(
                     f"billing period {version.billing_period} of export {version.export_name!r} has no rows; "
