@@ -137,3 +137,22 @@ def test_a_file_whose_name_duckdb_would_read_as_a_pattern_loads_its_own_rows(tmp
                                            plan, lambda n: n, [])
         assert con.execute("SELECT id FROM acme.t").fetchall() == [("mine",)]
     assert loaded == {"rows": 1, "files": 1}
+
+
+def test_a_column_first_added_by_readers_is_not_added_again_for_duckdb(tmp_path: Path):
+    # A manifest that declares no columns: each file brings its own. The first file has a column only
+    # readers convert (float32), so readers add "extra"; the second is read by DuckDB and has "extra" too.
+    from open_finops.exports import DataFile
+
+    pq.write_table(pa.table({"id": ["a"], "extra": ["x"], "odd": pa.array([1.5], pa.float32())}),
+                   tmp_path / "1.parquet")
+    pq.write_table(pa.table({"id": ["b"], "extra": ["y"]}), tmp_path / "2.parquet")
+    plan = readers.ColumnPlan(source_names=("id",), names=("id",), types=(pa.string(),), period="2024-01",
+                              strict=False)
+
+    with duckdb.connect() as con:
+        loaded = duckdb_parquet.load_files(con, "acme", "t", [(DataFile(n, "parquet"), n, tmp_path / n)
+                                                              for n in ("1.parquet", "2.parquet")],
+                                           plan, lambda n: n, [])
+        assert con.execute("SELECT id, extra FROM acme.t ORDER BY id").fetchall() == [("a", "x"), ("b", "y")]
+    assert loaded == {"rows": 2, "files": 2}

@@ -62,15 +62,10 @@ def create_table(con, dataset: str, table: str, schema) -> None:
     con.execute(f"CREATE TABLE {q(dataset)}.{q(table)} ({listed})")
 
 
-def append(con, dataset: str, table: str, items: Iterable[Any]) -> None:
-    """Insert every row of ``items`` into the existing ``dataset.table``, adding the columns it lacks."""
-    _fill(con, f"{q(dataset)}.{q(table)}", items, set(table_columns(con, dataset, table)))
-
-
-def table_columns(con, dataset: str, table: str) -> list[str]:
-    return [name for (name,) in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "ORDER BY ordinal_position", [dataset, table]).fetchall()]
+def append(con, dataset: str, table: str, items: Iterable[Any], columns: set[str]) -> None:
+    """Insert every row of ``items`` into the existing ``dataset.table``, whose ``columns`` are given,
+    adding the columns it lacks (to the table and to ``columns``)."""
+    _fill(con, f"{q(dataset)}.{q(table)}", items, columns)
 
 
 def add_columns(con, target: str, schema, columns: set[str]) -> None:

@@ -109,14 +109,14 @@ def load_files(con, dataset: str, table: str, files: list[tuple[Any, str, Path]]
 
     duckdb_insert.create_table(con, dataset, table, plan.schema)
     target = f"{q(dataset)}.{q(table)}"
-    columns = set(plan.schema.names)
+    columns = set(plan.schema.names)  # the table's, kept here as both ways of filling it add to them
     group: list[tuple[str, Path, int]] = []  # (key, path, rows) of files read by the same SELECT
     group_select: tuple[str, list[str]] | None = None
     counts = {"rows": 0, "files": 0}
 
     def flush() -> None:
         if group:
-            _insert_group(con, dataset, table, group_select, group, plan, normalize)
+            _insert_group(con, dataset, table, group_select, group, plan, normalize, columns)
             group.clear()
 
     for data_file, key, path in files:
@@ -130,7 +130,7 @@ def load_files(con, dataset: str, table: str, files: list[tuple[Any, str, Path]]
             flush()
         if built is None:
             duckdb_insert.append(con, dataset, table, readers.iter_parquet(path, key, plan, normalize,
-                                                                            nested_as_json=False))
+                                                                            nested_as_json=False), columns)
         else:
             duckdb_insert.add_columns(con, target, file_plan.schema, columns)
             group.append((key, path, rows))
@@ -153,7 +153,7 @@ def _literal(path: Path) -> bool:
 
 
 def _insert_group(con, dataset: str, table: str, built: tuple[str, list[str]], group: list[tuple[str, Path, int]],
-                  plan, normalize: Callable[[str], str]) -> None:
+                  plan, normalize: Callable[[str], str], columns: set[str]) -> None:
     import duckdb
 
     from open_finops.ingest import readers
@@ -166,7 +166,7 @@ def _insert_group(con, dataset: str, table: str, built: tuple[str, list[str]], g
     except duckdb.Error:
         # The failed statement left nothing behind (autocommit); readers refuse or load the files.
         duckdb_insert.append(con, dataset, table, (batch for key, path, _ in group for batch in readers.iter_parquet(
-            path, key, plan, normalize, nested_as_json=False)))
+            path, key, plan, normalize, nested_as_json=False)), columns)
         return
     expected = sum(rows for _, _, rows in group)
     if inserted != expected:
