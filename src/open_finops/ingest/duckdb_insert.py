@@ -49,17 +49,24 @@ def load_table(con, dataset: str, table: str, items: Iterable[Any]) -> None:
     than cores, the insert was the import's bottleneck, one core busy and the other idle a third of the
     time (2 x 1M CUR rows: 29.5 s against 24.6 s, benchmarks/README.md).
     """
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(dataset)}")
-    con.execute(f"DROP TABLE IF EXISTS {q(dataset)}.{q(table)}")
-    _fill(con, f"{q(dataset)}.{q(table)}", items, set())
+    _fill(con, _replaced(con, dataset, table), items, set())
 
 
 def create_table(con, dataset: str, table: str, schema) -> None:
     """Create ``dataset.table`` (replacing it) empty, with the columns of the Arrow ``schema``."""
+    _create(con, _replaced(con, dataset, table), schema)
+
+
+def _replaced(con, dataset: str, table: str) -> str:
+    """``dataset.table``, quoted, once its schema exists and no table of that name is left."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {q(dataset)}")
     con.execute(f"DROP TABLE IF EXISTS {q(dataset)}.{q(table)}")
+    return f"{q(dataset)}.{q(table)}"
+
+
+def _create(con, target: str, schema) -> None:
     listed = ", ".join(f"{q(f.name)} {sql_type(f.type)}" for f in schema)
-    con.execute(f"CREATE TABLE {q(dataset)}.{q(table)} ({listed})")
+    con.execute(f"CREATE TABLE {target} ({listed})")
 
 
 def append(con, dataset: str, table: str, items: Iterable[Any], columns: set[str]) -> None:
@@ -81,8 +88,7 @@ def _fill(con, target: str, items: Iterable[Any], columns: set[str]) -> None:
     try:
         for schema, run in _Runs(_batches(items)):
             if not columns:
-                listed = ", ".join(f"{q(f.name)} {sql_type(f.type)}" for f in schema)
-                con.execute(f"CREATE TABLE {target} ({listed})")
+                _create(con, target, schema)
                 columns.update(schema.names)
             add_columns(con, target, schema, columns)
             _insert(con, target, schema, _recorded(run, failures), failures)
