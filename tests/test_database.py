@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from open_finops.database import connect, physical_memory
+from open_finops.database import ROW_GROUP_ROWS, connect, physical_memory
 from open_finops.errors import ConfigError, DestinationError, UsageError
 
 
@@ -22,6 +22,28 @@ def test_the_memory_limit_is_applied_to_the_connection(tmp_path: Path) -> None:
     finally:
         con.close()
     assert limit == "244.1 MiB"  # DuckDB reads MB as 10^6 bytes and shows MiB
+
+
+def test_rows_are_written_in_row_groups_small_enough_for_two_threads_within_the_default_limit(
+        tmp_path: Path) -> None:
+    path = tmp_path / "finops.duckdb"
+    con = connect(path)
+    try:
+        con.execute("CREATE TABLE t AS SELECT range AS i, range::VARCHAR AS s FROM range(150000)")
+        sizes = con.execute("SELECT sum(count) FROM pragma_storage_info('t') WHERE column_id = 0 "
+                            "AND segment_type <> 'VALIDITY' GROUP BY row_group_id ORDER BY row_group_id").fetchall()
+        where = con.execute("SELECT current_database(), current_setting('temp_directory')").fetchone()
+    finally:
+        con.close()
+    assert [rows for (rows,) in sizes] == [ROW_GROUP_ROWS, ROW_GROUP_ROWS, 150000 - 2 * ROW_GROUP_ROWS]
+    assert ROW_GROUP_ROWS < 122_880  # DuckDB's own size, which spilled
+    # Named and spilling as when DuckDB opens the file itself.
+    assert where == ("finops", f"{path}.tmp")
+    con = connect(path, read_only=True)
+    try:
+        assert con.execute("SELECT count(*), sum(i) FROM t").fetchone() == (150000, 150000 * 149999 // 2)
+    finally:
+        con.close()
 
 
 @pytest.mark.parametrize("bad", ["lots", "512MB'; DROP TABLE x; --", "-1GB", "0MB", "0", "10MB", "63MB",

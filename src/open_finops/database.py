@@ -25,6 +25,7 @@ from open_finops.core_settings import (  # noqa: F401
     physical_memory,
 )
 from open_finops.errors import DestinationError, UsageError
+from open_finops.naming import quote_identifier as q
 from open_finops.settings import format_size, parse_size
 
 if TYPE_CHECKING:
@@ -33,6 +34,12 @@ if TYPE_CHECKING:
     from open_finops.config import Config
 
 DATABASE_FILE = "finops.duckdb"
+# Rows in each row group DuckDB writes. Its default, 122,880, is about 130 MB of CUR before compression,
+# and an INSERT on two cores stages one on each thread: more than the default memory limit (224MB), so
+# staged columns went to finops.duckdb.tmp and were read back before they were compressed (a tenth of
+# the import's CPU in a perf profile). Half of that fits, and costs nothing measurable in file size or
+# queries (benchmarks/README.md).
+ROW_GROUP_ROWS = 61_440
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
@@ -124,9 +131,8 @@ def connect(
     delay = 0.1
     while True:
         try:
-            config = {} if read_only or path.exists() else {"storage_compatibility_version": storage_version}
             try:
-                con = duckdb.connect(str(path), read_only=read_only, config=config)
+                con = duckdb.connect(str(path), read_only=True) if read_only else _attached(path, storage_version)
             except duckdb.InvalidInputException as exc:
                 if "not a known DuckDB version" not in str(exc):
                     raise
@@ -149,6 +155,26 @@ def connect(
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+
+
+def _attached(path: Path, storage_version: str):
+    """A read-write connection to the file, writing row groups of ``ROW_GROUP_ROWS``.
+
+    The row group size is an option of ATTACH only, so the file is attached to an in-memory DuckDB and
+    made the default catalog, under the name DuckDB gives it when it opens the file itself; its spill goes
+    where DuckDB puts a file database's, next to it. A file created here is in ``storage_version``.
+    """
+    import duckdb
+
+    con = duckdb.connect(config={"temp_directory": f"{path}.tmp"})
+    try:
+        created = "" if path.exists() else f", STORAGE_VERSION '{storage_version}'"  # validated by connect
+        con.execute(f"ATTACH ? AS {q(path.stem)} (ROW_GROUP_SIZE {ROW_GROUP_ROWS}{created})", [str(path)])
+        con.execute(f"USE {q(path.stem)}")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def arrow_reader(relation, batch_rows: int):
