@@ -37,8 +37,8 @@ DATABASE_FILE = "finops.duckdb"
 # Rows in each row group DuckDB writes. Its default, 122,880, is about 130 MB of CUR before compression,
 # and an INSERT on two cores stages one on each thread: more than the default memory limit (224MB), so
 # staged columns went to finops.duckdb.tmp and were read back before they were compressed (a tenth of
-# the import's CPU in a perf profile). Half of that fits, and costs nothing measurable in file size or
-# queries (benchmarks/README.md).
+# the import's CPU in a perf profile). Half of that fits; the file of 2 x 1M rows is 2% larger
+# (benchmarks/README.md).
 ROW_GROUP_ROWS = 61_440
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
