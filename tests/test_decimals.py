@@ -78,6 +78,29 @@ def test_a_column_mixing_near_and_far_texts_converts_each_in_its_place(values: l
         assert exact_decimals(pa.array(values, pa.string()), DECIMAL).to_pylist() == expected
 
 
+# Texts within the length that goes straight to DECIMAL(38,18): any sign, point, leading and trailing
+# zeros, up to 20 digits before the point and 19 after it.
+plain_texts = st.builds(
+    lambda sign, whole, point, fraction: (sign + whole + point + fraction)[:20] or "0",
+    st.sampled_from(["", "-", "+"]), st.text("0123456789", max_size=20), st.sampled_from(["", "."]),
+    st.text("0123456789", max_size=19))
+
+
+@MANY
+@given(values=st.lists(st.one_of(plain_texts, st.none()), min_size=1, max_size=10))
+@example(values=["99999999999999999999", "-9999999999999999999"])
+@example(values=[".1234567890123456789"])
+@example(values=[".1234567890123456780", "00000000000000000001", "1.", "-.5", "+0"])
+def test_short_texts_without_an_exponent_convert_to_their_exact_value_or_are_refused(values: list[str | None]):
+    expected = [None if v is None else exact_value(v) for v in values]
+
+    if any(v is not None and e is None for v, e in zip(values, expected, strict=True)):
+        with pytest.raises(pa.ArrowInvalid):
+            exact_decimals(pa.array(values, pa.string()), DECIMAL)
+    else:
+        assert exact_decimals(pa.array(values, pa.string()), DECIMAL).to_pylist() == expected
+
+
 @pytest.mark.parametrize("text", [
     "33235E-146", "-1.967913482712921e-114", "1.1876824168513771e-194", "-539060E-93", "88619636974000201061796E-129",
     "8.191555322902883658339540561545667e-96", "1e-41", "1e+41", "0." + "0" * 60 + "1", "1" * 40,
