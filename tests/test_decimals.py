@@ -41,6 +41,17 @@ def scientific(sign: str, digits: str, point: int, marker: str, exponent: int) -
     return f"{sign}{mantissa}{marker}{exponent:+d}" if marker else f"{sign}{mantissa}"
 
 
+def assert_converted_exactly_or_refused(values: list[str | None]) -> None:
+    """A column of ``values`` converts to their exact values, or is refused when one has none."""
+    expected = [None if v is None else exact_value(v) for v in values]
+
+    if any(v is not None and e is None for v, e in zip(values, expected, strict=True)):
+        with pytest.raises(pa.ArrowInvalid):
+            exact_decimals(pa.array(values, pa.string()), DECIMAL)
+    else:
+        assert exact_decimals(pa.array(values, pa.string()), DECIMAL).to_pylist() == expected
+
+
 texts = st.one_of(
     st.builds(scientific, st.sampled_from(["", "-", "+"]), st.text("0123456789", min_size=1, max_size=45),
               st.integers(-1, 45), st.sampled_from(["e", "E", ""]),
@@ -69,13 +80,7 @@ def test_any_text_converts_to_its_exact_value_or_is_refused(text: str):
 @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(values=st.lists(st.one_of(texts, st.none()), min_size=1, max_size=30))
 def test_a_column_mixing_near_and_far_texts_converts_each_in_its_place(values: list[str | None]):
-    expected = [None if v is None else exact_value(v) for v in values]
-
-    if any(v is not None and e is None for v, e in zip(values, expected, strict=True)):
-        with pytest.raises(pa.ArrowInvalid):
-            exact_decimals(pa.array(values, pa.string()), DECIMAL)
-    else:
-        assert exact_decimals(pa.array(values, pa.string()), DECIMAL).to_pylist() == expected
+    assert_converted_exactly_or_refused(values)
 
 
 # Texts within the length that goes straight to DECIMAL(38,18): any sign, point, leading and trailing
@@ -92,13 +97,7 @@ plain_texts = st.builds(
 @example(values=[".1234567890123456789"])
 @example(values=[".1234567890123456780", "00000000000000000001", "1.", "-.5", "+0"])
 def test_short_texts_without_an_exponent_convert_to_their_exact_value_or_are_refused(values: list[str | None]):
-    expected = [None if v is None else exact_value(v) for v in values]
-
-    if any(v is not None and e is None for v, e in zip(values, expected, strict=True)):
-        with pytest.raises(pa.ArrowInvalid):
-            exact_decimals(pa.array(values, pa.string()), DECIMAL)
-    else:
-        assert exact_decimals(pa.array(values, pa.string()), DECIMAL).to_pylist() == expected
+    assert_converted_exactly_or_refused(values)
 
 
 @pytest.mark.parametrize("text", [
