@@ -19,7 +19,7 @@ MAX_LOCK_TIMEOUT = 86_400.0
 # with the size of the month being loaded. On two cores DuckDB inserts on two threads, each staging a row
 # group of its own (database.ROW_GROUP_ROWS rows, about 65 MB of CUR before compression; at DuckDB's own
 # 122,880 they spilled to disk even at 224MB). The import's readers hold about 100 MB besides: 224MB keeps
-# the whole process under 512 MiB (480 MiB for 2 x 1M rows; benchmarks/README.md).
+# the whole process under 512 MiB (460-468 MiB for 2 x 1M rows; benchmarks/README.md).
 DEFAULT_MEMORY_LIMIT = "224MB"
 # Below this DuckDB runs out of memory staging one row group of an import.
 MIN_MEMORY_LIMIT = 64 * 10**6
