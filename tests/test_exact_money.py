@@ -80,10 +80,11 @@ def csv_text(columns: list[str], rows: list[list[str | None]], quote: bool = Fal
 
 @dataclass
 class Part:
-    """One data file: ``csv`` / ``csv.gz`` text, or a ``parquet`` table; ``rows`` as the manifest declares."""
+    """One data file: ``csv`` / ``csv.gz`` text (or its bytes), or a ``parquet`` table; ``rows`` as the
+    manifest declares."""
 
     kind: str
-    body: str | pa.Table
+    body: str | bytes | pa.Table
     rows: int | None = None
 
 
@@ -102,7 +103,7 @@ def write_version(root: Path, period: str, parts: list[Part], columns: dict[str,
             pq.write_table(part.body, root / key)
             entry = {"uri": key, "format": "parquet"}
         else:
-            raw = part.body.encode()
+            raw = part.body if isinstance(part.body, bytes) else part.body.encode()
             (root / key).write_bytes(gzip.compress(raw) if part.kind == "csv.gz" else raw)
             entry = {"uri": key, "format": "csv", "compression": "gzip" if part.kind == "csv.gz" else None}
         if part.rows is not None:

@@ -456,6 +456,20 @@ MUTATIONS: tuple[Mutation, ...] = (
         (f"{AWS_TESTS}/test_column_types.py", "-k", "v1_column_class"),
     ),
     Mutation(
+        "readers: Parquet text that is not UTF-8 is not checked",
+        f"{CORE}/ingest/readers.py",
+        "                _check_text(batch.column(i), file_names[i], rows)",
+        "                pass",
+        ("tests/test_not_utf8.py",),
+    ),
+    Mutation(
+        "readers: CSV text that is not UTF-8 is refused without its line and value",
+        f"{CORE}/ingest/readers.py",
+        "            raise not_utf8(path, compression, key) or _csv_error(exc, key) from None",
+        "            raise _csv_error(exc, key) from None",
+        ("tests/test_not_utf8.py",),
+    ),
+    Mutation(
         "readers: decimals stored as doubles",
         f"{CORE}/ingest/readers.py",
         '    "decimal": DECIMAL,',

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -269,18 +270,50 @@ def _reason(exc: Exception, target: pa.DataType, converted: object) -> str:
     return f"is not {_what(target)}"
 
 
+def _is_utf8(column: pa.Array, i: int = 0, n: int | None = None) -> bool:
+    """Whether the ``n`` values from ``i`` (all of them by default) hold only UTF-8 text, nested ones too."""
+    try:
+        column.slice(i, n).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _check_text(column: pa.Array, name: str, rows: _Rows) -> None:
+    """Refuse a value that is not UTF-8 text in a Parquet column of text (or holding text): pyarrow reads
+    it unchecked, and DuckDB, once a column has stored a text that is not ASCII, stores the next such one
+    without checking it; the table then fails every query that reads the value."""
+    if (_is_text(column.type) or is_nested(column.type)) and not _is_utf8(column):
+        # A slice of a map or list validates every value of its children: check a copy of the slice alone.
+        i = _first_failure(column, lambda part: pa.concat_arrays([part]).validate(full=True))
+        raise _refuse(column, i, name, rows, f"is not {_WHAT['string']}")
+
+
 def _show(column: pa.Array, i: int) -> str:
+    value = column.slice(i, 1)
+    if _is_text(column.type) and not _is_utf8(value):
+        return _shown(repr(pc.cast(value, pa.binary())[0].as_py()))
     try:
         shown = repr(column[i].as_py())
     except (ValueError, OverflowError, pa.ArrowException):  # no Python value: a nanosecond, a year 300000
-        shown = str(pc.cast(column.slice(i, 1), pa.string(), safe=False)[0].as_py())
-    return shown if len(shown) <= 80 else shown[:77] + "..."
+        try:
+            shown = str(pc.cast(value, pa.string(), safe=False)[0].as_py())
+        except (ValueError, pa.ArrowException):  # a map or struct holding a text that is not UTF-8
+            shown = " ".join(value.to_string().split())
+    return _shown(shown)
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _refuse(original: pa.Array, i: int, name: str, rows: _Rows, reason: str) -> SourceError:
-    where = rows.locate(rows.first_row + i)
+    return _refusal(rows.key, name, rows.locate(rows.first_row + i), _show(original, i), reason)
+
+
+def _refusal(key: str, name: str, where: str, shown: str, reason: str) -> SourceError:
     return SourceError(
-        f"data file {rows.key}: column {name!r}, {where}: value {_show(original, i)} {reason}; "
+        f"data file {key}: column {name!r}, {where}: value {shown} {reason}; "
         "the billing period keeps its previous version: correct the value at its source"
     )
 
@@ -355,7 +388,7 @@ def _convert(column: pa.Array, target: pa.DataType, name: str, rows: _Rows,
 def _csv_line(path: Path, compression: str | None, row: int) -> int:
     """The line (header = line 1) on which data row ``row`` (0-based) starts; values may span lines."""
     opener = gzip.open if compression == "gzip" else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+    with opener(path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh)
         next(reader)
         for _ in range(row):
@@ -370,7 +403,8 @@ def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
 
     Types come from the plan, never from the first block: every cell is read as text (so that a text
     column keeps ``NA`` or ``null`` as written) and converted to its column's type with the checks of
-    ``_convert``. The header is checked against the manifest before a single row is used.
+    ``_convert``. The header is checked against the manifest before a single row is used. Every value must
+    be UTF-8 text: pyarrow checks it, and ``not_utf8`` names the one it refuses.
     """
     if not plan.strict:
         plan = extend_plan(plan, _read_header(path, compression, key), normalize)
@@ -406,7 +440,34 @@ def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
             seen += batch.num_rows
             yield _finish(arrays, plan, batch.num_rows)
     except (pa.ArrowInvalid, OSError) as exc:
+        if "invalid UTF8" in str(exc):  # pyarrow names the column's number, not the row
+            raise not_utf8(path, compression, key) or _csv_error(exc, key) from None
         raise _csv_error(exc, key) from None
+
+
+# What reading with errors="surrogateescape" makes of each byte that is not part of UTF-8 text.
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def not_utf8(path: Path, compression: str | None, key: str) -> SourceError | None:
+    """The refusal of a CSV's first value that is not UTF-8 text, naming its column, line and bytes; None
+    when every value is. A row-by-row scan, for once pyarrow has refused the file naming neither."""
+    opener = gzip.open if compression == "gzip" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, [])
+            line = reader.line_num + 1  # where the next row starts: values may span lines
+            for row in reader:
+                if _ESCAPED.search("".join(row)):
+                    j = next(j for j, value in enumerate(row) if _ESCAPED.search(value))
+                    name = header[j] if j < len(header) else f"#{j + 1}"
+                    shown = _shown(repr(row[j].encode("utf-8", "surrogateescape")))
+                    return _refusal(key, name, f"line {line}", shown, f"is not {_WHAT['string']}")
+                line = reader.line_num + 1
+    except (OSError, EOFError, csv.Error):
+        return None
+    return None
 
 
 def _joined(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
@@ -519,6 +580,8 @@ def iter_parquet(path: Path, key: str, plan: ColumnPlan, normalize: Callable[[st
         seen = 0
         for batch in parquet.iter_batches(batch_size=batch_rows or BATCH_ROWS, use_threads=True):
             rows = _Rows(key, seen, lambda row: f"row {row + 1}")
+            for i in dict.fromkeys(order):
+                _check_text(batch.column(i), file_names[i], rows)
             arrays = [
                 _convert(batch.column(i), t, file_names[i], rows, nested_as_json)
                 for i, t in zip(order, plan.types, strict=True)
