@@ -52,6 +52,24 @@ def test_compare_runs_the_import_and_both_references_on_the_same_rows(tmp_path: 
     assert not (tmp_path / "work" / "export").exists(), "without --keep the generated export is removed"
 
 
+def test_rounds_run_every_contender_in_turn_and_compare_their_median_runs(tmp_path: Path) -> None:
+    report = run_script("--rows-per-month", "200", "--months", "1", "--files-per-month", "1", "--rounds", "3",
+                        cwd=tmp_path)
+
+    assert len(report["rounds"]) == 3
+    assert all(r["throughput_vs_duckdb"] > 0 and r["peak_rss_vs_duckdb"] > 0 for r in report["rounds"])
+    assert [(r["contender"], r["rows"]) for r in report["results"]] == [
+        ("import", 200), ("duckdb read_csv", 200), ("pyarrow parse", 200)]
+
+
+def test_median_run_is_the_middle_one_by_time() -> None:
+    runs = [bench.Result("import", 10, seconds, 1.0, 1.0) for seconds in (3.0, 1.0, 2.0, 9.0)]
+
+    assert bench.median_run(runs).seconds == 2.0
+    assert bench.median_run(runs[:3]).seconds == 2.0
+    assert bench.median_run(runs[:1]).seconds == 3.0
+
+
 def test_scaling_imports_one_month_at_one_and_four_times_the_rows(tmp_path: Path) -> None:
     report = run_script("--scaling", "--rows-per-month", "250", "--files-per-month", "2", cwd=tmp_path)
 
