@@ -24,24 +24,60 @@ def test_the_memory_limit_is_applied_to_the_connection(tmp_path: Path) -> None:
     assert limit == "244.1 MiB"  # DuckDB reads MB as 10^6 bytes and shows MiB
 
 
+def row_groups(con, table: str) -> list[int]:
+    return [rows for (rows,) in con.execute(
+        f"SELECT sum(count) FROM pragma_storage_info('{table}') WHERE column_id = 0 AND segment_type <> 'VALIDITY' "
+        "GROUP BY row_group_id ORDER BY row_group_id").fetchall()]
+
+
 def test_rows_are_written_in_row_groups_small_enough_for_two_threads_within_the_default_limit(
         tmp_path: Path) -> None:
     path = tmp_path / "finops.duckdb"
     con = connect(path)
     try:
         con.execute("CREATE TABLE t AS SELECT range AS i, range::VARCHAR AS s FROM range(150000)")
-        sizes = con.execute("SELECT sum(count) FROM pragma_storage_info('t') WHERE column_id = 0 "
-                            "AND segment_type <> 'VALIDITY' GROUP BY row_group_id ORDER BY row_group_id").fetchall()
+        sizes = row_groups(con, "t")
         where = con.execute("SELECT current_database(), current_setting('temp_directory')").fetchone()
     finally:
         con.close()
-    assert [rows for (rows,) in sizes] == [ROW_GROUP_ROWS, ROW_GROUP_ROWS, 150000 - 2 * ROW_GROUP_ROWS]
+    assert sizes == [ROW_GROUP_ROWS, ROW_GROUP_ROWS, 150000 - 2 * ROW_GROUP_ROWS]
     assert ROW_GROUP_ROWS < 122_880  # DuckDB's own size, which spilled
     # Named and spilling as when DuckDB opens the file itself.
     assert where == ("finops", f"{path}.tmp")
     con = connect(path, read_only=True)
     try:
         assert con.execute("SELECT count(*), sum(i) FROM t").fetchone() == (150000, 150000 * 149999 // 2)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("session, merged", [
+    ("finops writes", False), ("duckdb reads", False), ("duckdb writes with max_vacuum_tasks = 0", False),
+    ("duckdb writes", True),
+])
+def test_what_merges_the_row_groups_into_duckdbs_own_size_is_a_duckdb_session_that_writes(
+        tmp_path: Path, session: str, merged: bool) -> None:
+    """What docs/configuration.md tells users about opening the file outside finops."""
+    import duckdb
+
+    path = tmp_path / "finops.duckdb"
+    con = connect(path)
+    con.execute("CREATE TABLE t AS SELECT range AS i FROM range(4 * 61440)")
+    con.close()
+    if session == "finops writes":
+        con = connect(path)
+    else:
+        con = duckdb.connect(str(path))
+        if "max_vacuum_tasks" in session:
+            con.execute("SET max_vacuum_tasks = 0")
+    if "writes" in session:
+        con.execute("CREATE VIEW v AS SELECT * FROM t")
+    assert con.execute("SELECT count(*) FROM t").fetchone() == (4 * 61440,)
+    con.close()
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        assert row_groups(con, "t") == ([122_880, 122_880] if merged else [ROW_GROUP_ROWS] * 4)
     finally:
         con.close()
 

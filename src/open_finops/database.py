@@ -38,7 +38,8 @@ DATABASE_FILE = "finops.duckdb"
 # and an INSERT on two cores stages one on each thread: more than the default memory limit (224MB), so
 # staged columns went to finops.duckdb.tmp and were read back before they were compressed (a tenth of
 # the import's CPU in a perf profile). Half of that fits; the file of 2 x 1M rows is 2% larger
-# (benchmarks/README.md).
+# (benchmarks/README.md). A DuckDB session of DuckDB's size that writes to the file merges them into its own
+# size at its checkpoint, once (docs/configuration.md).
 ROW_GROUP_ROWS = 61_440
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
