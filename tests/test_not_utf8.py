@@ -2,7 +2,7 @@
 bytes, and the billing period keeps its previous version.
 
 pyarrow checks CSV text as it parses but names neither row nor value, so the file is scanned again to name
-them (``readers.not_utf8``). It reads Parquet text unchecked, and DuckDB stores such text unchecked once a
+them (``readers._not_utf8``). It reads Parquet text unchecked, and DuckDB stores such text unchecked once a
 column segment holds a text that is not ASCII (the value then fails every query that reads it), so
 ``readers`` check Parquet text themselves; DuckDB's own Parquet reader checks every value.
 """

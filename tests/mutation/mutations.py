@@ -465,7 +465,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "readers: CSV text that is not UTF-8 is refused without its line and value",
         f"{CORE}/ingest/readers.py",
-        "            raise not_utf8(path, compression, key) or _csv_error(exc, key) from None",
+        "            raise _not_utf8(path, compression, key) or _csv_error(exc, key) from None",
         "            raise _csv_error(exc, key) from None",
         ("tests/test_not_utf8.py",),
     ),

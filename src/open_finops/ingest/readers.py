@@ -404,7 +404,7 @@ def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
     Types come from the plan, never from the first block: every cell is read as text (so that a text
     column keeps ``NA`` or ``null`` as written) and converted to its column's type with the checks of
     ``_convert``. The header is checked against the manifest before a single row is used. Every value must
-    be UTF-8 text: pyarrow checks it, and ``not_utf8`` names the one it refuses.
+    be UTF-8 text: pyarrow checks it, and ``_not_utf8`` names the one it refuses.
     """
     if not plan.strict:
         plan = extend_plan(plan, _read_header(path, compression, key), normalize)
@@ -441,7 +441,7 @@ def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
             yield _finish(arrays, plan, batch.num_rows)
     except (pa.ArrowInvalid, OSError) as exc:
         if "invalid UTF8" in str(exc):  # pyarrow names the column's number, not the row
-            raise not_utf8(path, compression, key) or _csv_error(exc, key) from None
+            raise _not_utf8(path, compression, key) or _csv_error(exc, key) from None
         raise _csv_error(exc, key) from None
 
 
@@ -449,7 +449,7 @@ def iter_csv(path: Path, key: str, compression: str | None, plan: ColumnPlan,
 _ESCAPED = re.compile("[\udc80-\udcff]")
 
 
-def not_utf8(path: Path, compression: str | None, key: str) -> SourceError | None:
+def _not_utf8(path: Path, compression: str | None, key: str) -> SourceError | None:
     """The refusal of a CSV's first value that is not UTF-8 text, naming its column, line and bytes; None
     when every value is. A row-by-row scan, for once pyarrow has refused the file naming neither."""
     opener = gzip.open if compression == "gzip" else open
