@@ -385,10 +385,16 @@ def _convert(column: pa.Array, target: pa.DataType, name: str, rows: _Rows,
     raise _refuse(original, i, name, rows, _reason(error, target, converted)) from None
 
 
+def _csv_text(path: Path, compression: str | None):
+    """A CSV opened as text for Python's ``csv`` reader, to name a row: a byte order mark dropped, and a
+    byte that is not UTF-8 read as an escape (``_ESCAPED``) instead of failing the read."""
+    opener = gzip.open if compression == "gzip" else open
+    return opener(path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
 def _csv_line(path: Path, compression: str | None, row: int) -> int:
     """The line (header = line 1) on which data row ``row`` (0-based) starts; values may span lines."""
-    opener = gzip.open if compression == "gzip" else open
-    with opener(path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+    with _csv_text(path, compression) as fh:
         reader = csv.reader(fh)
         next(reader)
         for _ in range(row):
@@ -452,9 +458,8 @@ _ESCAPED = re.compile("[\udc80-\udcff]")
 def _not_utf8(path: Path, compression: str | None, key: str) -> SourceError | None:
     """The refusal of a CSV's first value that is not UTF-8 text, naming its column, line and bytes; None
     when every value is. A row-by-row scan, for once pyarrow has refused the file naming neither."""
-    opener = gzip.open if compression == "gzip" else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        with _csv_text(path, compression) as fh:
             reader = csv.reader(fh)
             header = next(reader, [])
             line = reader.line_num + 1  # where the next row starts: values may span lines
