@@ -16,7 +16,7 @@ from finops_support import clean_environ
 
 from open_finops import __version__
 
-HEAVY = ("dlt", "duckdb", "boto3", "botocore", "pyarrow", "pandas", "plotly")
+HEAVY = ("dlt", "duckdb", "boto3", "botocore", "pyarrow", "isal", "pandas", "plotly")
 # Our own modules that only running an import needs (a plugin declaring its settings must not load them),
 # and what the two commands people time the tool by do without: importlib.metadata (email, zipfile,
 # socket: a sixth of start-up) and rich.
