@@ -1,8 +1,8 @@
 """Read several data files at once on worker threads while the main thread hands batches to the destination.
 
-pyarrow's CSV parser and ISA-L's gzip inflate release the GIL, so the files parse while DuckDB (or dlt) writes the
-previous batches. The queue is bounded, so memory stays a few batches per worker
-whatever the file sizes; the first error stops every worker and is raised in the caller.
+pyarrow's CSV parser and ISA-L's gzip inflate release the GIL, so the files parse while DuckDB (or dlt)
+writes the previous batches. The queue is bounded, so memory stays a few batches per worker whatever the
+file sizes; the first error stops every worker and is raised in the caller.
 """
 
 from __future__ import annotations

@@ -146,18 +146,23 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def _open_file(path: Path, compression: str | None, mode: str = "rb", **text):
+    """A data file opened as Python opens files (``text``: ``open``'s text arguments), inflated when it is
+    gzip: the one place that chooses how."""
+    return (igzip.open if compression == "gzip" else open)(path, mode, **text)
+
+
 def _open_bytes(path: Path, compression: str | None):
     """The bytes of a data file, as an Arrow stream for its CSV reader: inflated when it is gzip."""
     if compression == "gzip":
-        return pa.input_stream(igzip.open(path, "rb"), buffer_size=GZIP_READ_SIZE)
+        return pa.input_stream(_open_file(path, compression), buffer_size=GZIP_READ_SIZE)
     return pa.OSFile(str(path))
 
 
 def _read_header(path: Path, compression: str | None, key: str) -> list[str]:
     """The header line of a CSV, for a manifest that declares no columns."""
-    opener = igzip.open if compression == "gzip" else open
     try:
-        with opener(path, "rb") as fh:
+        with _open_file(path, compression) as fh:
             first_line = fh.readline(16 * 1024 * 1024)
     except _UNREADABLE as exc:
         raise _gzip_error(exc, key) or SourceError(f"data file {key} cannot be read: {exc}") from None
@@ -404,8 +409,7 @@ def _convert(column: pa.Array, target: pa.DataType, name: str, rows: _Rows,
 def _csv_text(path: Path, compression: str | None):
     """A CSV opened as text for Python's ``csv`` reader, to name a row: a byte order mark dropped, and a
     byte that is not UTF-8 read as an escape (``_ESCAPED``) instead of failing the read."""
-    opener = igzip.open if compression == "gzip" else open
-    return opener(path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline="")
+    return _open_file(path, compression, "rt", encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
 def _csv_line(path: Path, compression: str | None, row: int) -> int:
