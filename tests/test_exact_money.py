@@ -81,11 +81,12 @@ def csv_text(columns: list[str], rows: list[list[str | None]], quote: bool = Fal
 @dataclass
 class Part:
     """One data file: ``csv`` / ``csv.gz`` text (or its bytes), or a ``parquet`` table; ``rows`` as the
-    manifest declares."""
+    manifest declares; ``gzipped``: a ``csv.gz`` body is already the file's bytes, written as they are."""
 
     kind: str
     body: str | bytes | pa.Table
     rows: int | None = None
+    gzipped: bool = False
 
 
 def write_version(root: Path, period: str, parts: list[Part], columns: dict[str, str] | None = None,
@@ -104,7 +105,7 @@ def write_version(root: Path, period: str, parts: list[Part], columns: dict[str,
             entry = {"uri": key, "format": "parquet"}
         else:
             raw = part.body if isinstance(part.body, bytes) else part.body.encode()
-            (root / key).write_bytes(gzip.compress(raw) if part.kind == "csv.gz" else raw)
+            (root / key).write_bytes(gzip.compress(raw) if part.kind == "csv.gz" and not part.gzipped else raw)
             entry = {"uri": key, "format": "csv", "compression": "gzip" if part.kind == "csv.gz" else None}
         if part.rows is not None:
             entry["rows"] = part.rows
