@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from open_finops.database import ROW_GROUP_ROWS, connect, physical_memory
+from open_finops.database import BLOCK_ALLOCATOR_MEMORY, ROW_GROUP_ROWS, connect, physical_memory
 from open_finops.errors import ConfigError, DestinationError, UsageError
 
 
@@ -22,6 +22,29 @@ def test_the_memory_limit_is_applied_to_the_connection(tmp_path: Path) -> None:
     finally:
         con.close()
     assert limit == "244.1 MiB"  # DuckDB reads MB as 10^6 bytes and shows MiB
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_the_buffer_pools_blocks_come_from_memory_duckdb_keeps_for_the_connection(tmp_path: Path,
+                                                                                read_only: bool) -> None:
+    import duckdb
+
+    path = tmp_path / "finops.duckdb"
+    connect(path).close()
+    con = connect(path, read_only=read_only)
+    try:
+        (kept,) = con.execute("SELECT current_setting('block_allocator_memory')").fetchone()
+        # DuckDB refuses to lower it on an open database: opening the same file again, which reuses the
+        # DuckDB instance this process holds, must ask for the same amount.
+        again = connect(path, read_only=True) if read_only else None
+        if again is not None:
+            again.close()
+    finally:
+        con.close()
+    with duckdb.connect() as plain:
+        plain.execute(f"SET block_allocator_memory = '{BLOCK_ALLOCATOR_MEMORY}'")
+        (expected,) = plain.execute("SELECT current_setting('block_allocator_memory')").fetchone()
+    assert kept == expected != "0 bytes"
 
 
 def row_groups(con, table: str) -> list[int]:
