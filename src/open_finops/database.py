@@ -168,7 +168,7 @@ def connect(
 
 
 def _keep_blocks(con) -> None:
-    """Give DuckDB's block allocator ``BLOCK_ALLOCATOR_MEMORY``, where this DuckDB has one (1.3 and later)."""
+    """Give DuckDB's block allocator ``BLOCK_ALLOCATOR_MEMORY``, where this DuckDB has one (1.5 and later)."""
     (known,) = con.execute("SELECT count(*) FROM duckdb_settings() WHERE name = 'block_allocator_memory'").fetchone()
     if known:
         con.execute(f"SET block_allocator_memory = '{BLOCK_ALLOCATOR_MEMORY}'")  # a constant of ours
