@@ -60,7 +60,7 @@ def test_ci_runs_exactly_the_readmes_test_command() -> None:
 def test_tox_runs_every_install_scenario_with_matching_expectations() -> None:
     ini = tox_ini()
     envs = [e.strip() for e in ini["tox"]["env_list"].split(",")]
-    assert set(envs) == {"lint", "wheels", "dev", "focus-validator", "focus-validator-1.2", *MATRIX}
+    assert set(envs) == {"lint", "wheels", "dev", "focus-validator", "focus-validator-1.2", "lowest", *MATRIX}
     for env, (requirement, plugins) in MATRIX.items():
         section = ini[f"testenv:{env}"]
         assert section["commands_pre"].strip() == "{[base]pip_install} " + requirement
