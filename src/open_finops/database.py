@@ -150,7 +150,7 @@ def connect(
                                  f"release such as v1.5.0, or latest") from None
             if memory_limit is not None:
                 con.execute(f"SET memory_limit = '{memory_limit}'")  # validated above
-            _keep_blocks(con)
+            con.execute(f"SET block_allocator_memory = '{BLOCK_ALLOCATOR_MEMORY}'")  # a constant of ours
             return con
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
@@ -165,13 +165,6 @@ def connect(
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
-
-
-def _keep_blocks(con) -> None:
-    """Give DuckDB's block allocator ``BLOCK_ALLOCATOR_MEMORY``, where this DuckDB has one (1.5 and later)."""
-    (known,) = con.execute("SELECT count(*) FROM duckdb_settings() WHERE name = 'block_allocator_memory'").fetchone()
-    if known:
-        con.execute(f"SET block_allocator_memory = '{BLOCK_ALLOCATOR_MEMORY}'")  # a constant of ours
 
 
 def _attached(path: Path, storage_version: str):
@@ -195,10 +188,8 @@ def _attached(path: Path, storage_version: str):
 
 
 def arrow_reader(relation, batch_rows: int):
-    """A DuckDB relation as a pyarrow RecordBatchReader of ``batch_rows`` rows a batch (DuckDB 1.4 renamed
-    fetch_record_batch to to_arrow_reader; both are accepted)."""
-    to_reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
-    return to_reader(batch_rows)
+    """A DuckDB relation as a pyarrow RecordBatchReader of ``batch_rows`` rows a batch."""
+    return relation.to_arrow_reader(batch_rows)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
