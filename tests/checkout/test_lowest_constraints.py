@@ -14,9 +14,14 @@ SCRIPT = CHECKOUT / "tests" / "install" / "lowest_constraints.py"
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("lowest_constraints", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # As when it runs as a script: its folder first on the path, for build_wheelhouse's list of projects.
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        spec = importlib.util.spec_from_file_location("lowest_constraints", SCRIPT)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
     return module
 
 

@@ -15,8 +15,10 @@ import sys
 import tomllib
 from pathlib import Path
 
-CHECKOUT = Path(__file__).resolve().parents[2]
-PROJECTS = (".", "plugins/aws", "plugins/azure", "plugins/docker", "plugins/report")
+from build_wheelhouse import CHECKOUT, PLUGIN_PROJECTS
+
+# Every distribution the wheelhouse builds, so a plugin added there has its floors tested too.
+PROJECTS = (".", *PLUGIN_PROJECTS)
 _OWN = re.compile(r"open-finops(-[a-z]+)?")
 _REQUIREMENT = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?P<specifiers>.*)")
 _FLOOR = re.compile(r">=\s*(?P<version>[0-9][0-9A-Za-z.]*)")
