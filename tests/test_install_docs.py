@@ -31,3 +31,17 @@ def test_the_editable_install_names_every_plugin_folder():
     (line,) = [line for line in GUIDE.splitlines() if line.startswith("pip install -e . ")]
 
     assert line.split() == ["pip", "install", "-e", "."] + [w for p in PLUGINS for w in ("-e", f"plugins/{p.name}")]
+
+
+def test_the_floors_the_guide_quotes_are_the_ones_the_pyprojects_declare():
+    declared = {}
+    for project in (CHECKOUT, *PLUGINS):
+        for requirement in tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]:
+            floor = re.match(r"([A-Za-z0-9._-]+)(?:\[[^\]]*\])?\s*>=\s*([0-9][0-9A-Za-z.]*)", requirement)
+            if floor:
+                declared[floor[1].lower()] = floor[2]
+    quoted = re.findall(r"`([A-Za-z0-9._-]+)>=([0-9][0-9A-Za-z.]*)`", GUIDE)
+
+    assert quoted
+    for name, version in quoted:
+        assert declared.get(name.lower()) == version, f"the guide quotes {name}>={version}"
